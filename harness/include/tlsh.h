@@ -1,0 +1,405 @@
+/*
+ * tlsh.h - the TLSImplementation descriptor: the one header a TLS backend
+ * adapter includes.
+ *
+ * This is a C rendition of PEP 748's unified TLS API (configurations,
+ * client/server contexts and in-memory TLS buffers) with the additions a
+ * conformance harness needs: transport EOF, alert reporting, capability bits,
+ * and an ABI version plus struct size so that fields can be appended later.
+ *
+ * An adapter is a shared object that exports one function,
+ *
+ *     const struct tlsh_implementation *tlsh_implementation(const char *arg);
+ *
+ * (see TLSH_ENTRY_SYMBOL below). The harness dlopen()s the object, calls the
+ * entry point once and validates the descriptor it returns before using it.
+ *
+ * Conventions that hold for every function below unless it says otherwise:
+ *  - Pointers passed in by the caller are borrowed for the duration of the
+ *    call only. An adapter copies whatever it keeps (configurations included:
+ *    a context must not refer to the caller's config after construction).
+ *  - Pointers returned by the adapter stay valid until the next call on the
+ *    same buffer (or until the object is freed), whichever comes first.
+ *  - Nothing here does I/O. Bytes reach a buffer only via process_incoming and
+ *    leave it only via process_outgoing.
+ *  - Thread safety: distinct buffers may be used from distinct threads at the
+ *    same time; one buffer must not be used from two threads at once. Contexts
+ *    may create buffers concurrently. validate_config is reentrant.
+ *  - The descriptor itself is immutable, statically or permanently allocated,
+ *    and valid until the shared object is unloaded.
+ */
+#ifndef TLSH_H
+#define TLSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The ABI version this header describes. A harness refuses a descriptor
+ * whose abi_version differs from the one it was built with. */
+#define TLSH_ABI_VERSION 1u
+
+/** Name of the entry point every adapter exports. */
+#define TLSH_ENTRY_SYMBOL "tlsh_implementation"
+
+/* ------------------------------------------------------------------------ */
+/* Status codes (PEP 748's exception hierarchy, as return values)           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Every buffer operation returns one of these. Which ones each call may
+ * return is listed at the call. An adapter that returns any other value
+ * violates the ABI; the harness reports that as HARNESS-ERROR naming the call.
+ */
+enum tlsh_status {
+	/** The operation completed. */
+	TLSH_OK = 0,
+	/** PEP 748 WantReadError: the operation needs bytes from the peer. Call
+	 * process_outgoing first (a flight may be pending), deliver the peer's
+	 * bytes with process_incoming, then call again with the same arguments. */
+	TLSH_WANT_READ = 1,
+	/** PEP 748 WantWriteError: the outgoing buffer is full. Drain it with
+	 * process_outgoing, then call again with the same arguments. */
+	TLSH_WANT_WRITE = 2,
+	/** PEP 748 RaggedEOF: the transport ended (process_incoming_eof) before
+	 * the peer's close_notify arrived, and all plaintext received before
+	 * that point has already been returned by read. */
+	TLSH_RAGGED_EOF = 3,
+	/** Clean end of the stream: the peer's close_notify was received and all
+	 * plaintext before it has been returned. Sticky: every later read
+	 * returns TLSH_CLOSED again. PEP 748's read() returning b''. */
+	TLSH_CLOSED = 4,
+	/** PEP 748 TLSError: a protocol or verification failure. The buffer is
+	 * unusable afterwards except for the query functions and last_error;
+	 * last_error tells the alert sent or received. */
+	TLSH_TLS_ERROR = 5,
+	/** PEP 748 ConfigurationError: the configuration cannot be honoured by
+	 * this implementation (unsupported source kind, invalid version range,
+	 * invalid ALPN name, unknown cipher ...). Returned only by
+	 * validate_config, context_new and buffer_new. */
+	TLSH_CONFIGURATION_ERROR = 6,
+};
+
+/** Number of defined status values (for range checks). */
+#define TLSH_STATUS_COUNT 7
+
+/** Sentinel for "no alert" in struct tlsh_error. */
+#define TLSH_NO_ALERT (-1)
+
+/**
+ * Error detail, written by the adapter and read by the caller. The caller
+ * owns the storage. `status` repeats the failing call's return value.
+ * `alert_sent` / `alert_received` are TLS AlertDescription codes (RFC 8446
+ * section 6, e.g. 40 handshake_failure, 42 bad_certificate, 48 unknown_ca,
+ * 70 protocol_version, 120 no_application_protocol) or TLSH_NO_ALERT when
+ * none was sent / received or the library does not tell. `message` is the
+ * library's own text, NUL-terminated, possibly empty.
+ */
+struct tlsh_error {
+	int status;
+	int alert_sent;
+	int alert_received;
+	char message[256];
+};
+
+/* ------------------------------------------------------------------------ */
+/* Versions, roles, capabilities                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * PEP 748 TLSVersion. The wire values are used for the two concrete
+ * versions, so a version can be compared with what the oracle sees.
+ * TLSH_VERSION_NONE is never a valid configuration value from PEP 748's
+ * point of view; in a config it means "not given" (lowest: MINIMUM_SUPPORTED,
+ * highest: MAXIMUM_SUPPORTED) and from negotiated_tls_version it means "no
+ * version negotiated yet". Adapters never negotiate below TLS 1.2: PEP 748
+ * cannot express older versions.
+ */
+enum tlsh_version {
+	TLSH_VERSION_NONE = 0,
+	TLSH_VERSION_MINIMUM_SUPPORTED = 1,
+	TLSH_TLS_1_2 = 0x0303,
+	TLSH_TLS_1_3 = 0x0304,
+	TLSH_VERSION_MAXIMUM_SUPPORTED = 0xffff,
+};
+
+/** Which side of the connection a configuration or context is for. */
+enum tlsh_role {
+	TLSH_ROLE_CLIENT = 1,
+	TLSH_ROLE_SERVER = 2,
+};
+
+/**
+ * Capability bits. A scenario that needs a capability the descriptor does
+ * not declare is UNSUPPORTED for that backend. Declaring a capability that
+ * does not work is a FAIL: declare honestly.
+ */
+enum tlsh_capability {
+	/** Can negotiate TLS 1.2. */
+	TLSH_CAP_TLS12 = 1u << 0,
+	/** Can negotiate TLS 1.3. */
+	TLSH_CAP_TLS13 = 1u << 1,
+	/** Server side verifies client certificates (trust_store on a server
+	 * config); client side presents a certificate chain. */
+	TLSH_CAP_CLIENT_AUTH = 1u << 2,
+	/** Honours config.ciphers for TLS 1.2 suites. */
+	TLSH_CAP_CIPHERS_TLS12 = 1u << 3,
+	/** Honours config.ciphers for TLS 1.3 suites. */
+	TLSH_CAP_CIPHERS_TLS13 = 1u << 4,
+	/** Supports inner_protocols (ALPN, RFC 7301). */
+	TLSH_CAP_ALPN = 1u << 5,
+	/** A server config may hold several chains; the one whose leaf matches
+	 * the client's SNI is used. */
+	TLSH_CAP_SNI_CHAINS = 1u << 6,
+	/** getpeercert returns the peer's leaf certificate. */
+	TLSH_CAP_PEERCERT = 1u << 7,
+	/** process_incoming_eof is implemented and read reports RAGGED_EOF vs
+	 * CLOSED as the contract says. */
+	TLSH_CAP_TRANSPORT_EOF = 1u << 8,
+	/** Sources of kind TLSH_SOURCE_PATH are accepted. */
+	TLSH_CAP_SOURCE_PATH = 1u << 9,
+	/** Sources of kind TLSH_SOURCE_BUFFER are accepted (PEM, and DER for a
+	 * single certificate or key). */
+	TLSH_CAP_SOURCE_BUFFER = 1u << 10,
+	/** The insecure flags are honoured. */
+	TLSH_CAP_INSECURE = 1u << 11,
+	/** RSA certificates and keys. */
+	TLSH_CAP_RSA = 1u << 12,
+	/** ECDSA (P-256) certificates and keys. */
+	TLSH_CAP_ECDSA = 1u << 13,
+	/** shutdown sends close_notify and waits for the peer's. */
+	TLSH_CAP_SHUTDOWN = 1u << 14,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Certificates, keys, trust stores                                         */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * PEP 748 Certificate / PrivateKey / TrustStore: where the object comes from.
+ * An adapter that cannot use a kind returns TLSH_CONFIGURATION_ERROR.
+ */
+enum tlsh_source_kind {
+	/** Absent. For a trust store on a client: the system trust store. */
+	TLSH_SOURCE_NONE = 0,
+	/** `data`/`len` hold PEM text (one or more objects) or, for a single
+	 * certificate or key, DER bytes. Adapters tell them apart by the
+	 * "-----BEGIN" prefix. */
+	TLSH_SOURCE_BUFFER = 1,
+	/** `path` names a PEM file. */
+	TLSH_SOURCE_PATH = 2,
+	/** `data`/`len` hold an opaque identifier meaningful to the backend
+	 * (e.g. a PKCS#11 URI or NSS nickname). */
+	TLSH_SOURCE_ID = 3,
+	/** The system trust store (trust stores only). */
+	TLSH_SOURCE_SYSTEM = 4,
+};
+
+/** A tagged source. Borrowed; the adapter copies what it keeps. */
+struct tlsh_source {
+	enum tlsh_source_kind kind;
+	const uint8_t *data;
+	size_t len;
+	const char *path;
+};
+
+/** PEP 748 SigningChain: a leaf certificate, its private key, and the
+ * intermediates to send after the leaf (closest to the leaf first). */
+struct tlsh_signing_chain {
+	struct tlsh_source leaf;
+	struct tlsh_source key;
+	const struct tlsh_source *chain;
+	size_t chain_len;
+};
+
+/** A byte string (ALPN protocol names are arbitrary bytes, 1..255 long). */
+struct tlsh_bytes {
+	const uint8_t *data;
+	size_t len;
+};
+
+/** Insecure options (PEP 748's insecure module). Never the default. */
+enum tlsh_insecure_flag {
+	/** Client: do not verify the server's chain at all. */
+	TLSH_INSECURE_NO_VERIFY = 1u << 0,
+	/** Client: verify the chain but not that it matches server_hostname. */
+	TLSH_INSECURE_NO_HOSTNAME_CHECK = 1u << 1,
+};
+
+/**
+ * PEP 748 TLSClientConfiguration / TLSServerConfiguration. Immutable,
+ * owned by the caller; the adapter copies what it keeps.
+ *
+ * `struct_size` is sizeof(struct tlsh_config) as the caller compiled it;
+ * fields beyond it must be treated as zero.
+ */
+struct tlsh_config {
+	size_t struct_size;
+	/** Client: at most one chain (client certificate). Server: one or more;
+	 * with several, the chain whose leaf names the client's SNI is used,
+	 * the first one when none matches or no SNI was sent. */
+	const struct tlsh_signing_chain *certificate_chains;
+	size_t certificate_chains_len;
+	/** IANA cipher suite ids in preference order, or NULL for the library's
+	 * default. Ids the library does not know are ignored; if none is left
+	 * for a version that can be negotiated, CONFIGURATION_ERROR. */
+	const uint16_t *ciphers;
+	size_t ciphers_len;
+	/** ALPN protocols in preference order; NULL/0 means ALPN not used.
+	 * Each name must be 1..255 bytes (else CONFIGURATION_ERROR). A server
+	 * configured with protocols that shares none with the client's offer
+	 * fails the handshake with no_application_protocol (RFC 7301 3.2). */
+	const struct tlsh_bytes *inner_protocols;
+	size_t inner_protocols_len;
+	/** Version bounds. NONE means MINIMUM_SUPPORTED / MAXIMUM_SUPPORTED.
+	 * lowest > highest, lowest == MAXIMUM_SUPPORTED with a concrete highest,
+	 * or highest == MINIMUM_SUPPORTED with a concrete lowest, is a
+	 * CONFIGURATION_ERROR. */
+	enum tlsh_version lowest_supported_version;
+	enum tlsh_version highest_supported_version;
+	/** Client: the CAs to verify the server with (NULL or kind NONE: the
+	 * system store). Server: NULL or kind NONE disables client
+	 * authentication; otherwise a client certificate is requested, required,
+	 * and verified against this store. */
+	const struct tlsh_source *trust_store;
+	/** enum tlsh_insecure_flag bits; 0 is secure. */
+	uint32_t insecure;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The descriptor                                                           */
+/* ------------------------------------------------------------------------ */
+
+/** Opaque adapter objects. */
+typedef struct tlsh_context tlsh_context;
+typedef struct tlsh_buffer tlsh_buffer;
+
+/**
+ * PEP 748 TLSImplementation. Fields may only ever be appended; the harness
+ * uses struct_size to know which exist. Function pointers marked mandatory
+ * must be non-NULL; the harness refuses the descriptor otherwise, naming the
+ * field.
+ */
+struct tlsh_implementation {
+	/** TLSH_ABI_VERSION as the adapter was compiled. */
+	uint32_t abi_version;
+	/** sizeof(struct tlsh_implementation) as the adapter was compiled. */
+	uint32_t struct_size;
+	/** Short backend name, e.g. "openssl". Mandatory. */
+	const char *name;
+	/** Library name and version as the library reports it at run time,
+	 * e.g. "OpenSSL 3.0.19 27 Jan 2026". Mandatory. */
+	const char *library_version;
+	/** enum tlsh_capability bits. */
+	uint64_t capabilities;
+
+	/** Mandatory. Checks a configuration without building anything.
+	 * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR (filling `err`). */
+	int (*validate_config)(const struct tlsh_implementation *self,
+	                       enum tlsh_role role, const struct tlsh_config *config,
+	                       struct tlsh_error *err);
+
+	/** Mandatory. PEP 748 ClientContext(config) / ServerContext(config).
+	 * On TLSH_OK stores a new context in *out; the caller frees it with
+	 * context_free after all its buffers are freed. Returns
+	 * TLSH_CONFIGURATION_ERROR when the config cannot be honoured (e.g. a
+	 * server without a chain, a key that does not match its certificate). */
+	int (*context_new)(const struct tlsh_implementation *self,
+	                   enum tlsh_role role, const struct tlsh_config *config,
+	                   tlsh_context **out, struct tlsh_error *err);
+	/** Mandatory. Frees a context. NULL is a no-op. */
+	void (*context_free)(tlsh_context *ctx);
+
+	/** Mandatory. ClientContext.create_buffer(server_hostname) /
+	 * ServerContext.create_buffer(). `server_hostname` is ignored for
+	 * servers; for clients it is the name to send as SNI and to verify the
+	 * certificate against. An IP literal is verified as an IP address and
+	 * no SNI is sent (RFC 6066 section 3). NULL: no SNI, no hostname check.
+	 * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR. */
+	int (*buffer_new)(tlsh_context *ctx, const char *server_hostname,
+	                  tlsh_buffer **out, struct tlsh_error *err);
+	/** Mandatory. Frees a buffer without sending anything. NULL: no-op. */
+	void (*buffer_free)(tlsh_buffer *buf);
+
+	/** Mandatory. Performs the handshake, including certificate and
+	 * hostname verification. Returns OK (handshake complete; calling again
+	 * returns OK), WANT_READ, WANT_WRITE or TLS_ERROR. A client's first call
+	 * produces the ClientHello. */
+	int (*do_handshake)(tlsh_buffer *buf);
+
+	/** Mandatory. Reads up to `cap` bytes of plaintext into `dst`, storing
+	 * the count in *n. Completes the handshake first if it is not done.
+	 * Returns OK (*n > 0), WANT_READ (no complete record buffered),
+	 * WANT_WRITE, CLOSED (clean end, sticky), RAGGED_EOF (transport EOF
+	 * without close_notify, after all earlier plaintext was returned) or
+	 * TLS_ERROR. *n is 0 for every status but OK. */
+	int (*read)(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n);
+
+	/** Mandatory. Encrypts up to `len` bytes of `src`, storing the number of
+	 * bytes consumed in *n (may be short). Returns OK, WANT_READ,
+	 * WANT_WRITE or TLS_ERROR (also after shutdown, and after the peer's
+	 * close_notify where the library forbids writing). */
+	int (*write)(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n);
+
+	/** Mandatory. PEP 748 shutdown: queues close_notify (first call) and
+	 * then waits for the peer's. Returns OK once close_notify was both sent
+	 * and received, WANT_READ while the peer's is outstanding (drain
+	 * process_outgoing first), WANT_WRITE, or TLS_ERROR. */
+	int (*shutdown)(tlsh_buffer *buf);
+
+	/** Mandatory. Stores `len` bytes from the network. Returns OK,
+	 * WANT_READ (the internal buffer is full: nothing was stored; call read
+	 * or do_handshake, then retry) or TLS_ERROR (after process_incoming_eof,
+	 * or on an internal failure). */
+	int (*process_incoming)(tlsh_buffer *buf, const uint8_t *data, size_t len);
+
+	/** Optional (TLSH_CAP_TRANSPORT_EOF). Beyond PEP 748: the transport has
+	 * ended; no more bytes will arrive. Later reads return the remaining
+	 * plaintext, then CLOSED if close_notify was received, else RAGGED_EOF;
+	 * a handshake in progress fails with TLS_ERROR. Returns OK. */
+	int (*process_incoming_eof)(tlsh_buffer *buf);
+
+	/** Mandatory. Moves up to `cap` bytes destined for the network into
+	 * `dst`, storing the count in *n (0 when nothing is pending). Returns
+	 * OK. */
+	int (*process_outgoing)(tlsh_buffer *buf, uint8_t *dst, size_t cap,
+	                        size_t *n);
+
+	/** Mandatory. Bytes received by process_incoming not yet processed. */
+	size_t (*incoming_bytes_buffered)(tlsh_buffer *buf);
+	/** Mandatory. Bytes that process_outgoing would return now. */
+	size_t (*outgoing_bytes_buffered)(tlsh_buffer *buf);
+
+	/** Mandatory. The negotiated cipher suite's IANA id, or 0 before the
+	 * handshake completed. */
+	uint16_t (*cipher)(tlsh_buffer *buf);
+	/** Mandatory. The negotiated ALPN protocol: returns 1 and sets
+	 * *proto and *len, or returns 0 when none was negotiated (or before the
+	 * handshake completed). */
+	int (*negotiated_protocol)(tlsh_buffer *buf, const uint8_t **proto,
+	                           size_t *len);
+	/** Mandatory. TLSH_TLS_1_2 or TLSH_TLS_1_3 once negotiated, else
+	 * TLSH_VERSION_NONE. */
+	enum tlsh_version (*negotiated_tls_version)(tlsh_buffer *buf);
+	/** Optional (TLSH_CAP_PEERCERT). The peer's leaf certificate, DER:
+	 * returns 1 and sets *der and *len, or 0 when there is none. */
+	int (*getpeercert)(tlsh_buffer *buf, const uint8_t **der, size_t *len);
+	/** Mandatory. Copies the detail of the last failing call on `buf` into
+	 * *err (status TLSH_OK and no alerts when nothing failed). */
+	void (*last_error)(tlsh_buffer *buf, struct tlsh_error *err);
+};
+
+/** Signature of the entry point. `arg` is the text after the first ':' in
+ * the name the user gave (e.g. "pep748:mod:attr" gives "mod:attr"), or
+ * NULL. Returns NULL if the adapter cannot provide a descriptor; it may
+ * then have written a reason to stderr. */
+typedef const struct tlsh_implementation *(*tlsh_entry_fn)(const char *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TLSH_H */

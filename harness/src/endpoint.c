@@ -1,0 +1,350 @@
+#include "endpoint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void default_violation(const char *msg)
+{
+	fprintf(stderr, "tlsharness: adapter broke the ABI: %s\n", msg);
+	abort();
+}
+
+void (*ep_violation)(const char *msg) = default_violation;
+
+static void violate(const struct endpoint *e, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void violate(const struct endpoint *e, const char *fmt, ...)
+{
+	char msg[512], full[700];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fmt_into(full, sizeof full, "%s adapter (%s): %s", e ? e->label : "?",
+	         e && e->ih ? e->ih->fn.name : "?", msg);
+	ep_violation(full);
+	abort(); /* ep_violation must not return */
+}
+
+const char *status_name(int st)
+{
+	static const char *names[] = {"OK",         "WANT_READ", "WANT_WRITE",
+	                              "RAGGED_EOF", "CLOSED",    "TLS_ERROR",
+	                              "CONFIGURATION_ERROR"};
+	if (st >= 0 && st < TLSH_STATUS_COUNT)
+		return names[st];
+	return "INVALID";
+}
+
+const char *version_name(enum tlsh_version v)
+{
+	switch (v) {
+	case TLSH_VERSION_NONE:
+		return "none";
+	case TLSH_VERSION_MINIMUM_SUPPORTED:
+		return "MIN";
+	case TLSH_TLS_1_2:
+		return "1.2";
+	case TLSH_TLS_1_3:
+		return "1.3";
+	case TLSH_VERSION_MAXIMUM_SUPPORTED:
+		return "MAX";
+	}
+	return "invalid";
+}
+
+const char *alert_name(int code)
+{
+	switch (code) {
+	case TLSH_NO_ALERT:
+		return "none";
+	case 0:
+		return "close_notify(0)";
+	case 10:
+		return "unexpected_message(10)";
+	case 20:
+		return "bad_record_mac(20)";
+	case 22:
+		return "record_overflow(22)";
+	case 40:
+		return "handshake_failure(40)";
+	case 42:
+		return "bad_certificate(42)";
+	case 43:
+		return "unsupported_certificate(43)";
+	case 44:
+		return "certificate_revoked(44)";
+	case 45:
+		return "certificate_expired(45)";
+	case 46:
+		return "certificate_unknown(46)";
+	case 47:
+		return "illegal_parameter(47)";
+	case 48:
+		return "unknown_ca(48)";
+	case 49:
+		return "access_denied(49)";
+	case 50:
+		return "decode_error(50)";
+	case 51:
+		return "decrypt_error(51)";
+	case 70:
+		return "protocol_version(70)";
+	case 71:
+		return "insufficient_security(71)";
+	case 80:
+		return "internal_error(80)";
+	case 86:
+		return "inappropriate_fallback(86)";
+	case 90:
+		return "user_canceled(90)";
+	case 109:
+		return "missing_extension(109)";
+	case 110:
+		return "unsupported_extension(110)";
+	case 112:
+		return "unrecognized_name(112)";
+	case 116:
+		return "certificate_required(116)";
+	case 120:
+		return "no_application_protocol(120)";
+	}
+	static __thread char buf[32];
+	return fmt_into(buf, sizeof buf, "alert(%d)", code);
+}
+
+static int check_status(const struct endpoint *e, const char *call, int st, unsigned allowed)
+{
+	if (st < 0 || st >= TLSH_STATUS_COUNT)
+		violate(e, "%s returned %d, which is not a tlsh_status", call, st);
+	if (!(allowed & ST(st)))
+		violate(e, "%s returned %s, which the ABI does not allow for this call", call,
+		        status_name(st));
+	return st;
+}
+
+static void fetch_error(struct endpoint *e, int st)
+{
+	struct tlsh_error err;
+	memset(&err, 0, sizeof err);
+	err.alert_sent = err.alert_received = TLSH_NO_ALERT;
+	e->ih->fn.last_error(e->buf, &err);
+	err.message[sizeof err.message - 1] = '\0';
+	if (err.alert_sent < -1 || err.alert_sent > 255 || err.alert_received < -1 ||
+	    err.alert_received > 255)
+		violate(e, "last_error reported alert %d/%d outside -1..255", err.alert_sent,
+		        err.alert_received);
+	err.status = st;
+	e->err = err;
+}
+
+static void init_err(struct tlsh_error *err)
+{
+	memset(err, 0, sizeof *err);
+	err->alert_sent = err->alert_received = TLSH_NO_ALERT;
+}
+
+int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct tlsh_config *cfg,
+                struct tlsh_error *err)
+{
+	struct endpoint tmp = {.ih = ih, .label = role == TLSH_ROLE_CLIENT ? "client" : "server"};
+	init_err(err);
+	int st = ih->fn.validate_config(ih->self, role, cfg, err);
+	err->message[sizeof err->message - 1] = '\0';
+	check_status(&tmp, "validate_config", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	err->status = st;
+	return st;
+}
+
+int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+            const struct tlsh_config *cfg, const char *hostname)
+{
+	memset(e, 0, sizeof *e);
+	e->ih = ih;
+	e->role = role;
+	e->label = role == TLSH_ROLE_CLIENT ? "client" : "server";
+	init_err(&e->err);
+	int st = ih->fn.context_new(ih->self, role, cfg, &e->ctx, &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
+	check_status(e, "context_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	if (st != TLSH_OK) {
+		e->ctx = NULL;
+		e->err.status = st;
+		return st;
+	}
+	if (!e->ctx)
+		violate(e, "context_new returned OK but no context");
+	st = ih->fn.buffer_new(e->ctx, role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf, &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
+	check_status(e, "buffer_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	if (st != TLSH_OK) {
+		e->buf = NULL;
+		e->err.status = st;
+		return st;
+	}
+	if (!e->buf)
+		violate(e, "buffer_new returned OK but no buffer");
+	return TLSH_OK;
+}
+
+void ep_close(struct endpoint *e)
+{
+	if (!e->ih)
+		return;
+	if (e->buf)
+		e->ih->fn.buffer_free(e->buf);
+	if (e->ctx)
+		e->ih->fn.context_free(e->ctx);
+	e->buf = NULL;
+	e->ctx = NULL;
+}
+
+static int after(struct endpoint *e, int st)
+{
+	if (st == TLSH_TLS_ERROR || st == TLSH_RAGGED_EOF || st == TLSH_CONFIGURATION_ERROR)
+		fetch_error(e, st);
+	return st;
+}
+
+int ep_handshake(struct endpoint *e)
+{
+	int st = e->ih->fn.do_handshake(e->buf);
+	check_status(e, "do_handshake", st,
+	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR));
+	if (st == TLSH_OK)
+		e->handshake_done = 1;
+	return after(e, st);
+}
+
+int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
+{
+	*n = 0;
+	size_t got = 0;
+	int st = e->ih->fn.read(e->buf, dst, cap, &got);
+	check_status(e, "read", st,
+	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_RAGGED_EOF) |
+	                     ST(TLSH_CLOSED) | ST(TLSH_TLS_ERROR));
+	if (got > cap)
+		violate(e, "read reported %zu bytes into a %zu-byte buffer", got, cap);
+	if (st == TLSH_OK && got == 0 && cap > 0)
+		violate(e, "read returned OK with 0 bytes (use CLOSED or WANT_READ)");
+	if (st != TLSH_OK && got != 0)
+		violate(e, "read returned %s with %zu bytes (must be 0)", status_name(st), got);
+	if (st == TLSH_OK)
+		e->handshake_done = 1;
+	*n = got;
+	return after(e, st);
+}
+
+int ep_write(struct endpoint *e, const uint8_t *src, size_t len, size_t *n)
+{
+	*n = 0;
+	size_t put = 0;
+	int st = e->ih->fn.write(e->buf, src, len, &put);
+	check_status(e, "write", st,
+	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR));
+	if (put > len)
+		violate(e, "write consumed %zu bytes of %zu", put, len);
+	*n = put;
+	return after(e, st);
+}
+
+int ep_shutdown(struct endpoint *e)
+{
+	int st = e->ih->fn.shutdown(e->buf);
+	check_status(e, "shutdown", st,
+	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR));
+	return after(e, st);
+}
+
+int ep_incoming(struct endpoint *e, const uint8_t *data, size_t len)
+{
+	int st = e->ih->fn.process_incoming(e->buf, data, len);
+	check_status(e, "process_incoming", st,
+	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_TLS_ERROR));
+	return after(e, st);
+}
+
+int ep_incoming_eof(struct endpoint *e)
+{
+	if (!e->ih->fn.process_incoming_eof)
+		return -1;
+	int st = e->ih->fn.process_incoming_eof(e->buf);
+	check_status(e, "process_incoming_eof", st, ST(TLSH_OK) | ST(TLSH_TLS_ERROR));
+	return after(e, st);
+}
+
+int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
+{
+	size_t got = 0;
+	*n = 0;
+	int st = e->ih->fn.process_outgoing(e->buf, dst, cap, &got);
+	check_status(e, "process_outgoing", st, ST(TLSH_OK));
+	if (got > cap)
+		violate(e, "process_outgoing reported %zu bytes into a %zu-byte buffer", got, cap);
+	*n = got;
+	return st;
+}
+
+size_t ep_in_pending(struct endpoint *e)
+{
+	return e->ih->fn.incoming_bytes_buffered(e->buf);
+}
+
+size_t ep_out_pending(struct endpoint *e)
+{
+	return e->ih->fn.outgoing_bytes_buffered(e->buf);
+}
+
+uint16_t ep_cipher(struct endpoint *e)
+{
+	return e->ih->fn.cipher(e->buf);
+}
+
+int ep_alpn(struct endpoint *e, const uint8_t **p, size_t *len)
+{
+	*p = NULL;
+	*len = 0;
+	int r = e->ih->fn.negotiated_protocol(e->buf, p, len);
+	if (r != 0 && r != 1)
+		violate(e, "negotiated_protocol returned %d (must be 0 or 1)", r);
+	if (r == 1 && (!*p || *len == 0 || *len > 255))
+		violate(e, "negotiated_protocol returned 1 with %s, length %zu",
+		        *p ? "a pointer" : "NULL", *len);
+	if (r == 0) {
+		*p = NULL;
+		*len = 0;
+	}
+	return r;
+}
+
+enum tlsh_version ep_version(struct endpoint *e)
+{
+	enum tlsh_version v = e->ih->fn.negotiated_tls_version(e->buf);
+	if (v != TLSH_VERSION_NONE && v != TLSH_TLS_1_2 && v != TLSH_TLS_1_3)
+		violate(e, "negotiated_tls_version returned 0x%x (must be NONE, 1.2 or 1.3)",
+		        (unsigned)v);
+	return v;
+}
+
+int ep_peercert(struct endpoint *e, const uint8_t **der, size_t *len)
+{
+	*der = NULL;
+	*len = 0;
+	if (!e->ih->fn.getpeercert)
+		return 0;
+	int r = e->ih->fn.getpeercert(e->buf, der, len);
+	if (r != 0 && r != 1)
+		violate(e, "getpeercert returned %d (must be 0 or 1)", r);
+	if (r == 1 && (!*der || *len == 0))
+		violate(e, "getpeercert returned 1 with no certificate");
+	if (r == 0) {
+		*der = NULL;
+		*len = 0;
+	}
+	return r;
+}

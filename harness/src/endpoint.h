@@ -1,0 +1,58 @@
+/* endpoint.h - one side of a connection (context + buffer) and guarded
+ * wrappers for every descriptor call. The wrappers enforce the ABI: a status
+ * outside the call's allowed set, a length beyond the buffer given, or a NULL
+ * where a value is required is reported through ep_violation (HARNESS-ERROR
+ * naming the rule) instead of being acted on. */
+#ifndef TLSH_ENDPOINT_H
+#define TLSH_ENDPOINT_H
+
+#include "loader.h"
+
+struct endpoint {
+	const struct impl_handle *ih;
+	enum tlsh_role role;
+	const char *label; /* "client" or "server" */
+	tlsh_context *ctx;
+	tlsh_buffer *buf;
+	/* Detail of the last failure of this endpoint (construction or a
+	 * buffer call returning TLS_ERROR / CONFIGURATION_ERROR / RAGGED_EOF). */
+	struct tlsh_error err;
+	int handshake_done;
+};
+
+/* Called on an ABI violation; must not return. Set by the engine; the
+ * default prints the message and aborts. */
+extern void (*ep_violation)(const char *msg);
+
+/* Bitmask helpers for allowed statuses. */
+#define ST(s) (1u << (s))
+
+int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct tlsh_config *cfg,
+                struct tlsh_error *err);
+/* Creates context and buffer. Returns TLSH_OK or the failing status, with
+ * e->err filled. On failure nothing needs freeing but ep_close is safe. */
+int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+            const struct tlsh_config *cfg, const char *hostname);
+void ep_close(struct endpoint *e);
+
+int ep_handshake(struct endpoint *e);
+int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n);
+int ep_write(struct endpoint *e, const uint8_t *src, size_t len, size_t *n);
+int ep_shutdown(struct endpoint *e);
+int ep_incoming(struct endpoint *e, const uint8_t *data, size_t len);
+/* Returns -1 when the adapter has no process_incoming_eof. */
+int ep_incoming_eof(struct endpoint *e);
+int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n);
+size_t ep_in_pending(struct endpoint *e);
+size_t ep_out_pending(struct endpoint *e);
+uint16_t ep_cipher(struct endpoint *e);
+int ep_alpn(struct endpoint *e, const uint8_t **p, size_t *len);
+enum tlsh_version ep_version(struct endpoint *e);
+int ep_peercert(struct endpoint *e, const uint8_t **der, size_t *len);
+
+const char *status_name(int st);
+const char *version_name(enum tlsh_version v);
+/* "alert 120 (no_application_protocol)" style, into a static buffer. */
+const char *alert_name(int code);
+
+#endif

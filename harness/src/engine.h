@@ -1,0 +1,81 @@
+/* engine.h - runs scenarios: one child process per scenario instance, a
+ * time limit each, N workers, expectations applied, results collected. */
+#ifndef TLSH_ENGINE_H
+#define TLSH_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "expect.h"
+#include "scenario.h"
+#include "verdict.h"
+
+struct backend {
+	char *spec;    /* what the user typed */
+	char *name;    /* descriptor name */
+	char *library_version;
+	char *path;
+	uint64_t caps;
+	struct expectations exp;
+	int has_exp;
+};
+
+enum endpoint_mode {
+	EP_AUTO = 0, /* same backend: in-process; different: server out of process */
+	EP_INPROC,   /* both in the scenario process (clashing libraries crash) */
+	EP_OOP,      /* both endpoints out of process */
+};
+
+struct result {
+	const struct scen_def *def;
+	int client, server; /* backend indices */
+	enum verdict verdict;     /* final, after expectations */
+	enum verdict raw;         /* what the scenario itself concluded */
+	char *expected, *observed, *detail;
+	char *xfail_reason;
+	int alerts[4]; /* client sent, client received, server sent, server received */
+	int client_status, server_status;
+	double ms;
+	char *transcript; /* path relative to the output folder, or NULL */
+};
+
+struct run_opts {
+	int jobs;
+	double timeout_s;
+	uint64_t seed;
+	enum endpoint_mode mode;
+	const char *out_dir;  /* transcripts go below it; NULL: none kept */
+	int quiet;
+	int use_expectations;
+	/* Called after each result (progress, partial reports). */
+	void (*on_result)(const struct result *r, size_t done, size_t total, void *arg);
+	void *arg;
+	volatile int *interrupted; /* set by a signal handler: stop early */
+	/* If set, receive the result array (filled in place) and its size as
+	 * soon as the run starts, for partial reports. */
+	struct result **results_view;
+	size_t *total_view;
+};
+
+/* Probes a backend in a child process (a crashing entry point cannot take
+ * the harness down): fills name, version, caps. Returns 0 or -1 + err. */
+int backend_probe(const char *spec, struct backend *b, char *err, size_t errcap);
+void backend_free(struct backend *b);
+
+/* A (client, server) pair of backend indices. */
+struct pair {
+	int client, server;
+};
+
+/* Runs every registered scenario whose id matches one of `filters` (all if
+ * nfilters == 0) for every pair. Results are returned in a stable order
+ * (pair, then registration order). Returns the number of results. */
+size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t npairs,
+                  char **filters, size_t nfilters, const struct run_opts *o,
+                  struct result **out);
+void results_free(struct result *r, size_t n);
+
+/* Whether a scenario id matches any filter glob. */
+int id_matches(const char *id, char **filters, size_t nfilters);
+
+#endif

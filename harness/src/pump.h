@@ -1,0 +1,70 @@
+/* pump.h - moves bytes between a client and a server endpoint with a delivery
+ * policy, and keeps a transcript of every byte that crossed. */
+#ifndef TLSH_PUMP_H
+#define TLSH_PUMP_H
+
+#include "endpoint.h"
+#include "util.h"
+
+enum dir { C2S = 0, S2C = 1 };
+
+enum delivery {
+	DELIVER_WHOLE = 0,  /* everything pending, in one process_incoming */
+	DELIVER_ONE_BYTE,   /* one byte per process_incoming */
+	DELIVER_RANDOM,     /* seeded random split sizes (1..max_chunk) */
+	DELIVER_OUT_ONE_BYTE, /* process_outgoing asked for 1 byte at a time */
+};
+
+/* A transcript segment: `len` bytes in direction `dir`, in crossing order. */
+struct segment {
+	uint8_t dir;
+	uint32_t len;
+};
+
+#define TRANSCRIPT_CAP (256u * 1024u)
+#define SEGMENT_CAP 8192u
+
+struct pump {
+	struct endpoint *ep[2]; /* ep[C2S] sends client->server: the client */
+	enum delivery policy;
+	struct rng rng;
+	size_t max_chunk;
+	/* Truncation: after `limit[d]` bytes have crossed in direction d,
+	 * nothing more is delivered that way; if `eof_at_limit[d]`, the
+	 * receiver then gets process_incoming_eof. SIZE_MAX: no limit. */
+	size_t limit[2];
+	int eof_at_limit[2];
+	int eof_sent[2];
+	/* Totals and transcript (first TRANSCRIPT_CAP bytes per direction). */
+	size_t total[2];
+	struct bytes wire[2];
+	struct segment *seg;
+	size_t nseg;
+	int truncated_transcript;
+	/* Bytes held back (not yet delivered) per direction. */
+	struct bytes held[2];
+	/* Set when process_incoming failed; the status. */
+	int in_status[2];
+};
+
+void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server);
+void pump_free(struct pump *p);
+void pump_policy(struct pump *p, enum delivery d, uint64_t seed);
+void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof);
+
+/* Moves everything the sender has pending to the receiver. Returns the
+ * number of bytes that left the sender (0: nothing to move). */
+size_t pump_flush(struct pump *p, enum dir d);
+
+/* Takes everything pending from the sender without delivering it; the
+ * bytes go to the transcript and into `held[d]` (for scenarios that
+ * deliver by hand, e.g. coalescing flights). Returns the count. */
+size_t pump_hold(struct pump *p, enum dir d);
+/* Delivers held[d] in one process_incoming call. Returns its status. */
+int pump_release(struct pump *p, enum dir d);
+
+/* Delivers a transport EOF to the receiver of direction d (once). Returns
+ * the status, or -1 when the adapter has no process_incoming_eof. */
+int pump_eof(struct pump *p, enum dir d);
+
+#endif

@@ -1,0 +1,42 @@
+/* report.h - the run report: versioned JSON (reports/schema/report-v1.json),
+ * JUnit XML, and the terminal summary. Files are written atomically. */
+#ifndef TLSH_REPORT_H
+#define TLSH_REPORT_H
+
+#include <stdio.h>
+
+#include "engine.h"
+
+#define REPORT_SCHEMA "tlsharness-report"
+#define REPORT_SCHEMA_VERSION 1
+#define HARNESS_VERSION "0.1.0"
+
+struct run_info {
+	const char *command;
+	double started_unix;
+	double wall_ms;
+	int complete;
+	int interrupted;
+	int jobs;
+	uint64_t seed;
+	const char *endpoint_mode;
+};
+
+/* Builds the JSON text of a report (malloc'd). */
+char *report_json(const struct run_info *ri, struct backend *b, size_t nb,
+                  const struct pair *pairs, size_t npairs, const struct result *r, size_t n);
+/* Builds JUnit XML (malloc'd). */
+char *report_junit(const struct run_info *ri, struct backend *b, const struct result *r,
+                   size_t n);
+/* Writes both into dir (report.json / junit.xml, or report.partial.json
+ * when !ri->complete). Returns 0 or -1 with err. */
+int report_write(const char *dir, const struct run_info *ri, struct backend *b, size_t nb,
+                 const struct pair *pairs, size_t npairs, const struct result *r, size_t n,
+                 char *err, size_t errcap);
+/* Prints counts per verdict and the bad results. */
+void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n,
+                    double wall_ms);
+/* XML escaping into a growable buffer. */
+void xml_escape(struct bytes *out, const char *s);
+
+#endif

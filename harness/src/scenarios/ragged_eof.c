@@ -1,0 +1,4 @@
+#include "scenario.h"
+void family_ragged_eof(void)
+{
+}

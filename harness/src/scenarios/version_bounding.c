@@ -1,0 +1,4 @@
+#include "scenario.h"
+void family_version_bounding(void)
+{
+}
