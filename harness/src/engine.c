@@ -175,7 +175,8 @@ static char *tail_of(const struct bytes *b, size_t max)
 {
 	size_t off = b->len > max ? b->len - max : 0;
 	char *s = xmalloc(b->len - off + 1);
-	memcpy(s, b->data + off, b->len - off);
+	if (b->len)
+		memcpy(s, b->data + off, b->len - off);
 	s[b->len - off] = '\0';
 	return s;
 }
@@ -543,7 +544,7 @@ int backend_probe(const char *spec, struct backend *b, char *err, size_t errcap)
 			fmt_into(err, errcap, "loading backend '%s' crashed (signal %d, %s)", spec,
 			         WTERMSIG(status), strsignal(WTERMSIG(status)));
 		else
-			fmt_into(err, errcap, "loading backend '%s' failed (exit status %d)", spec,
+			fmt_into(err, errcap, "loading backend '%s' ended the process (exit status %d)", spec,
 			         WEXITSTATUS(status));
 		return -1;
 	}

@@ -1,10 +1,223 @@
-/* mutation.c - placeholder, filled in below. */
+/* mutation.c - `tlsharness mutation`: runs every mutant listed in a manifest
+ * (impls/mutants/mutants.json) against its base backend and checks that the
+ * scenarios of the rule it breaks catch it (FAIL), where the base itself
+ * passes them. Prints the score and the scenarios no mutant catches. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "util.h"
+
+#ifndef TLSH_MUTANTS_MANIFEST
+#define TLSH_MUTANTS_MANIFEST "impls/mutants/mutants.json"
+#endif
+
 int cmd_mutation(int argc, char **argv);
+
+struct mutant_spec {
+	const char *name, *base, *role, *rule;
+	char **catch;
+	size_t ncatch;
+};
+
+static int run_pairs(const char *a, const char *b, int both, char **filters, size_t nf, int jobs,
+                     double timeout, struct backend *bk, struct result **res, size_t *n)
+{
+	char err[700];
+	if (backend_probe(a, &bk[0], err, sizeof err) != 0) {
+		fprintf(stderr, "tlsharness: mutation: %s\n", err);
+		return -1;
+	}
+	if (backend_probe(b, &bk[1], err, sizeof err) != 0) {
+		fprintf(stderr, "tlsharness: mutation: %s\n", err);
+		backend_free(&bk[0]);
+		return -1;
+	}
+	struct pair pairs[2] = {{0, 1}, {1, 0}};
+	struct run_opts o = {.jobs = jobs, .timeout_s = timeout, .seed = 1, .quiet = 1};
+	*n = engine_run(bk, 2, pairs, both ? 2 : 1, filters, nf, &o, res);
+	return 0;
+}
+
 int cmd_mutation(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "tlsharness: mutation: not built yet\n");
-	return 2;
+	static const struct option opts[] = {{"manifest", required_argument, 0, 'm'},
+	                                     {"jobs", required_argument, 0, 'j'},
+	                                     {"timeout", required_argument, 0, 't'},
+	                                     {"quick", no_argument, 0, 'q'},
+	                                     {0, 0, 0, 0}};
+	const char *manifest = getenv("TLSH_MUTANTS_MANIFEST");
+	if (!manifest || !*manifest)
+		manifest = TLSH_MUTANTS_MANIFEST;
+	int jobs = 2, quick = 0;
+	double timeout = 20;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:j:t:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			manifest = optarg;
+			break;
+		case 'j':
+			jobs = atoi(optarg);
+			if (jobs < 1 || jobs > 64) {
+				fprintf(stderr, "tlsharness: --jobs takes 1..64\n");
+				return 2;
+			}
+			break;
+		case 't':
+			timeout = atof(optarg);
+			if (timeout < 1) {
+				fprintf(stderr, "tlsharness: --timeout takes seconds >= 1\n");
+				return 2;
+			}
+			break;
+		case 'q':
+			quick = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: tlsharness mutation [--manifest FILE] [-j N] [-t S] "
+			                "[--quick]\n");
+			return 2;
+		}
+	}
+	json_error_t je;
+	json_t *root = json_load_file(manifest, 0, &je);
+	if (!root) {
+		fprintf(stderr, "tlsharness: %s:%d: %s\n", manifest, je.line, je.text);
+		return 2;
+	}
+	json_t *list = json_object_get(root, "mutants");
+	if (!json_is_array(list) || json_array_size(list) == 0) {
+		fprintf(stderr, "tlsharness: %s: no \"mutants\" array\n", manifest);
+		json_decref(root);
+		return 2;
+	}
+	size_t nm = json_array_size(list);
+	struct mutant_spec *m = xcalloc(nm, sizeof *m);
+	for (size_t i = 0; i < nm; i++) {
+		json_t *e = json_array_get(list, i);
+		m[i].name = json_string_value(json_object_get(e, "name"));
+		m[i].base = json_string_value(json_object_get(e, "base"));
+		m[i].role = json_string_value(json_object_get(e, "role"));
+		m[i].rule = json_string_value(json_object_get(e, "rule"));
+		json_t *cg = json_object_get(e, "catch");
+		if (!m[i].name || !m[i].base || !m[i].role || !m[i].rule || !json_is_array(cg) ||
+		    json_array_size(cg) == 0 ||
+		    (strcmp(m[i].role, "client") && strcmp(m[i].role, "server") &&
+		     strcmp(m[i].role, "both"))) {
+			fprintf(stderr,
+			        "tlsharness: %s: mutants[%zu] needs name, base, role "
+			        "(client|server|both), rule and a non-empty catch list\n",
+			        manifest, i);
+			free(m);
+			json_decref(root);
+			return 2;
+		}
+		m[i].ncatch = json_array_size(cg);
+		m[i].catch = xcalloc(m[i].ncatch, sizeof(char *));
+		for (size_t k = 0; k < m[i].ncatch; k++)
+			m[i].catch[k] = (char *)json_string_value(json_array_get(cg, k));
+	}
+	scen_register_all();
+	size_t ndefs;
+	const struct scen_def *defs = scen_all(&ndefs);
+	int *caught_by_any = xcalloc(ndefs, sizeof(int));
+	int *base_passes = xcalloc(ndefs, sizeof(int));
+
+	/* The base backends' own verdicts: a catch only counts where the base
+	 * passes (otherwise the scenario would fail anyway). */
+	const char *bases[8];
+	size_t nbases = 0;
+	for (size_t i = 0; i < nm; i++) {
+		size_t k = 0;
+		while (k < nbases && strcmp(bases[k], m[i].base))
+			k++;
+		if (k == nbases && nbases < 8)
+			bases[nbases++] = m[i].base;
+	}
+	for (size_t k = 0; k < nbases; k++) {
+		struct backend bk[2];
+		struct result *res;
+		size_t n;
+		if (run_pairs(bases[k], bases[k], 0, NULL, 0, jobs, timeout, bk, &res, &n) != 0)
+			return 2;
+		for (size_t r = 0; r < n; r++)
+			if (res[r].raw == V_PASS || res[r].raw == V_PASS_LOOSE)
+				base_passes[res[r].def - defs] |= 1 << k;
+		results_free(res, n);
+		backend_free(&bk[0]);
+		backend_free(&bk[1]);
+	}
+
+	size_t caught = 0;
+	printf("%-24s %-7s %-8s %s\n", "mutant", "role", "result", "caught by");
+	for (size_t i = 0; i < nm; i++) {
+		char spec[160];
+		fmt_into(spec, sizeof spec, "mutant-%s", m[i].name);
+		struct backend bk[2];
+		struct result *res;
+		size_t n;
+		int both = !strcmp(m[i].role, "both");
+		const char *a = spec, *b = m[i].base;
+		if (!strcmp(m[i].role, "server")) {
+			a = m[i].base;
+			b = spec;
+		}
+		size_t bi = 0;
+		while (bi < nbases && strcmp(bases[bi], m[i].base))
+			bi++;
+		if (run_pairs(a, b, both, quick ? m[i].catch : NULL, quick ? m[i].ncatch : 0, jobs,
+		              timeout, bk, &res, &n) != 0)
+			return 2;
+		char list[600] = "";
+		size_t off = 0, hits = 0;
+		for (size_t r = 0; r < n; r++) {
+			size_t di = (size_t)(res[r].def - defs);
+			if (res[r].raw != V_FAIL || !(base_passes[di] & (1 << bi)))
+				continue;
+			caught_by_any[di] = 1;
+			if (!id_matches(res[r].def->id, m[i].catch, m[i].ncatch))
+				continue;
+			if (hits++ < 4)
+				off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
+				                        "%s%s", hits > 1 ? ", " : "", res[r].def->id);
+		}
+		if (hits > 4)
+			snprintf(list + off, off < sizeof list ? sizeof list - off : 0, " (+%zu more)",
+			         hits - 4);
+		printf("%-24s %-7s %-8s %s\n", m[i].name, m[i].role, hits ? "caught" : "SURVIVED",
+		       hits ? list : m[i].rule);
+		caught += hits > 0;
+		results_free(res, n);
+		backend_free(&bk[0]);
+		backend_free(&bk[1]);
+	}
+	size_t uncaught = 0, considered = 0;
+	for (size_t i = 0; i < ndefs; i++) {
+		if (!base_passes[i])
+			continue;
+		considered++;
+		if (caught_by_any[i])
+			continue;
+		if (uncaught++ == 0 && !quick)
+			printf("\nScenarios no mutant catches yet:\n");
+		if (!quick)
+			printf("  %s\n", defs[i].id);
+	}
+	if (!quick)
+		printf("\nscenarios caught by at least one mutant: %zu of %zu\n",
+		       considered - uncaught, considered);
+	printf("mutation score: %zu/%zu mutants caught\n", caught, nm);
+	for (size_t i = 0; i < nm; i++)
+		free(m[i].catch);
+	free(m);
+	free(caught_by_any);
+	free(base_passes);
+	json_decref(root);
+	return caught == nm ? 0 : 1;
 }

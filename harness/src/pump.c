@@ -76,6 +76,11 @@ static void deliver_raw(struct pump *p, enum dir d, const uint8_t *data, size_t 
 		else if (p->policy == DELIVER_RANDOM)
 			chunk = rng_range(&p->rng, 1, p->max_chunk < chunk ? p->max_chunk : chunk);
 		int st = ep_incoming(rx, data + off, chunk);
+		while (st == TLSH_WANT_READ && chunk > 1) {
+			/* Full: offer less; take what the receiver can hold. */
+			chunk /= 2;
+			st = ep_incoming(rx, data + off, chunk);
+		}
 		if (st == TLSH_WANT_READ) {
 			bytes_append(&p->held[d], data + off, n - off);
 			return;

@@ -372,9 +372,11 @@ enum hs_result scen_handshake(struct scen *s)
 			s->server_status = ep_handshake(v);
 		moved += pump_flush(&s->pump, S2C);
 		if (s->server_status == TLSH_TLS_ERROR) {
+			/* The server failed first (a client failure returned
+			 * above). s->client_status is the client's status after
+			 * it was given the server's last bytes (its alert). */
 			settle_after_failure(s, v);
-			return s->client_status == TLSH_TLS_ERROR ? HS_CLIENT_FAILED
-			                                          : HS_SERVER_FAILED;
+			return HS_SERVER_FAILED;
 		}
 		if (c->handshake_done && v->handshake_done) {
 			/* Let the client take in what the server sent last

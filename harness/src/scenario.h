@@ -152,8 +152,9 @@ int scen_open_ok(struct scen *s, const struct cfgb *client, const struct cfgb *s
 
 enum hs_result {
 	HS_OK = 0,          /* both sides completed */
-	HS_CLIENT_FAILED,   /* client returned TLS_ERROR (server may have too) */
-	HS_SERVER_FAILED,   /* server returned TLS_ERROR, client did not */
+	HS_CLIENT_FAILED,   /* the client failed first (the server may have failed after it) */
+	HS_SERVER_FAILED,   /* the server failed first; s->client_status tells whether the
+	                     * client then failed too (TLS 1.3: on its next read) */
 	HS_STALLED,         /* no progress: both waiting */
 };
 
@@ -176,6 +177,12 @@ const struct wire *scen_wire(struct scen *s);
  * FAIL and returns -1 on the first mismatch. */
 int scen_check_established(struct scen *s, const struct cfgb *client, const struct cfgb *server,
                            const char *hostname);
+
+/* Checks that the ClientHello offers exactly the versions lo..hi (wire values
+ * 0x0303/0x0304; GREASE ignored; no supported_versions means TLS 1.2 only).
+ * Returns 0, or -1 with the reason in `why`. */
+int wire_offers_range(const struct wire_client_hello *ch, uint16_t lo, uint16_t hi, char *why,
+                      size_t whycap);
 
 /* Checks a failed handshake's alert: `code` should be sent by the side
  * `sender` (TLSH_ROLE_*), i.e. reported as alert_sent by it, or as

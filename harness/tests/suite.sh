@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, run by `just test`: each step is a command that must
+# succeed. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+jobs="${TLSH_JOBS:-2}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:exitcode=86}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}"
+passed=0
+failed=0
+failures=()
+
+step() {
+	local name="$1"
+	shift
+	local t0=$SECONDS
+	echo "=== ${name}"
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== ${name}: ok ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "=== ${name}: FAILED ($((SECONDS - t0)) s)"
+	fi
+}
+
+backends=$(./build/harness/tlsharness backends | paste -sd, -)
+
+step "unit tests" meson test -C build --suite unit --print-errorlogs
+step "unit tests (ASan+UBSan)" meson test -C build-asan --suite unit --print-errorlogs
+step "formatting (.clang-format)" bash -c "git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror"
+step "command line and bad input" harness/tests/cli.sh ./build/harness/tlsharness
+for b in ${backends//,/ }; do
+	step "test-impl ${b}" ./build/harness/tlsharness run --impl "$b" -j "$jobs" -q -o "reports/out/${b}"
+done
+step "matrix ${backends}" ./build/harness/tlsharness run --matrix "$backends" -j "$jobs" -q -o reports/out/matrix
+step "matrix ${backends} (ASan+UBSan)" ./build-asan/harness/tlsharness run --matrix "$backends" -j "$jobs" -t 60 -q -o reports/out/asan/matrix
+step "matrix, both endpoints out of process" ./build/harness/tlsharness run --matrix "$backends" --endpoints oop -f 'handshake/*' -j "$jobs" -q -o reports/out/oop
+step "reports valid against reports/schema" bash -c 'reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
+step "mutants caught" ./build/harness/tlsharness mutation -j "$jobs"
+
+echo
+if [ "$failed" -gt 0 ]; then
+	printf 'failed step: %s\n' "${failures[@]}"
+fi
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

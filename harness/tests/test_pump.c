@@ -1,0 +1,155 @@
+/* Unit tests of the pump: delivery policies, truncation, EOF, transcript,
+ * and a full receiver. Uses the fake pipe descriptor. */
+#include "fake.h"
+#include "pump.h"
+#include "t.h"
+
+static struct impl_handle fh = {.fn = {0}};
+
+static void open_pair(struct endpoint *c, struct endpoint *s)
+{
+	struct tlsh_config cfg = {.struct_size = sizeof cfg};
+	ep_open(c, &fh, TLSH_ROLE_CLIENT, &cfg, "x");
+	ep_open(s, &fh, TLSH_ROLE_SERVER, &cfg, NULL);
+}
+
+static struct fake_buf *fb(struct endpoint *e)
+{
+	return (struct fake_buf *)e->buf;
+}
+
+static void send_bytes(struct endpoint *e, size_t n)
+{
+	uint8_t b[4096];
+	for (size_t i = 0; i < sizeof b; i++)
+		b[i] = (uint8_t)i;
+	size_t k;
+	while (n) {
+		size_t m = n < sizeof b ? n : sizeof b;
+		ep_write(e, b, m, &k);
+		n -= m;
+	}
+}
+
+int main(void)
+{
+	fh.fn = fake_impl;
+	fh.self = &fake_impl;
+	struct endpoint c, s;
+	struct pump p;
+
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	send_bytes(&c, 1000);
+	OK(pump_flush(&p, C2S) == 1000, "whole: 1000 bytes moved");
+	OK(fb(&s)->calls == 1 && fb(&s)->chunk_sizes[0] == 1000, "whole: one process_incoming");
+	OK(p.wire[C2S].len == 1000 && p.nseg == 1, "transcript holds the bytes in one segment");
+	send_bytes(&s, 10);
+	pump_flush(&p, S2C);
+	send_bytes(&c, 5);
+	pump_flush(&p, C2S);
+	OK(p.nseg == 3 && p.seg[1].dir == S2C && p.seg[2].len == 5, "segments alternate by direction");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	pump_policy(&p, DELIVER_ONE_BYTE, 1);
+	send_bytes(&c, 300);
+	pump_flush(&p, C2S);
+	int all_one = fb(&s)->calls == 300;
+	for (size_t i = 0; i < 300 && all_one; i++)
+		all_one = fb(&s)->chunk_sizes[i] == 1;
+	OK(all_one, "one byte at a time: 300 calls of 1 byte");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* Random splits are seeded: same seed, same sizes; sizes within bounds. */
+	size_t sizes[2][512], ncalls[2];
+	for (int run = 0; run < 2; run++) {
+		open_pair(&c, &s);
+		pump_init(&p, &c, &s);
+		pump_policy(&p, DELIVER_RANDOM, 77);
+		p.max_chunk = 16;
+		send_bytes(&c, 2000);
+		pump_flush(&p, C2S);
+		ncalls[run] = fb(&s)->calls;
+		memcpy(sizes[run], fb(&s)->chunk_sizes, sizeof sizes[run]);
+		OK(fb(&s)->in.len == 2000, "random: all 2000 bytes arrive (run %d)", run);
+		int bounded = 1;
+		for (size_t i = 0; i < fb(&s)->calls && i < 512; i++)
+			bounded &= sizes[run][i] >= 1 && sizes[run][i] <= 16;
+		OK(bounded && ncalls[run] >= 125, "random: chunks within 1..16 (%zu calls)",
+		   ncalls[run]);
+		pump_free(&p);
+		ep_close(&c);
+		ep_close(&s);
+	}
+	OK(ncalls[0] == ncalls[1] && !memcmp(sizes[0], sizes[1], sizeof sizes[0]),
+	   "random: same seed gives the same splits");
+
+	/* 1-byte process_outgoing. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	pump_policy(&p, DELIVER_OUT_ONE_BYTE, 1);
+	send_bytes(&c, 50);
+	OK(pump_flush(&p, C2S) == 50 && fb(&s)->calls == 50, "1-byte process_outgoing");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* Truncation then EOF. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	pump_truncate(&p, C2S, 100, 1);
+	send_bytes(&c, 60);
+	pump_flush(&p, C2S);
+	OK(!fb(&s)->eof && fb(&s)->in.len == 60, "under the limit: delivered, no EOF");
+	send_bytes(&c, 60);
+	pump_flush(&p, C2S);
+	OK(fb(&s)->in.len == 100 && fb(&s)->eof, "limit 100: 100 delivered, then EOF");
+	OK(p.total[C2S] == 120 && p.wire[C2S].len == 120, "transcript keeps what the sender sent");
+	send_bytes(&c, 10);
+	pump_flush(&p, C2S);
+	OK(fb(&s)->in.len == 100, "nothing delivered past the limit");
+	uint8_t rb[256];
+	size_t k;
+	int st = ep_read(&s, rb, sizeof rb, &k);
+	OK(st == TLSH_OK && k == 100, "receiver reads the 100 bytes");
+	OK(ep_read(&s, rb, sizeof rb, &k) == TLSH_RAGGED_EOF, "then sees the EOF");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* A full receiver keeps the rest held until it drains. */
+	open_pair(&c, &s);
+	fb(&s)->cap_in = 64;
+	pump_init(&p, &c, &s);
+	send_bytes(&c, 100);
+	pump_flush(&p, C2S);
+	OK(fb(&s)->in.len == 64 && p.held[C2S].len == 36, "receiver full: 36 bytes held");
+	ep_read(&s, rb, sizeof rb, &k);
+	pump_flush(&p, C2S);
+	OK(fb(&s)->in.len == 100 && p.held[C2S].len == 0, "held bytes delivered after a read");
+	OK(p.wire[C2S].len == 100, "held bytes recorded once");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* Hold and release: coalescing. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	send_bytes(&c, 10);
+	pump_hold(&p, C2S);
+	send_bytes(&c, 20);
+	pump_hold(&p, C2S);
+	OK(fb(&s)->calls == 0, "held bytes not delivered yet");
+	pump_release(&p, C2S);
+	OK(fb(&s)->calls == 1 && fb(&s)->chunk_sizes[0] == 30, "released in one call");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+	return t_done();
+}
