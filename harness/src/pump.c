@@ -159,7 +159,9 @@ int pump_release(struct pump *p, enum dir d)
 	int st = TLSH_OK;
 	if (p->held[d].len)
 		st = ep_incoming(rx, p->held[d].data, p->held[d].len);
-	bytes_reset(&p->held[d]);
+	/* A full receiver keeps the bytes held for the next flush. */
+	if (st != TLSH_WANT_READ)
+		bytes_reset(&p->held[d]);
 	return st;
 }
 

@@ -5,19 +5,16 @@
 const char mutant_name[] = "alpn-no-fail";
 const char mutant_base[] = "openssl";
 
-static int m_context_new(const struct tlsh_implementation *s, enum tlsh_role role,
-                         const struct tlsh_config *cfg, tlsh_context **out, struct tlsh_error *err)
+static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {
-	(void)s;
-	struct tlsh_config c = *cfg;
 	if (role == TLSH_ROLE_SERVER) {
-		c.inner_protocols = NULL;
-		c.inner_protocols_len = 0;
+		c->inner_protocols = NULL;
+		c->inner_protocols_len = 0;
 	}
-	return mw_context_new(role, &c, out, err);
 }
 
 void mutant_patch(struct tlsh_implementation *d)
 {
-	d->context_new = m_context_new;
+	(void)d;
+	mutant_config = adjust;
 }

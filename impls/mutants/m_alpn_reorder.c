@@ -5,21 +5,19 @@
 const char mutant_name[] = "alpn-reorder";
 const char mutant_base[] = "openssl";
 
-static int m_context_new(const struct tlsh_implementation *s, enum tlsh_role role,
-                         const struct tlsh_config *cfg, tlsh_context **out, struct tlsh_error *err)
+static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {
-	(void)s;
-	struct tlsh_config c = *cfg;
-	struct tlsh_bytes rev[64];
-	if (role == TLSH_ROLE_CLIENT && c.inner_protocols_len > 1 && c.inner_protocols_len <= 64) {
-		for (size_t i = 0; i < c.inner_protocols_len; i++)
-			rev[i] = cfg->inner_protocols[c.inner_protocols_len - 1 - i];
-		c.inner_protocols = rev;
-	}
-	return mw_context_new(role, &c, out, err);
+	static _Thread_local struct tlsh_bytes rev[64];
+	size_t n = c->inner_protocols_len;
+	if (role != TLSH_ROLE_CLIENT || n < 2 || n > 64)
+		return;
+	for (size_t i = 0; i < n; i++)
+		rev[i] = c->inner_protocols[n - 1 - i];
+	c->inner_protocols = rev;
 }
 
 void mutant_patch(struct tlsh_implementation *d)
 {
-	d->context_new = m_context_new;
+	(void)d;
+	mutant_config = adjust;
 }

@@ -4,17 +4,15 @@
 const char mutant_name[] = "ignore-lowest";
 const char mutant_base[] = "openssl";
 
-static int m_context_new(const struct tlsh_implementation *s, enum tlsh_role role,
-                         const struct tlsh_config *cfg, tlsh_context **out, struct tlsh_error *err)
+static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {
-	(void)s;
-	struct tlsh_config c = *cfg;
-	if (c.lowest_supported_version == TLSH_TLS_1_3)
-		c.lowest_supported_version = TLSH_VERSION_MINIMUM_SUPPORTED;
-	return mw_context_new(role, &c, out, err);
+	(void)role;
+	if (c->lowest_supported_version == TLSH_TLS_1_3)
+		c->lowest_supported_version = TLSH_VERSION_MINIMUM_SUPPORTED;
 }
 
 void mutant_patch(struct tlsh_implementation *d)
 {
-	d->context_new = m_context_new;
+	(void)d;
+	mutant_config = adjust;
 }

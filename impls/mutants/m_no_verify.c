@@ -5,17 +5,14 @@
 const char mutant_name[] = "no-verify";
 const char mutant_base[] = "openssl";
 
-static int m_context_new(const struct tlsh_implementation *s, enum tlsh_role role,
-                         const struct tlsh_config *cfg, tlsh_context **out, struct tlsh_error *err)
+static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {
-	(void)s;
-	struct tlsh_config c = *cfg;
 	if (role == TLSH_ROLE_CLIENT)
-		c.insecure |= TLSH_INSECURE_NO_VERIFY;
-	return mw_context_new(role, &c, out, err);
+		c->insecure |= TLSH_INSECURE_NO_VERIFY;
 }
 
 void mutant_patch(struct tlsh_implementation *d)
 {
-	d->context_new = m_context_new;
+	(void)d;
+	mutant_config = adjust;
 }

@@ -81,11 +81,17 @@ int *mw_flags(tlsh_buffer *b)
 	return i >= 0 ? &tab[i].flags : &none;
 }
 
+void (*mutant_config)(enum tlsh_role role, struct tlsh_config *c);
+
 static int w_context_new(const struct tlsh_implementation *s, enum tlsh_role role,
                          const struct tlsh_config *cfg, tlsh_context **out, struct tlsh_error *err)
 {
 	(void)s;
-	return mw_context_new(role, cfg, out, err);
+	if (!mutant_config || !cfg)
+		return mw_context_new(role, cfg, out, err);
+	struct tlsh_config c = *cfg;
+	mutant_config(role, &c);
+	return mw_context_new(role, &c, out, err);
 }
 
 static void w_context_free(tlsh_context *ctx)
@@ -142,7 +148,8 @@ tlsh_implementation(const char *arg)
 	}
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		fprintf(stderr, "mutant %s: cannot load base %s: %s\n", mutant_name, path, dlerror());
+		fprintf(stderr, "mutant %s: cannot load base %s: %s\n", mutant_name, path,
+		        dlerror());
 		return NULL;
 	}
 	const struct tlsh_implementation *(*entry)(const char *);

@@ -21,9 +21,12 @@ extern const struct tlsh_implementation *base;
  * what they create; mutants that alter configs call these. */
 int mw_context_new(enum tlsh_role role, const struct tlsh_config *cfg, tlsh_context **out,
                    struct tlsh_error *err);
-int mw_buffer_new(tlsh_context *ctx, const char *host, tlsh_buffer **out,
-                  struct tlsh_error *err);
+int mw_buffer_new(tlsh_context *ctx, const char *host, tlsh_buffer **out, struct tlsh_error *err);
 enum tlsh_role mw_buffer_role(tlsh_buffer *b);
+
+/* Set by a mutant that alters configurations: called on a copy of every
+ * config before context_new reaches the base. */
+extern void (*mutant_config)(enum tlsh_role role, struct tlsh_config *c);
 
 /* Per-buffer scratch flags for mutants that need state (0 initially). */
 int *mw_flags(tlsh_buffer *b);

@@ -45,8 +45,8 @@
 #define OSSL_MAX_FILE ((size_t)16 << 20)
 /** Room in the IANA id -> OpenSSL name table. */
 #define OSSL_MAX_CIPHERS 512
-/** Hostname checks never accept partial wildcards such as "w*.example". */
-/* RFC 9525 section 6.3: no fallback to the subject CN; no partial wildcards. */
+/** Hostname checks (RFC 9525 section 6.3): no fallback to the subject CN, and no partial
+ * wildcards such as "w*.example". */
 #define OSSL_HOST_FLAGS (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
 /** Every TLS 1.3 suite OpenSSL 3.0 implements, to learn their ids. */
 #define OSSL_ALL_TLS13                                                                             \
