@@ -429,8 +429,6 @@ static void effective_range(const struct scen *s, enum tlsh_role role, const str
 }
 
 int wire_offers_range(const struct wire_client_hello *ch, uint16_t lo, uint16_t hi, char *why,
-                      size_t whycap);
-int wire_offers_range(const struct wire_client_hello *ch, uint16_t lo, uint16_t hi, char *why,
                       size_t whycap)
 {
 	if (!ch->present)

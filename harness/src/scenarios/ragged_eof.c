@@ -1,4 +1,749 @@
+/* ragged-eof family: how the end of a connection is reported.
+ *
+ * The descriptor's process_incoming_eof (beyond PEP 748) tells a buffer that
+ * the transport ended. After it, read returns the remaining plaintext and then
+ * CLOSED when the peer's close_notify was received (sticky), RAGGED_EOF when
+ * it was not; a handshake in progress fails with TLS_ERROR (RFC 8446 section
+ * 6.1: a connection that ends without close_notify is a truncation, and
+ * "Any data received after a closure alert has been received MUST be
+ * ignored"). Every case runs with both sides pinned to TLS 1.2 or TLS 1.3.
+ *
+ * Ids: ragged-eof/<case>[/<point or receiver>]/<tls12|tls13>. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "scenario.h"
+
+static const struct {
+	const char *tag;
+	enum tlsh_version v;
+	uint64_t cap;
+} vers[] = {
+        {"tls12", TLSH_TLS_1_2, TLSH_CAP_TLS12},
+        {"tls13", TLSH_TLS_1_3, TLSH_CAP_TLS13},
+};
+
+#define VER(s) (vers[(s)->def->p[0]].v)
+#define IS13(s) (VER(s) == TLSH_TLS_1_3)
+
+/* Content types (RFC 8446 section 5.1). */
+#define CT_ALERT 21
+#define CT_APPDATA 23
+
+/* ---- helpers -------------------------------------------------------------- */
+
+/* Record-layer view of a byte range: counts per content type, and whether
+ * it ends in the middle of a record. */
+struct recs {
+	size_t n;
+	size_t by_type[5]; /* 20..24 */
+	uint8_t last_type;
+	size_t last_off, last_len; /* the last whole record: offset, body length */
+	int partial;
+};
+
+static void scan_records(const uint8_t *p, size_t n, struct recs *r)
+{
+	memset(r, 0, sizeof *r);
+	size_t off = 0;
+	while (off + 5 <= n) {
+		uint8_t t = p[off];
+		size_t len = (size_t)p[off + 3] << 8 | p[off + 4];
+		if (off + 5 + len > n)
+			break;
+		r->last_type = t;
+		r->last_off = off;
+		r->last_len = len;
+		if (t >= 20 && t <= 24)
+			r->by_type[t - 20]++;
+		r->n++;
+		off += 5 + len;
+	}
+	r->partial = off != n;
+}
+
+/* The record type a protected alert travels in: TLS 1.2 shows the alert
+ * type on the record layer, TLS 1.3 hides it in application_data (RFC 8446
+ * section 5.2). */
+static uint8_t alert_ct(struct scen *s)
+{
+	return IS13(s) ? CT_APPDATA : CT_ALERT;
+}
+
+/* Checks that bytes [mark, end) of direction d's transcript are whole
+ * protected records ending with one of type `ct` (what a close_notify or a
+ * short write must look like). TLS 1.2 has nothing else to send then: exactly
+ * one record. TLS 1.3 may send post-handshake messages first (BoringSSL
+ * sends its NewSessionTickets with the first write), which look like any
+ * other application_data record. Returns 0 or -1 after a FAIL. */
+static int records_end_with(struct scen *s, enum dir d, size_t mark, uint8_t ct, const char *what)
+{
+	const struct bytes *w = &s->pump.wire[d];
+	if (s->pump.truncated_transcript)
+		return 0; /* cannot see it; nothing here is that long */
+	struct recs r;
+	scan_records(w->data + mark, w->len - mark, &r);
+	int ok = r.n >= 1 && !r.partial && r.last_type == ct &&
+	         (IS13(s) ? r.by_type[CT_APPDATA - 20] == r.n : r.n == 1);
+	if (!ok)
+		return scen_fail(s,
+		                 "%s: expected %s of content type %d on the wire, saw %zu bytes "
+		                 "(%zu whole records, the last of type %d%s)",
+		                 what, IS13(s) ? "whole records, the last" : "one record", ct,
+		                 w->len - mark, r.n, r.n ? r.last_type : -1,
+		                 r.partial ? ", then a cut one" : ""),
+		       -1;
+	return 0;
+}
+
+static struct endpoint *rx_of(struct scen *s, enum dir d)
+{
+	return d == C2S ? &s->server : &s->client;
+}
+
+/* Delivers the first `keep` bytes of what is held in direction d, then the
+ * transport EOF; nothing that direction sends later is delivered. */
+static int cut_held(struct scen *s, enum dir d, size_t keep)
+{
+	struct pump *p = &s->pump;
+	struct endpoint *rx = rx_of(s, d);
+	if (keep > p->held[d].len)
+		keep = p->held[d].len;
+	if (keep) {
+		int st = ep_incoming(rx, p->held[d].data, keep);
+		if (st != TLSH_OK)
+			return scen_fail(s, "%s process_incoming of %zu bytes returned %s",
+			                 rx->label, keep, status_name(st)),
+			       -1;
+	}
+	bytes_reset(&p->held[d]);
+	pump_truncate(p, d, p->total[d], 1);
+	int st = pump_eof(p, d);
+	if (st != TLSH_OK)
+		return scen_fail(s, "%s process_incoming_eof returned %s (the contract: OK)",
+		                 rx->label,
+		                 st < 0 ? "nothing (no such function)" : status_name(st)),
+		       -1;
+	return 0;
+}
+
+/* Delivers a transport EOF in direction d, checking the call. */
+static int eof_to(struct scen *s, enum dir d)
+{
+	pump_truncate(&s->pump, d, s->pump.total[d], 1);
+	int st = pump_eof(&s->pump, d);
+	if (st != TLSH_OK)
+		return scen_fail(s, "%s process_incoming_eof returned %s (the contract: OK)",
+		                 rx_of(s, d)->label,
+		                 st < 0 ? "nothing (no such function)" : status_name(st)),
+		       -1;
+	return 0;
+}
+
+static void pinned_pair(struct scen *s, struct cfgb *c, struct cfgb *v)
+{
+	cfg_std_client(c, "rsa");
+	cfg_versions(c, VER(s), VER(s));
+	cfg_std_server(v, "rsa");
+	cfg_versions(v, VER(s), VER(s));
+}
+
+/* Opens a pinned pair, completes the handshake, checks it (API and wire),
+ * then lets each side take in what the other sent last (TLS 1.3 tickets):
+ * both reads must say WANT_READ, nothing else has happened yet. Returns 0
+ * or -1 after a FAIL. */
+static int established(struct scen *s)
+{
+	struct cfgb c, v;
+	pinned_pair(s, &c, &v);
+	if (scen_open_ok(s, &c, &v, TEST_HOST))
+		return -1;
+	enum hs_result r = scen_handshake(s);
+	if (r != HS_OK)
+		return scen_fail(s, "handshake: %s (client %s, server %s)", hs_result_name(r),
+		                 status_name(s->client_status), status_name(s->server_status)),
+		       -1;
+	if (scen_check_established(s, &c, &v, TEST_HOST))
+		return -1;
+	if (ep_version(&s->client) != VER(s))
+		return scen_fail(s, "negotiated TLS %s with both sides pinned to %s",
+		                 vname(ep_version(&s->client)), vname(VER(s))),
+		       -1;
+	struct endpoint *order[2] = {&s->client, &s->server};
+	for (int i = 0; i < 2; i++) {
+		uint8_t tmp[256];
+		size_t k;
+		pump_flush(&s->pump, S2C);
+		pump_flush(&s->pump, C2S);
+		int st = ep_read(order[i], tmp, sizeof tmp, &k);
+		if (st != TLSH_WANT_READ)
+			return scen_fail(s,
+			                 "%s read right after the handshake (no data sent, no EOF) "
+			                 "returned %s, not WANT_READ",
+			                 order[i]->label, status_name(st)),
+			       -1;
+	}
+	return 0;
+}
+
+/* Writes all of src from e, flushing direction d as it goes. */
+static int write_all(struct scen *s, struct endpoint *e, enum dir d, const uint8_t *src, size_t n)
+{
+	size_t off = 0;
+	for (int tries = 0; off < n && tries < 1000; tries++) {
+		size_t k = 0;
+		int st = ep_write(e, src + off, n - off, &k);
+		if (st != TLSH_OK && st != TLSH_WANT_WRITE && st != TLSH_WANT_READ)
+			return scen_fail(s, "%s write failed after %zu of %zu bytes: %s: %s",
+			                 e->label, off, n, status_name(st), e->err.message),
+			       -1;
+		off += k;
+		pump_flush(&s->pump, d);
+	}
+	if (off < n)
+		return scen_fail(s, "%s write made no progress after %zu of %zu bytes", e->label,
+		                 off, n),
+		       -1;
+	return 0;
+}
+
+/* Holds what `e` sends, without delivering it. */
+static void write_held(struct scen *s, struct endpoint *e, const uint8_t *src, size_t n, int *st)
+{
+	size_t k = 0;
+	*st = ep_write(e, src, n, &k);
+	if (*st == TLSH_OK && k != n)
+		*st = -1;
+	pump_hold(&s->pump, scen_dir_from(s, e));
+}
+
+/* Reads everything `e` returns until a status other than OK; plaintext goes
+ * to `out`. Reads with a small buffer so that records are split. */
+static int read_all(struct endpoint *e, struct bytes *out)
+{
+	uint8_t buf[1000];
+	for (int i = 0; i < 100000; i++) {
+		size_t k = 0;
+		int st = ep_read(e, buf, sizeof buf, &k);
+		if (st != TLSH_OK)
+			return st;
+		bytes_append(out, buf, k);
+	}
+	return TLSH_OK;
+}
+
+/* ---- transport EOF after the handshake, no close_notify ---------------- */
+
+static void run_after_handshake(struct scen *s)
+{
+	enum dir d = (enum dir)s->def->p[1];
+	const char *rxl = d == S2C ? "client" : "server";
+	scen_expect(s,
+	            "after a complete handshake, transport EOF without close_notify: the %s's "
+	            "read returns RAGGED_EOF (not CLOSED, not OK, not WANT_READ), and again on "
+	            "a second read",
+	            rxl);
+	if (established(s) || eof_to(s, d))
+		return;
+	struct endpoint *rx = rx_of(s, d);
+	uint8_t tmp[256];
+	size_t k;
+	int st = ep_read(rx, tmp, sizeof tmp, &k);
+	EXPECT(s, st == TLSH_RAGGED_EOF,
+	       "%s read after transport EOF without close_notify returned %s%s%s", rx->label,
+	       status_name(st), st == TLSH_CLOSED ? " (a truncation reported as a clean end)" : "",
+	       st == TLSH_WANT_READ ? " (would wait forever: no bytes can come)" : "");
+	st = ep_read(rx, tmp, sizeof tmp, &k);
+	EXPECT(s, st == TLSH_RAGGED_EOF,
+	       "%s: first read after EOF returned RAGGED_EOF, the second returned %s", rx->label,
+	       status_name(st));
+	scen_observe(s, "TLS %s: RAGGED_EOF twice (%s)", vname(VER(s)), rx->err.message);
+}
+
+/* ---- close_notify, then transport EOF: clean end, sticky ----------------- */
+
+static void run_close_notify_eof(struct scen *s)
+{
+	enum dir d = (enum dir)s->def->p[1];
+	struct endpoint *rx = rx_of(s, d), *tx = scen_peer(s, rx);
+	scen_expect(s,
+	            "the %s's shutdown sends close_notify (one protected alert record) and "
+	            "returns WANT_READ; after it arrives and the transport ends, the %s's read "
+	            "returns CLOSED, and CLOSED again on 4 more reads (sticky)",
+	            tx->label, rx->label);
+	if (established(s))
+		return;
+	size_t mark = s->pump.wire[d].len;
+	int st = ep_shutdown(tx);
+	EXPECT(s, st == TLSH_WANT_READ,
+	       "%s shutdown (close_notify sent, the peer's not yet received) returned %s, not "
+	       "WANT_READ",
+	       tx->label, status_name(st));
+	pump_flush(&s->pump, d);
+	if (records_end_with(s, d, mark, alert_ct(s), "close_notify") || eof_to(s, d))
+		return;
+	for (int i = 0; i < 5; i++) {
+		uint8_t tmp[256];
+		size_t k;
+		st = ep_read(rx, tmp, sizeof tmp, &k);
+		EXPECT(s, st == TLSH_CLOSED,
+		       "%s read #%d after close_notify and transport EOF returned %s, not CLOSED%s",
+		       rx->label, i + 1, status_name(st), i ? " (clean end is sticky)" : "");
+	}
+	scen_observe(s, "TLS %s: CLOSED on 5 reads", vname(VER(s)));
+}
+
+/* ---- transport EOF during the handshake --------------------------------- */
+
+enum hs_point {
+	AT_SERVER_0,     /* server: EOF before any byte */
+	AT_SERVER_CH,    /* server: EOF right after the ClientHello */
+	AT_CLIENT_0,     /* client: EOF before any byte of the server's flight */
+	AT_CLIENT_PART,  /* client: EOF after half of the server's first flight */
+	AT_CLIENT_FLIGHT /* client: EOF after the server's whole first flight */
+};
+
+static const struct {
+	const char *tag;
+	const char *text;
+} points[] = {
+        {"server-after-0", "the server gets transport EOF before any byte"},
+        {"server-after-clienthello", "the server gets the ClientHello, then transport EOF"},
+        {"client-after-0", "the client gets transport EOF before any byte of the server's flight"},
+        {"client-after-half-flight",
+         "the client gets the first half of the server's first flight, then transport EOF"},
+        {"client-after-flight",
+         "the client gets the server's whole first flight, then transport EOF"},
+};
+
+static void run_handshake_eof(struct scen *s)
+{
+	enum hs_point at = (enum hs_point)s->def->p[1];
+	enum dir d = at <= AT_SERVER_CH ? C2S : S2C;
+	struct endpoint *rx = rx_of(s, d);
+	/* In TLS 1.3 the server's first flight is all the client needs: it
+	 * completes, and the missing close_notify shows on its first read. */
+	int completes = at == AT_CLIENT_FLIGHT && IS13(s);
+	if (completes)
+		scen_expect(s,
+		            "%s (TLS 1.3: that is the whole server side of the handshake): the "
+		            "client completes, the server too; the client's read then returns "
+		            "RAGGED_EOF",
+		            points[at].text);
+	else
+		scen_expect(s,
+		            "%s: its handshake fails with TLS_ERROR (never OK, never a hang); the "
+		            "ClientHello on the wire offers exactly TLS %s",
+		            points[at].text, vname(VER(s)));
+	struct cfgb c, v;
+	pinned_pair(s, &c, &v);
+	if (scen_open_ok(s, &c, &v, TEST_HOST))
+		return;
+	int st = ep_handshake(&s->client);
+	EXPECT(s, st == TLSH_WANT_READ, "client's first do_handshake returned %s, not WANT_READ",
+	       status_name(st));
+	size_t n, keep;
+	if (d == C2S) {
+		n = pump_hold(&s->pump, C2S);
+		EXPECT(s, n > 0, "the client's first do_handshake produced no ClientHello");
+		keep = at == AT_SERVER_0 ? 0 : n;
+	} else {
+		pump_flush(&s->pump, C2S);
+		st = ep_handshake(&s->server);
+		EXPECT(s, st == TLSH_WANT_READ,
+		       "server's do_handshake after the ClientHello returned %s, not WANT_READ",
+		       status_name(st));
+		n = pump_hold(&s->pump, S2C);
+		EXPECT(s, n > 0, "the server answered the ClientHello with nothing");
+		keep = at == AT_CLIENT_0 ? 0 : at == AT_CLIENT_PART ? n / 2 : n;
+	}
+	if (cut_held(s, d, keep))
+		return;
+	enum hs_result r = scen_handshake(s);
+	int rst = rx == &s->client ? s->client_status : s->server_status;
+
+	/* Wire: the ClientHello offers the pinned version; a ServerHello, if
+	 * any reached the wire, selects it; no ServerHello without a
+	 * ClientHello. */
+	const struct wire *w = scen_wire(s);
+	char why[256];
+	uint16_t wv = (uint16_t)VER(s);
+	if (wire_offers_range(&w->ch, wv, wv, why, sizeof why) != 0) {
+		scen_fail(s, "%s", why);
+		return;
+	}
+	EXPECT(s, !(at == AT_SERVER_0 && w->sh.present),
+	       "the server sent a ServerHello although it never received a ClientHello");
+	EXPECT(s, !w->sh.present || w->version == wv,
+	       "the ServerHello selected 0x%04x with both sides pinned to 0x%04x", w->version, wv);
+
+	if (completes) {
+		EXPECT(s, r == HS_OK,
+		       "handshake: %s (client %s, server %s); the client had every byte it needed",
+		       hs_result_name(r), status_name(s->client_status),
+		       status_name(s->server_status));
+		if (scen_check_established(s, &c, &v, TEST_HOST))
+			return;
+		uint8_t tmp[256];
+		size_t k;
+		st = ep_read(&s->client, tmp, sizeof tmp, &k);
+		EXPECT(s, st == TLSH_RAGGED_EOF,
+		       "client read after the completed handshake and transport EOF returned %s, "
+		       "not RAGGED_EOF",
+		       status_name(st));
+		scen_observe(s, "kept %zu of %zu bytes: handshake completed, then RAGGED_EOF", keep,
+		             n);
+		return;
+	}
+	EXPECT(s, !rx->handshake_done,
+	       "the %s completed its handshake although the transport ended after %zu of %zu "
+	       "bytes of the peer's flight",
+	       rx->label, keep, n);
+	EXPECT(s, rst == TLSH_TLS_ERROR,
+	       "the %s got transport EOF after %zu of %zu bytes and its do_handshake returned %s "
+	       "(handshake %s)%s",
+	       rx->label, keep, n, status_name(rst), hs_result_name(r),
+	       rst == TLSH_WANT_READ ? ": it would wait forever" : "");
+	scen_observe(s, "kept %zu of %zu bytes: %s TLS_ERROR (%s)", keep, n, rx->label,
+	             rx->err.message);
+}
+
+/* ---- truncated record, then EOF ---------------------------------------- */
+
+static void run_truncated_record(struct scen *s)
+{
+	size_t cut = (size_t)s->def->p[1];
+	scen_expect(s,
+	            "the server writes 64 bytes (one application_data record); the client gets "
+	            "all but its last %zu bytes, then transport EOF: read returns RAGGED_EOF or "
+	            "TLS_ERROR, never the partial plaintext, never CLOSED, never WANT_READ",
+	            cut);
+	if (established(s))
+		return;
+	uint8_t msg[64];
+	for (size_t i = 0; i < sizeof msg; i++)
+		msg[i] = (uint8_t)('a' + i % 26);
+	size_t mark = s->pump.wire[S2C].len;
+	int st;
+	write_held(s, &s->server, msg, sizeof msg, &st);
+	EXPECT(s, st == TLSH_OK, "server write of 64 bytes returned %s",
+	       st < 0 ? "OK with a short count" : status_name(st));
+	if (records_end_with(s, S2C, mark, CT_APPDATA, "server write of 64 bytes"))
+		return;
+	size_t n = s->pump.held[S2C].len;
+	if (cut_held(s, S2C, n - cut))
+		return;
+	struct bytes got = {0};
+	st = read_all(&s->client, &got);
+	size_t gl = got.len;
+	bytes_free(&got);
+	EXPECT(s, gl == 0,
+	       "client read returned %zu bytes of plaintext from a record cut %zu bytes short "
+	       "(its authentication tag cannot have been checked)",
+	       gl, cut);
+	EXPECT(s, st == TLSH_RAGGED_EOF || st == TLSH_TLS_ERROR,
+	       "client read of a record cut %zu bytes short, then transport EOF, returned %s%s",
+	       cut, status_name(st),
+	       st == TLSH_CLOSED      ? " (a truncation reported as a clean end)"
+	       : st == TLSH_WANT_READ ? " (would wait forever: no bytes can come)"
+	                              : "");
+	uint8_t tmp[64];
+	size_t k;
+	int st2 = ep_read(&s->client, tmp, sizeof tmp, &k);
+	EXPECT(s, st2 != TLSH_OK && st2 != TLSH_CLOSED && st2 != TLSH_WANT_READ,
+	       "client: first read returned %s, the second %s", status_name(st), status_name(st2));
+	scen_observe(s, "%zu of %zu bytes delivered: %s, then %s", n - cut, n, status_name(st),
+	             status_name(st2));
+}
+
+/* ---- pending plaintext delivered before RAGGED_EOF --------------------- */
+
+static void run_pending_data(struct scen *s)
+{
+	static const size_t sizes[3] = {1, 16384, 4000};
+	size_t total = sizes[0] + sizes[1] + sizes[2];
+	scen_expect(s,
+	            "the server writes %zu, %zu and %zu bytes (whole application_data records, "
+	            "all delivered), then transport EOF: the client reads all %zu bytes intact "
+	            "and in order, then RAGGED_EOF",
+	            sizes[0], sizes[1], sizes[2], total);
+	if (established(s))
+		return;
+	uint8_t *src = xmalloc(total);
+	for (size_t i = 0; i < total; i++)
+		src[i] = (uint8_t)(i * 7 + (i >> 8));
+	size_t mark = s->pump.wire[S2C].len, off = 0;
+	for (int i = 0; i < 3; i++) {
+		if (write_all(s, &s->server, S2C, src + off, sizes[i])) {
+			free(src);
+			return;
+		}
+		off += sizes[i];
+	}
+	pump_flush(&s->pump, S2C);
+	struct recs r;
+	scan_records(s->pump.wire[S2C].data + mark, s->pump.wire[S2C].len - mark, &r);
+	if (!s->pump.truncated_transcript &&
+	    (r.partial || r.n < 3 || r.by_type[CT_APPDATA - 20] != r.n)) {
+		free(src);
+		scen_fail(s,
+		          "the server's writes did not leave as whole application_data records: "
+		          "%zu records, %zu of them application_data%s",
+		          r.n, r.by_type[CT_APPDATA - 20], r.partial ? ", last one cut" : "");
+		return;
+	}
+	if (eof_to(s, S2C)) {
+		free(src);
+		return;
+	}
+	struct bytes got = {0};
+	int st = read_all(&s->client, &got);
+	size_t bad = got.len;
+	for (size_t i = 0; i < got.len && i < total; i++) {
+		if (got.data[i] != src[i]) {
+			bad = i;
+			break;
+		}
+	}
+	size_t gl = got.len;
+	bytes_free(&got);
+	free(src);
+	EXPECT(s, gl == total && bad == total, "client read %zu of %zu bytes before %s%s", gl,
+	       total, status_name(st), bad < gl ? " (and a wrong byte: integrity)" : "");
+	EXPECT(s, st == TLSH_RAGGED_EOF, "client read all %zu bytes, then %s, not RAGGED_EOF",
+	       total, status_name(st));
+	scen_observe(s, "TLS %s: %zu bytes in %zu records, then RAGGED_EOF", vname(VER(s)), total,
+	             r.n);
+}
+
+/* ---- the shutdown sequence --------------------------------------------- */
+
+static void run_shutdown(struct scen *s)
+{
+	scen_expect(s, "client shutdown sends close_notify and returns WANT_READ (also when called "
+	               "again); the server's read returns CLOSED; the server's shutdown sends its "
+	               "close_notify and returns OK; the client's shutdown then returns OK and its "
+	               "read CLOSED");
+	if (established(s))
+		return;
+	size_t mc = s->pump.wire[C2S].len;
+	int st = ep_shutdown(&s->client);
+	EXPECT(s, st == TLSH_WANT_READ,
+	       "client shutdown (first call, nothing received) returned %s, not WANT_READ",
+	       status_name(st));
+	pump_flush(&s->pump, C2S);
+	if (records_end_with(s, C2S, mc, alert_ct(s), "client close_notify"))
+		return;
+	st = ep_shutdown(&s->client);
+	EXPECT(s, st == TLSH_WANT_READ,
+	       "client shutdown called again before the server's close_notify returned %s, not "
+	       "WANT_READ",
+	       status_name(st));
+	pump_flush(&s->pump, C2S);
+	uint8_t tmp[256];
+	size_t k;
+	st = ep_read(&s->server, tmp, sizeof tmp, &k);
+	EXPECT(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
+	       status_name(st));
+	size_t ms = s->pump.wire[S2C].len;
+	st = ep_shutdown(&s->server);
+	EXPECT(s, st == TLSH_OK,
+	       "server shutdown after it received close_notify returned %s, not OK (both "
+	       "close_notify alerts are then sent and received)",
+	       status_name(st));
+	pump_flush(&s->pump, S2C);
+	if (records_end_with(s, S2C, ms, alert_ct(s), "server close_notify"))
+		return;
+	st = ep_shutdown(&s->client);
+	EXPECT(s, st == TLSH_OK, "client shutdown after the server's close_notify returned %s",
+	       status_name(st));
+	st = ep_read(&s->client, tmp, sizeof tmp, &k);
+	EXPECT(s, st == TLSH_CLOSED, "client read after the completed shutdown returned %s",
+	       status_name(st));
+	st = ep_read(&s->server, tmp, sizeof tmp, &k);
+	EXPECT(s, st == TLSH_CLOSED, "server read again after close_notify returned %s (sticky)",
+	       status_name(st));
+	scen_observe(s, "TLS %s: WANT_READ, WANT_READ, CLOSED, OK, OK", vname(VER(s)));
+}
+
+/* ---- write after shutdown ---------------------------------------------- */
+
+static void run_write_after_shutdown(struct scen *s)
+{
+	scen_expect(s, "after the client's shutdown (close_notify sent), its write returns "
+	               "TLS_ERROR and nothing more leaves the client; the server reads CLOSED");
+	if (established(s))
+		return;
+	int st = ep_shutdown(&s->client);
+	EXPECT(s, st == TLSH_WANT_READ, "client shutdown returned %s, not WANT_READ",
+	       status_name(st));
+	pump_flush(&s->pump, C2S);
+	size_t mark = s->pump.total[C2S];
+	static const uint8_t late[] = "late data";
+	size_t k = 0;
+	st = ep_write(&s->client, late, sizeof late - 1, &k);
+	pump_flush(&s->pump, C2S);
+	size_t more = s->pump.total[C2S] - mark;
+	EXPECT(s, st == TLSH_TLS_ERROR, "client write after shutdown returned %s (%zu bytes taken)",
+	       status_name(st), k);
+	EXPECT(s, more == 0, "the client sent %zu more bytes after its close_notify", more);
+	uint8_t tmp[64];
+	st = ep_read(&s->server, tmp, sizeof tmp, &k);
+	EXPECT(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
+	       status_name(st));
+	scen_observe(s, "TLS %s: write after shutdown: TLS_ERROR (%s)", vname(VER(s)),
+	             s->client.err.message);
+}
+
+/* ---- data after close_notify is ignored -------------------------------- */
+
+/* Appends harness-made bytes to what is held for direction d and to the
+ * transcript, so that the transcript shows what the receiver was given. */
+static void inject_held(struct scen *s, enum dir d, const uint8_t *data, size_t n)
+{
+	struct pump *p = &s->pump;
+	bytes_append(&p->held[d], data, n);
+	if (!p->truncated_transcript && p->wire[d].len + n <= TRANSCRIPT_CAP && p->nseg &&
+	    p->seg[p->nseg - 1].dir == d) {
+		bytes_append(&p->wire[d], data, n);
+		p->seg[p->nseg - 1].len += (uint32_t)n;
+	}
+	p->total[d] += n;
+}
+
+static void run_data_after_close_notify(struct scen *s)
+{
+	scen_expect(s, "the server writes \"A\" and shuts down; the client gets that record, the "
+	               "close_notify and a replayed copy of the \"A\" record in one delivery: read "
+	               "returns \"A\", then CLOSED (5 times); the bytes after close_notify are "
+	               "ignored, never returned, never an error");
+	if (established(s))
+		return;
+	size_t mark = s->pump.wire[S2C].len;
+	int st;
+	write_held(s, &s->server, (const uint8_t *)"A", 1, &st);
+	EXPECT(s, st == TLSH_OK, "server write of 1 byte returned %s",
+	       st < 0 ? "OK with a short count" : status_name(st));
+	if (records_end_with(s, S2C, mark, CT_APPDATA, "server write of 1 byte"))
+		return;
+	/* The record that carries "A" (TLS 1.3 tickets may come before it). */
+	struct recs r;
+	scan_records(s->pump.held[S2C].data, s->pump.held[S2C].len, &r);
+	struct bytes rec = {0};
+	bytes_append(&rec, s->pump.held[S2C].data + r.last_off, 5 + r.last_len);
+	size_t mark2 = s->pump.wire[S2C].len;
+	st = ep_shutdown(&s->server);
+	pump_hold(&s->pump, S2C);
+	if (st != TLSH_WANT_READ) {
+		bytes_free(&rec);
+		scen_fail(s, "server shutdown returned %s, not WANT_READ", status_name(st));
+		return;
+	}
+	if (records_end_with(s, S2C, mark2, alert_ct(s), "server close_notify")) {
+		bytes_free(&rec);
+		return;
+	}
+	inject_held(s, S2C, rec.data, rec.len);
+	bytes_free(&rec);
+	st = pump_release(&s->pump, S2C);
+	EXPECT(s, st == TLSH_OK,
+	       "client process_incoming of record + close_notify + replayed record returned %s",
+	       status_name(st));
+	struct bytes got = {0};
+	st = read_all(&s->client, &got);
+	int is_a = got.len == 1 && got.data[0] == 'A';
+	size_t gl = got.len;
+	bytes_free(&got);
+	EXPECT(s, is_a, "client read returned %zu bytes before %s, not exactly \"A\"%s", gl,
+	       status_name(st), gl > 1 ? " (data after close_notify returned as plaintext)" : "");
+	EXPECT(s, st == TLSH_CLOSED,
+	       "client read after \"A\" and close_notify returned %s, not CLOSED%s",
+	       status_name(st),
+	       st == TLSH_TLS_ERROR ? " (the bytes after close_notify must be ignored)" : "");
+	for (int i = 0; i < 4; i++) {
+		uint8_t tmp[64];
+		size_t k;
+		st = ep_read(&s->client, tmp, sizeof tmp, &k);
+		EXPECT(s, st == TLSH_CLOSED, "client read #%d after CLOSED returned %s (sticky)",
+		       i + 2, status_name(st));
+	}
+	scen_observe(s, "TLS %s: \"A\", then CLOSED 5 times", vname(VER(s)));
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static void add(const char *kase, const char *sub, size_t vi, const char *spec, const char *title,
+                uint64_t nc, uint64_t ns, void (*run)(struct scen *), intptr_t p1)
+{
+	struct scen_def d = {.family = "ragged-eof", .spec = spec, .title = title, .run = run};
+	if (sub)
+		snprintf(d.id, sizeof d.id, "ragged-eof/%s/%s/%s", kase, sub, vers[vi].tag);
+	else
+		snprintf(d.id, sizeof d.id, "ragged-eof/%s/%s", kase, vers[vi].tag);
+	snprintf(d.params, sizeof d.params, "%s%s%s", vers[vi].tag, sub ? " " : "", sub ? sub : "");
+	d.need_client = TLSH_CAP_RSA | vers[vi].cap | nc;
+	d.need_server = TLSH_CAP_RSA | vers[vi].cap | ns;
+	d.p[0] = (intptr_t)vi;
+	d.p[1] = p1;
+	scen_add(&d);
+}
+
 void family_ragged_eof(void)
 {
+	const uint64_t EOFC = TLSH_CAP_TRANSPORT_EOF, SHUT = TLSH_CAP_SHUTDOWN;
+	for (size_t vi = 0; vi < sizeof vers / sizeof vers[0]; vi++) {
+		add("after-handshake", "to-client", vi,
+		    "RFC 8446 section 6.1; descriptor: process_incoming_eof",
+		    "transport EOF without close_notify after the handshake: client read gives "
+		    "RAGGED_EOF",
+		    EOFC, 0, run_after_handshake, S2C);
+		add("after-handshake", "to-server", vi,
+		    "RFC 8446 section 6.1; descriptor: process_incoming_eof",
+		    "transport EOF without close_notify after the handshake: server read gives "
+		    "RAGGED_EOF",
+		    0, EOFC, run_after_handshake, C2S);
+		add("close-notify-then-eof", "to-client", vi,
+		    "RFC 8446 section 6.1; descriptor: process_incoming_eof, read (CLOSED is "
+		    "sticky)",
+		    "server close_notify then transport EOF: client read gives CLOSED, sticky",
+		    EOFC, SHUT, run_close_notify_eof, S2C);
+		add("close-notify-then-eof", "to-server", vi,
+		    "RFC 8446 section 6.1; descriptor: process_incoming_eof, read (CLOSED is "
+		    "sticky)",
+		    "client close_notify then transport EOF: server read gives CLOSED, sticky",
+		    SHUT, EOFC, run_close_notify_eof, C2S);
+		for (size_t pi = 0; pi < sizeof points / sizeof points[0]; pi++) {
+			int to_server = pi <= AT_SERVER_CH;
+			add("handshake", points[pi].tag, vi,
+			    "RFC 8446 section 6.1; descriptor: process_incoming_eof (a handshake "
+			    "in "
+			    "progress fails with TLS_ERROR)",
+			    "transport EOF during the handshake: the side that got it fails, never "
+			    "succeeds or hangs",
+			    to_server ? 0 : EOFC, to_server ? EOFC : 0, run_handshake_eof,
+			    (intptr_t)pi);
+		}
+		add("truncated-record", NULL, vi,
+		    "RFC 8446 sections 5.2 and 6.1; descriptor: read, process_incoming_eof",
+		    "application_data record cut short, then transport EOF: no partial plaintext, "
+		    "RAGGED_EOF or TLS_ERROR",
+		    EOFC, 0, run_truncated_record, 4);
+		add("pending-data", NULL, vi, "descriptor: process_incoming_eof, read (RAGGED_EOF)",
+		    "plaintext received before transport EOF is all returned, then RAGGED_EOF",
+		    EOFC, 0, run_pending_data, 0);
+		add("shutdown", NULL, vi, "RFC 8446 section 6.1; descriptor: shutdown",
+		    "shutdown waits for the peer's close_notify (WANT_READ), then completes", SHUT,
+		    SHUT, run_shutdown, 0);
+		add("write-after-shutdown", NULL, vi, "RFC 8446 section 6.1; descriptor: write",
+		    "write after shutdown returns TLS_ERROR and sends nothing", SHUT, 0,
+		    run_write_after_shutdown, 0);
+		add("data-after-close-notify", NULL, vi,
+		    "RFC 8446 section 6.1 (data after a closure alert MUST be ignored); "
+		    "descriptor: "
+		    "read",
+		    "records after close_notify are ignored: read gives the data before it, then "
+		    "CLOSED",
+		    0, SHUT, run_data_after_close_notify, 0);
+	}
 }
