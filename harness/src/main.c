@@ -438,6 +438,7 @@ static int cmd_list(int argc, char **argv)
 		fprintf(stderr, "tlsharness: no scenario matches\n");
 		return 2;
 	}
+	fflush(stdout);
 	fprintf(stderr, "%zu scenario(s)\n", shown);
 	return 0;
 }

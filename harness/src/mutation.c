@@ -1,7 +1,8 @@
 /* mutation.c - `tlsharness mutation`: runs every mutant listed in a manifest
  * (impls/mutants/mutants.json) against its base backend and checks that the
- * scenarios of the rule it breaks catch it (FAIL), where the base itself
- * passes them. Prints the score and the scenarios no mutant catches. */
+ * scenarios of the rule it breaks catch it: FAIL where the base itself
+ * passes, or PASS-LOOSE (the alert the RFC names is missing) where the base
+ * passes strictly. Prints the score and the scenarios no mutant catches. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -128,6 +129,7 @@ int cmd_mutation(int argc, char **argv)
 	const struct scen_def *defs = scen_all(&ndefs);
 	int *caught_by_any = xcalloc(ndefs, sizeof(int));
 	int *base_passes = xcalloc(ndefs, sizeof(int));
+	int *base_strict = xcalloc(ndefs, sizeof(int));
 
 	/* The base backends' own verdicts: a catch only counts where the base
 	 * passes (otherwise the scenario would fail anyway). */
@@ -146,9 +148,12 @@ int cmd_mutation(int argc, char **argv)
 		size_t n;
 		if (run_pairs(bases[k], bases[k], 0, NULL, 0, jobs, timeout, bk, &res, &n) != 0)
 			return 2;
-		for (size_t r = 0; r < n; r++)
+		for (size_t r = 0; r < n; r++) {
 			if (res[r].raw == V_PASS || res[r].raw == V_PASS_LOOSE)
 				base_passes[res[r].def - defs] |= 1 << k;
+			if (res[r].raw == V_PASS)
+				base_strict[res[r].def - defs] |= 1 << k;
+		}
 		results_free(res, n);
 		backend_free(&bk[0]);
 		backend_free(&bk[1]);
@@ -178,14 +183,19 @@ int cmd_mutation(int argc, char **argv)
 		size_t off = 0, hits = 0;
 		for (size_t r = 0; r < n; r++) {
 			size_t di = (size_t)(res[r].def - defs);
-			if (res[r].raw != V_FAIL || !(base_passes[di] & (1 << bi)))
+			/* A FAIL where the base passes, or a PASS-LOOSE (the alert the
+			 * RFC names went missing) where the base passes strictly. */
+			int fail = res[r].raw == V_FAIL && (base_passes[di] & (1 << bi));
+			int loose = res[r].raw == V_PASS_LOOSE && (base_strict[di] & (1 << bi));
+			if (!fail && !loose)
 				continue;
 			caught_by_any[di] = 1;
 			if (!id_matches(res[r].def->id, m[i].catch, m[i].ncatch))
 				continue;
 			if (hits++ < 4)
 				off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
-				                        "%s%s", hits > 1 ? ", " : "", res[r].def->id);
+				                        "%s%s%s", hits > 1 ? ", " : "", res[r].def->id,
+				                        loose ? " (loose)" : "");
 		}
 		if (hits > 4)
 			snprintf(list + off, off < sizeof list ? sizeof list - off : 0, " (+%zu more)",
@@ -218,6 +228,7 @@ int cmd_mutation(int argc, char **argv)
 	free(m);
 	free(caught_by_any);
 	free(base_passes);
+	free(base_strict);
 	json_decref(root);
 	return caught == nm ? 0 : 1;
 }
