@@ -298,18 +298,17 @@ struct tlsh_implementation {
 
 	/** Mandatory. Checks a configuration without building anything.
 	 * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR (filling `err`). */
-	int (*validate_config)(const struct tlsh_implementation *self,
-	                       enum tlsh_role role, const struct tlsh_config *config,
-	                       struct tlsh_error *err);
+	int (*validate_config)(const struct tlsh_implementation *self, enum tlsh_role role,
+	                       const struct tlsh_config *config, struct tlsh_error *err);
 
 	/** Mandatory. PEP 748 ClientContext(config) / ServerContext(config).
 	 * On TLSH_OK stores a new context in *out; the caller frees it with
 	 * context_free after all its buffers are freed. Returns
 	 * TLSH_CONFIGURATION_ERROR when the config cannot be honoured (e.g. a
 	 * server without a chain, a key that does not match its certificate). */
-	int (*context_new)(const struct tlsh_implementation *self,
-	                   enum tlsh_role role, const struct tlsh_config *config,
-	                   tlsh_context **out, struct tlsh_error *err);
+	int (*context_new)(const struct tlsh_implementation *self, enum tlsh_role role,
+	                   const struct tlsh_config *config, tlsh_context **out,
+	                   struct tlsh_error *err);
 	/** Mandatory. Frees a context. NULL is a no-op. */
 	void (*context_free)(tlsh_context *ctx);
 
@@ -319,8 +318,8 @@ struct tlsh_implementation {
 	 * certificate against. An IP literal is verified as an IP address and
 	 * no SNI is sent (RFC 6066 section 3). NULL: no SNI, no hostname check.
 	 * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR. */
-	int (*buffer_new)(tlsh_context *ctx, const char *server_hostname,
-	                  tlsh_buffer **out, struct tlsh_error *err);
+	int (*buffer_new)(tlsh_context *ctx, const char *server_hostname, tlsh_buffer **out,
+	                  struct tlsh_error *err);
 	/** Mandatory. Frees a buffer without sending anything. NULL: no-op. */
 	void (*buffer_free)(tlsh_buffer *buf);
 
@@ -365,8 +364,7 @@ struct tlsh_implementation {
 	/** Mandatory. Moves up to `cap` bytes destined for the network into
 	 * `dst`, storing the count in *n (0 when nothing is pending). Returns
 	 * OK. */
-	int (*process_outgoing)(tlsh_buffer *buf, uint8_t *dst, size_t cap,
-	                        size_t *n);
+	int (*process_outgoing)(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n);
 
 	/** Mandatory. Bytes received by process_incoming not yet processed. */
 	size_t (*incoming_bytes_buffered)(tlsh_buffer *buf);
@@ -379,8 +377,7 @@ struct tlsh_implementation {
 	/** Mandatory. The negotiated ALPN protocol: returns 1 and sets
 	 * *proto and *len, or returns 0 when none was negotiated (or before the
 	 * handshake completed). */
-	int (*negotiated_protocol)(tlsh_buffer *buf, const uint8_t **proto,
-	                           size_t *len);
+	int (*negotiated_protocol)(tlsh_buffer *buf, const uint8_t **proto, size_t *len);
 	/** Mandatory. TLSH_TLS_1_2 or TLSH_TLS_1_3 once negotiated, else
 	 * TLSH_VERSION_NONE. */
 	enum tlsh_version (*negotiated_tls_version)(tlsh_buffer *buf);

@@ -32,9 +32,8 @@ static void violate(const struct endpoint *e, const char *fmt, ...)
 
 const char *status_name(int st)
 {
-	static const char *names[] = {"OK",         "WANT_READ", "WANT_WRITE",
-	                              "RAGGED_EOF", "CLOSED",    "TLS_ERROR",
-	                              "CONFIGURATION_ERROR"};
+	static const char *names[] = {"OK",     "WANT_READ", "WANT_WRITE",         "RAGGED_EOF",
+	                              "CLOSED", "TLS_ERROR", "CONFIGURATION_ERROR"};
 	if (st >= 0 && st < TLSH_STATUS_COUNT)
 		return names[st];
 	return "INVALID";
@@ -178,7 +177,8 @@ int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role rol
 	}
 	if (!e->ctx)
 		violate(e, "context_new returned OK but no context");
-	st = ih->fn.buffer_new(e->ctx, role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf, &e->err);
+	st = ih->fn.buffer_new(e->ctx, role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf,
+	                       &e->err);
 	e->err.message[sizeof e->err.message - 1] = '\0';
 	check_status(e, "buffer_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
 	if (st != TLSH_OK) {

@@ -222,8 +222,9 @@ static void finalize(struct result *r, struct slot *sl, int status, const char *
 			r->observed = xasprintf("scenario process killed by signal %d (%s)",
 			                        WTERMSIG(status), strsignal(WTERMSIG(status)));
 		else
-			r->observed = xasprintf("scenario process exited with status %d and no result",
-			                        WEXITSTATUS(status));
+			r->observed =
+			        xasprintf("scenario process exited with status %d and no result",
+			                  WEXITSTATUS(status));
 		r->detail = stderr_tail;
 		stderr_tail = NULL;
 	}
@@ -261,15 +262,14 @@ static void unsupported(struct result *r, struct backend *b)
 	uint64_t ms = d->solo == TLSH_ROLE_CLIENT ? 0 : d->need_server & ~s->caps;
 	r->raw = r->verdict = V_UNSUPPORTED;
 	r->expected = xstrdup("");
-	r->observed = xasprintf("capability not declared:%s%s%s%s",
-	                        mc ? " client " : "", mc ? c->name : "",
-	                        ms ? " server " : "", ms ? s->name : "");
+	r->observed = xasprintf("capability not declared:%s%s%s%s", mc ? " client " : "",
+	                        mc ? c->name : "", ms ? " server " : "", ms ? s->name : "");
 	char caps[256] = "";
 	size_t off = 0;
-	static const char *names[] = {"TLS12", "TLS13", "CLIENT_AUTH", "CIPHERS_TLS12",
-	                              "CIPHERS_TLS13", "ALPN", "SNI_CHAINS", "PEERCERT",
-	                              "TRANSPORT_EOF", "SOURCE_PATH", "SOURCE_BUFFER",
-	                              "INSECURE", "RSA", "ECDSA", "SHUTDOWN"};
+	static const char *names[] = {
+	        "TLS12",         "TLS13",      "CLIENT_AUTH", "CIPHERS_TLS12", "CIPHERS_TLS13",
+	        "ALPN",          "SNI_CHAINS", "PEERCERT",    "TRANSPORT_EOF", "SOURCE_PATH",
+	        "SOURCE_BUFFER", "INSECURE",   "RSA",         "ECDSA",         "SHUTDOWN"};
 	for (int i = 0; i < 15; i++)
 		if ((mc | ms) & (1ull << i))
 			off += (size_t)snprintf(caps + off, sizeof caps - off, "%s%s",
@@ -280,8 +280,8 @@ static void unsupported(struct result *r, struct backend *b)
 
 static char *transcript_rel(const struct result *r, struct backend *b)
 {
-	char *name = xasprintf("transcripts/%s--%s/%s.tlstr", b[r->client].name,
-	                       b[r->server].name, r->def->id);
+	char *name = xasprintf("transcripts/%s--%s/%s.tlstr", b[r->client].name, b[r->server].name,
+	                       r->def->id);
 	for (char *p = name + strlen("transcripts/"); *p; p++)
 		if (*p == '/' && p > strchr(name + strlen("transcripts/"), '/'))
 			*p = '_';
@@ -289,8 +289,7 @@ static char *transcript_rel(const struct result *r, struct backend *b)
 }
 
 size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t npairs,
-                  char **filters, size_t nfilters, const struct run_opts *o,
-                  struct result **out)
+                  char **filters, size_t nfilters, const struct run_opts *o, struct result **out)
 {
 	(void)nb;
 	size_t ndefs;
@@ -313,8 +312,8 @@ size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t
 	}
 	if (o->out_dir) {
 		for (size_t p = 0; p < npairs; p++) {
-			char *dir = xasprintf("%s/transcripts/%s--%s", o->out_dir, b[pairs[p].client].name,
-			                      b[pairs[p].server].name);
+			char *dir = xasprintf("%s/transcripts/%s--%s", o->out_dir,
+			                      b[pairs[p].client].name, b[pairs[p].server].name);
 			mkdir_p(dir);
 			free(dir);
 		}
@@ -372,8 +371,11 @@ size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t
 			int k = 0;
 			while (slots[k].pid)
 				k++;
-			slots[k] = (struct slot){.pid = pid, .fd = pfd[0], .efd = efd[0],
-			                         .job = next, .start = now_ms()};
+			slots[k] = (struct slot){.pid = pid,
+			                         .fd = pfd[0],
+			                         .efd = efd[0],
+			                         .job = next,
+			                         .start = now_ms()};
 			running++;
 			next++;
 		}
@@ -544,7 +546,8 @@ int backend_probe(const char *spec, struct backend *b, char *err, size_t errcap)
 			fmt_into(err, errcap, "loading backend '%s' crashed (signal %d, %s)", spec,
 			         WTERMSIG(status), strsignal(WTERMSIG(status)));
 		else
-			fmt_into(err, errcap, "loading backend '%s' ended the process (exit status %d)", spec,
+			fmt_into(err, errcap,
+			         "loading backend '%s' ended the process (exit status %d)", spec,
 			         WEXITSTATUS(status));
 		return -1;
 	}

@@ -11,8 +11,8 @@
 #include "verdict.h"
 
 struct backend {
-	char *spec;    /* what the user typed */
-	char *name;    /* descriptor name */
+	char *spec; /* what the user typed */
+	char *name; /* descriptor name */
 	char *library_version;
 	char *path;
 	uint64_t caps;
@@ -28,9 +28,9 @@ enum endpoint_mode {
 
 struct result {
 	const struct scen_def *def;
-	int client, server; /* backend indices */
-	enum verdict verdict;     /* final, after expectations */
-	enum verdict raw;         /* what the scenario itself concluded */
+	int client, server;   /* backend indices */
+	enum verdict verdict; /* final, after expectations */
+	enum verdict raw;     /* what the scenario itself concluded */
 	char *expected, *observed, *detail;
 	char *xfail_reason;
 	int alerts[4]; /* client sent, client received, server sent, server received */
@@ -44,7 +44,7 @@ struct run_opts {
 	double timeout_s;
 	uint64_t seed;
 	enum endpoint_mode mode;
-	const char *out_dir;  /* transcripts go below it; NULL: none kept */
+	const char *out_dir; /* transcripts go below it; NULL: none kept */
 	int quiet;
 	int use_expectations;
 	/* Called after each result (progress, partial reports). */
@@ -71,8 +71,7 @@ struct pair {
  * nfilters == 0) for every pair. Results are returned in a stable order
  * (pair, then registration order). Returns the number of results. */
 size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t npairs,
-                  char **filters, size_t nfilters, const struct run_opts *o,
-                  struct result **out);
+                  char **filters, size_t nfilters, const struct run_opts *o, struct result **out);
 void results_free(struct result *r, size_t n);
 
 /* Whether a scenario id matches any filter glob. */

@@ -57,10 +57,10 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
 			problem = "has a \"verdict\" other than \"XFAIL\"";
 		else if (!json_is_string(reason) || strlen(json_string_value(reason)) < 10)
 			problem = "has no \"reason\" (every entry must say why)";
-		else if (role && (!json_is_string(role) ||
-		                  (strcmp(json_string_value(role), "client") &&
-		                   strcmp(json_string_value(role), "server") &&
-		                   strcmp(json_string_value(role), "any"))))
+		else if (role &&
+		         (!json_is_string(role) || (strcmp(json_string_value(role), "client") &&
+		                                    strcmp(json_string_value(role), "server") &&
+		                                    strcmp(json_string_value(role), "any"))))
 			problem = "has a \"role\" other than client, server or any";
 		else if (peer && !json_is_string(peer))
 			problem = "has a non-string \"peer\"";
@@ -75,7 +75,7 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
 		x->reason = xstrdup(json_string_value(reason));
 		x->peer = xstrdup(peer ? json_string_value(peer) : "*");
 		const char *r = role ? json_string_value(role) : "any";
-		x->role = !strcmp(r, "client") ? TLSH_ROLE_CLIENT
+		x->role = !strcmp(r, "client")   ? TLSH_ROLE_CLIENT
 		          : !strcmp(r, "server") ? TLSH_ROLE_SERVER
 		                                 : 0;
 	}
@@ -91,7 +91,8 @@ int expect_load(const char *path, struct expectations *out, char *err, size_t er
 	struct bytes b = {0};
 	memset(out, 0, sizeof *out);
 	if (read_file(path, &b) != 0) {
-		fmt_into(err, errcap, "%s: cannot read expectations file: %s", path, strerror(errno));
+		fmt_into(err, errcap, "%s: cannot read expectations file: %s", path,
+		         strerror(errno));
 		return -1;
 	}
 	int r = expect_parse((const char *)b.data, b.len, path, out, err, errcap);
@@ -112,8 +113,7 @@ void expect_free(struct expectations *e)
 	memset(e, 0, sizeof *e);
 }
 
-struct expectation *expect_match(struct expectations *e, const char *id, int role,
-                                 const char *peer)
+struct expectation *expect_match(struct expectations *e, const char *id, int role, const char *peer)
 {
 	if (!e)
 		return NULL;

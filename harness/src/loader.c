@@ -23,7 +23,7 @@ struct field {
 
 #define FN(f, m)                                                                                   \
 	{                                                                                          \
-		#f, offsetof(struct tlsh_implementation, f),                                       \
+#f, offsetof(struct tlsh_implementation, f),                                       \
 		        sizeof(((struct tlsh_implementation *)0)->f), m                            \
 	}
 
@@ -81,9 +81,10 @@ int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
 		if (present)
 			memcpy(&p, (const char *)d + f->offset, sizeof p);
 		if (f->mandatory && !present) {
-			fmt_into(err, errcap,
-			         "struct_size %u is too small: mandatory function %s lies beyond it",
-			         d->struct_size, f->name);
+			fmt_into(
+			        err, errcap,
+			        "struct_size %u is too small: mandatory function %s lies beyond it",
+			        d->struct_size, f->name);
 			return -1;
 		}
 		if (f->mandatory && !p) {
@@ -92,10 +93,11 @@ int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
 		}
 	}
 	if ((d->capabilities & TLSH_CAP_TRANSPORT_EOF) &&
-	    (d->struct_size < offsetof(struct tlsh_implementation, process_incoming_eof) +
-	                              sizeof(void *) ||
+	    (d->struct_size <
+	             offsetof(struct tlsh_implementation, process_incoming_eof) + sizeof(void *) ||
 	     !d->process_incoming_eof)) {
-		fmt_into(err, errcap, "capability TRANSPORT_EOF declared but process_incoming_eof is NULL");
+		fmt_into(err, errcap,
+		         "capability TRANSPORT_EOF declared but process_incoming_eof is NULL");
 		return -1;
 	}
 	if ((d->capabilities & TLSH_CAP_PEERCERT) &&
@@ -141,7 +143,8 @@ char *impl_resolve(const char *spec, char **arg_out, char *err, size_t errcap)
 		*arg_out = xstrdup(colon + 1);
 	}
 	for (const char *c = name; *c; c++) {
-		if (!(*c == '-' || *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'))) {
+		if (!(*c == '-' || *c == '_' || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= '0' && *c <= '9'))) {
 			fmt_into(err, errcap, "backend name '%s' has invalid characters", name);
 			goto fail;
 		}
@@ -160,13 +163,14 @@ char *impl_resolve(const char *spec, char **arg_out, char *err, size_t errcap)
 		char known[512] = "";
 		size_t off = 0;
 		for (size_t i = 0; names[i]; i++) {
-			off += (size_t)snprintf(known + off, off < sizeof known ? sizeof known - off : 0,
-			                        "%s%s", i ? ", " : "", names[i]);
+			off += (size_t)snprintf(known + off,
+			                        off < sizeof known ? sizeof known - off : 0, "%s%s",
+			                        i ? ", " : "", names[i]);
 			free(names[i]);
 		}
 		free(names);
-		fmt_into(err, errcap, "unknown backend '%s' (built: %s; or give a path to a .so)", name,
-		         known[0] ? known : "none");
+		fmt_into(err, errcap, "unknown backend '%s' (built: %s; or give a path to a .so)",
+		         name, known[0] ? known : "none");
 	}
 fail:
 	free(name);
@@ -236,7 +240,8 @@ char **impl_list_builtin(void)
 		return v;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "mutants") || !strcmp(e->d_name, "hostile"))
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "mutants") ||
+		    !strcmp(e->d_name, "hostile"))
 			continue;
 		char *p = xasprintf("%s/%s/tlsh-%s.so", impls_dir(), e->d_name, e->d_name);
 		if (is_file(p)) {

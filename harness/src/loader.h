@@ -14,9 +14,9 @@
 struct impl_handle {
 	struct tlsh_implementation fn;
 	const struct tlsh_implementation *self;
-	char *spec; /* what the user named: "openssl", "./x.so", ... */
-	char *path; /* the shared object, or "remote:<spec>" */
-	void *dl;   /* dlopen handle, NULL for a remote implementation */
+	char *spec;     /* what the user named: "openssl", "./x.so", ... */
+	char *path;     /* the shared object, or "remote:<spec>" */
+	void *dl;       /* dlopen handle, NULL for a remote implementation */
 	pid_t host_pid; /* host process of a remote implementation, else 0 */
 	int remote_fd;
 };

@@ -107,18 +107,19 @@ static void on_result(const struct result *r, size_t done, size_t total, void *a
 		if (verdict_is_bad(r->verdict)) {
 			if (p->tty)
 				fputs("\r\033[K", stderr);
-			fprintf(stderr, "%-13s %s [%s -> %s] %s\n", verdict_name(r->verdict), r->def->id,
-			        p->b[r->client].name, p->b[r->server].name,
+			fprintf(stderr, "%-13s %s [%s -> %s] %s\n", verdict_name(r->verdict),
+			        r->def->id, p->b[r->client].name, p->b[r->server].name,
 			        r->observed ? r->observed : "");
 		}
 		if (p->tty) {
-			fprintf(stderr, "\r\033[K[%zu/%zu] %zu problem(s), %.0fs elapsed, ~%.0fs left: %s",
+			fprintf(stderr,
+			        "\r\033[K[%zu/%zu] %zu problem(s), %.0fs elapsed, ~%.0fs left: %s",
 			        done, total, p->bad, el, eta, r->def->id);
 			if (done == total)
 				fputs("\r\033[K", stderr);
 		} else if (t - p->last_line > 5000 || done == total) {
-			fprintf(stderr, "[%zu/%zu] %zu problem(s), %.0fs elapsed, ~%.0fs left\n", done,
-			        total, p->bad, el, eta);
+			fprintf(stderr, "[%zu/%zu] %zu problem(s), %.0fs elapsed, ~%.0fs left\n",
+			        done, total, p->bad, el, eta);
 			p->last_line = t;
 		}
 	}
@@ -170,15 +171,21 @@ static char *join_argv(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"impl", required_argument, 0, 'i'},    {"client", required_argument, 0, 'c'},
-	        {"server", required_argument, 0, 's'},  {"matrix", required_argument, 0, 'm'},
-	        {"filter", required_argument, 0, 'f'},  {"jobs", required_argument, 0, 'j'},
-	        {"timeout", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
-	        {"seed", required_argument, 0, 1},      {"endpoints", required_argument, 0, 2},
-	        {"expectations", required_argument, 0, 3},
-	        {"no-expectations", no_argument, 0, 4}, {"quiet", no_argument, 0, 'q'},
-	        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+	static const struct option opts[] = {{"impl", required_argument, 0, 'i'},
+	                                     {"client", required_argument, 0, 'c'},
+	                                     {"server", required_argument, 0, 's'},
+	                                     {"matrix", required_argument, 0, 'm'},
+	                                     {"filter", required_argument, 0, 'f'},
+	                                     {"jobs", required_argument, 0, 'j'},
+	                                     {"timeout", required_argument, 0, 't'},
+	                                     {"out", required_argument, 0, 'o'},
+	                                     {"seed", required_argument, 0, 1},
+	                                     {"endpoints", required_argument, 0, 2},
+	                                     {"expectations", required_argument, 0, 3},
+	                                     {"no-expectations", no_argument, 0, 4},
+	                                     {"quiet", no_argument, 0, 'q'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	char *impls[16], *filters[64], *exp_over[16];
 	size_t nimpls = 0, nfilters = 0, nexp = 0;
 	const char *client = NULL, *server = NULL, *matrix = NULL, *out = NULL;
@@ -210,7 +217,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'j':
 			if (parse_long(optarg, 1, 64, &v) != 0)
-				return bad_usage("--jobs takes a number from 1 to 64, not '%s'", optarg);
+				return bad_usage("--jobs takes a number from 1 to 64, not '%s'",
+				                 optarg);
 			o.jobs = (int)v;
 			break;
 		case 't':
@@ -224,7 +232,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 1:
 			if (parse_long(optarg, 0, 0x7fffffffL, &v) != 0)
-				return bad_usage("--seed takes a non-negative number, not '%s'", optarg);
+				return bad_usage("--seed takes a non-negative number, not '%s'",
+				                 optarg);
 			o.seed = (uint64_t)v;
 			break;
 		case 2:
@@ -241,7 +250,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 3:
 			if (!strchr(optarg, '=') || nexp == 16)
-				return bad_usage("--expectations takes NAME=FILE, not '%s'", optarg);
+				return bad_usage("--expectations takes NAME=FILE, not '%s'",
+				                 optarg);
 			exp_over[nexp++] = optarg;
 			break;
 		case 4:
@@ -329,8 +339,8 @@ static int cmd_run(int argc, char **argv)
 			int explicit_path = path != NULL;
 			if (!path) {
 				const char *dir = getenv("TLSH_EXPECT_DIR");
-				path = xasprintf("%s/%s/expectations.json", dir && *dir ? dir : TLSH_EXPECT_DIR,
-				                 b[i].name);
+				path = xasprintf("%s/%s/expectations.json",
+				                 dir && *dir ? dir : TLSH_EXPECT_DIR, b[i].name);
 			}
 			if (!explicit_path && access(path, F_OK) != 0) {
 				free(path);
@@ -343,9 +353,8 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			if (strcmp(b[i].exp.backend, b[i].name) != 0) {
-				fprintf(stderr,
-				        "tlsharness: %s is for backend '%s', not '%s'\n", path,
-				        b[i].exp.backend, b[i].name);
+				fprintf(stderr, "tlsharness: %s is for backend '%s', not '%s'\n",
+				        path, b[i].exp.backend, b[i].name);
 				free(path);
 				return 2;
 			}
@@ -373,9 +382,16 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "  %-10s %s%s\n", b[i].name, b[i].library_version,
 			        b[i].has_exp ? "" : " (no expectations file)");
 	}
-	struct progress pg = {.quiet = o.quiet, .tty = isatty(2), .start = now_ms(),
-	                      .last_write = now_ms(), .out_dir = out_dir, .ri = &ri, .b = b,
-	                      .nb = nb, .pairs = pairs, .npairs = npairs};
+	struct progress pg = {.quiet = o.quiet,
+	                      .tty = isatty(2),
+	                      .start = now_ms(),
+	                      .last_write = now_ms(),
+	                      .out_dir = out_dir,
+	                      .ri = &ri,
+	                      .b = b,
+	                      .nb = nb,
+	                      .pairs = pairs,
+	                      .npairs = npairs};
 	o.on_result = on_result;
 	o.arg = &pg;
 	o.out_dir = out_dir;

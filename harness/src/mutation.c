@@ -81,8 +81,9 @@ int cmd_mutation(int argc, char **argv)
 			quick = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: tlsharness mutation [--manifest FILE] [-j N] [-t S] "
-			                "[--quick]\n");
+			fprintf(stderr,
+			        "usage: tlsharness mutation [--manifest FILE] [-j N] [-t S] "
+			        "[--quick]\n");
 			return 2;
 		}
 	}
@@ -193,13 +194,14 @@ int cmd_mutation(int argc, char **argv)
 			if (!id_matches(res[r].def->id, m[i].catch, m[i].ncatch))
 				continue;
 			if (hits++ < 4)
-				off += (size_t)snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
-				                        "%s%s%s", hits > 1 ? ", " : "", res[r].def->id,
-				                        loose ? " (loose)" : "");
+				off += (size_t)snprintf(list + off,
+				                        off < sizeof list ? sizeof list - off : 0,
+				                        "%s%s%s", hits > 1 ? ", " : "",
+				                        res[r].def->id, loose ? " (loose)" : "");
 		}
 		if (hits > 4)
-			snprintf(list + off, off < sizeof list ? sizeof list - off : 0, " (+%zu more)",
-			         hits - 4);
+			snprintf(list + off, off < sizeof list ? sizeof list - off : 0,
+			         " (+%zu more)", hits - 4);
 		printf("%-24s %-7s %-8s %s\n", m[i].name, m[i].role, hits ? "caught" : "SURVIVED",
 		       hits ? list : m[i].rule);
 		caught += hits > 0;

@@ -57,10 +57,10 @@ static void note(struct wire *w, int dir, const char *what)
 		fmt_into(w->malformed[dir], sizeof w->malformed[dir], "%s", what);
 }
 
-static const uint8_t hrr_random[32] = {
-        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
-        0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
-        0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+static const uint8_t hrr_random[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11,
+                                       0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                                       0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+                                       0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
 
 static void parse_client_hello(struct wire *w, struct cur body)
 {
@@ -90,8 +90,9 @@ static void parse_client_hello(struct wire *w, struct cur body)
 					uint8_t kind = (uint8_t)take(&list, 1);
 					struct cur name = sub(&list, take(&list, 2));
 					if (kind == 0 && !name.bad && !ch.has_sni) {
-						size_t k = name.n < sizeof ch.sni - 1 ? name.n
-						                                       : sizeof ch.sni - 1;
+						size_t k = name.n < sizeof ch.sni - 1
+						                   ? name.n
+						                   : sizeof ch.sni - 1;
 						memcpy(ch.sni, name.p, k);
 						ch.sni[k] = '\0';
 						ch.has_sni = 1;
@@ -203,7 +204,8 @@ static void parse_handshake_stream(struct wire *w, int dir, const uint8_t *p, si
 		else if (dir == 1 && type == 2)
 			parse_server_hello(w, body);
 		else if (type == 11 && w->version == 0x0303)
-			(dir ? &w->server_cert_count : &w->client_cert_count)[0] = count_certs(body);
+			(dir ? &w->server_cert_count : &w->client_cert_count)[0] =
+			        count_certs(body);
 		else if (dir == 1 && type == 13 && w->version == 0x0303)
 			w->cert_request = 1;
 	}

@@ -9,9 +9,9 @@
 enum dir { C2S = 0, S2C = 1 };
 
 enum delivery {
-	DELIVER_WHOLE = 0,  /* everything pending, in one process_incoming */
-	DELIVER_ONE_BYTE,   /* one byte per process_incoming */
-	DELIVER_RANDOM,     /* seeded random split sizes (1..max_chunk) */
+	DELIVER_WHOLE = 0,    /* everything pending, in one process_incoming */
+	DELIVER_ONE_BYTE,     /* one byte per process_incoming */
+	DELIVER_RANDOM,       /* seeded random split sizes (1..max_chunk) */
 	DELIVER_OUT_ONE_BYTE, /* process_outgoing asked for 1 byte at a time */
 };
 

@@ -301,7 +301,8 @@ static const struct tlsh_config *get_config(struct rd *r, struct arena *a)
 		size_t len;
 		int present;
 		const uint8_t *p = get_blob(r, &len, &present);
-		protos[i].data = memcpy(arena_keep(a, xmalloc(len ? len : 1)), p ? p : (const uint8_t *)"", len);
+		protos[i].data = memcpy(arena_keep(a, xmalloc(len ? len : 1)),
+		                        p ? p : (const uint8_t *)"", len);
 		protos[i].len = len;
 	}
 	c->inner_protocols = np ? protos : NULL;
@@ -655,8 +656,7 @@ static void r_ctx_free(tlsh_context *ctx)
 	free(x);
 }
 
-static int r_buf_new(tlsh_context *ctx, const char *host, tlsh_buffer **out,
-                     struct tlsh_error *err)
+static int r_buf_new(tlsh_context *ctx, const char *host, tlsh_buffer **out, struct tlsh_error *err)
 {
 	struct rctx *x = (struct rctx *)ctx;
 	begin(x->ri, OP_BUF_NEW, x->id);

@@ -9,11 +9,10 @@
 
 #include "util.h"
 
-static const char *cap_names[] = {"TLS12",         "TLS13",         "CLIENT_AUTH",
-                                  "CIPHERS_TLS12", "CIPHERS_TLS13", "ALPN",
-                                  "SNI_CHAINS",    "PEERCERT",      "TRANSPORT_EOF",
-                                  "SOURCE_PATH",   "SOURCE_BUFFER", "INSECURE",
-                                  "RSA",           "ECDSA",         "SHUTDOWN"};
+static const char *cap_names[] = {"TLS12",         "TLS13",       "CLIENT_AUTH",   "CIPHERS_TLS12",
+                                  "CIPHERS_TLS13", "ALPN",        "SNI_CHAINS",    "PEERCERT",
+                                  "TRANSPORT_EOF", "SOURCE_PATH", "SOURCE_BUFFER", "INSECURE",
+                                  "RSA",           "ECDSA",       "SHUTDOWN"};
 
 static json_t *alert_json(int a)
 {
@@ -28,8 +27,8 @@ static void iso_time(double unix_s, char *buf, size_t cap)
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-char *report_json(const struct run_info *ri, struct backend *b, size_t nb,
-                  const struct pair *pairs, size_t npairs, const struct result *r, size_t n)
+char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const struct pair *pairs,
+                  size_t npairs, const struct result *r, size_t n)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "schema", json_string(REPORT_SCHEMA));
@@ -159,8 +158,7 @@ static void xml_add(struct bytes *o, const char *s)
 	bytes_append(o, s, strlen(s));
 }
 
-char *report_junit(const struct run_info *ri, struct backend *b, const struct result *r,
-                   size_t n)
+char *report_junit(const struct run_info *ri, struct backend *b, const struct result *r, size_t n)
 {
 	struct bytes o = {0};
 	size_t fails = 0, skips = 0, errors = 0;
@@ -217,7 +215,8 @@ char *report_junit(const struct run_info *ri, struct backend *b, const struct re
 			         x->xfail_reason ? x->xfail_reason : "");
 			xml_escape(&o, msg);
 			xml_add(&o, "\">");
-			fmt_into(msg, sizeof msg, "expected: %s\nobserved: %s\nerror: %s\nspec: %s\n",
+			fmt_into(msg, sizeof msg,
+			         "expected: %s\nobserved: %s\nerror: %s\nspec: %s\n",
 			         x->expected ? x->expected : "", x->observed ? x->observed : "",
 			         x->detail ? x->detail : "", x->def->spec ? x->def->spec : "");
 			xml_escape(&o, msg);
@@ -262,8 +261,7 @@ int report_write(const char *dir, const struct run_info *ri, struct backend *b, 
 	return rc;
 }
 
-void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n,
-                    double wall_ms)
+void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n, double wall_ms)
 {
 	size_t counts[V_COUNT] = {0};
 	for (size_t i = 0; i < n; i++)
@@ -275,8 +273,9 @@ void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n
 			continue;
 		if (bad++ == 0)
 			fprintf(f, "\nProblems:\n");
-		fprintf(f, "  %-13s %s  [%s -> %s]\n      %s\n", verdict_name(x->verdict), x->def->id,
-		        b[x->client].name, b[x->server].name, x->observed ? x->observed : "");
+		fprintf(f, "  %-13s %s  [%s -> %s]\n      %s\n", verdict_name(x->verdict),
+		        x->def->id, b[x->client].name, b[x->server].name,
+		        x->observed ? x->observed : "");
 		if (x->xfail_reason && x->verdict == V_XPASS)
 			fprintf(f, "      listed as expected to fail: %s\n", x->xfail_reason);
 	}

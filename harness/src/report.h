@@ -23,19 +23,17 @@ struct run_info {
 };
 
 /* Builds the JSON text of a report (malloc'd). */
-char *report_json(const struct run_info *ri, struct backend *b, size_t nb,
-                  const struct pair *pairs, size_t npairs, const struct result *r, size_t n);
+char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const struct pair *pairs,
+                  size_t npairs, const struct result *r, size_t n);
 /* Builds JUnit XML (malloc'd). */
-char *report_junit(const struct run_info *ri, struct backend *b, const struct result *r,
-                   size_t n);
+char *report_junit(const struct run_info *ri, struct backend *b, const struct result *r, size_t n);
 /* Writes both into dir (report.json / junit.xml, or report.partial.json
  * when !ri->complete). Returns 0 or -1 with err. */
 int report_write(const char *dir, const struct run_info *ri, struct backend *b, size_t nb,
                  const struct pair *pairs, size_t npairs, const struct result *r, size_t n,
                  char *err, size_t errcap);
 /* Prints counts per verdict and the bad results. */
-void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n,
-                    double wall_ms);
+void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n, double wall_ms);
 /* XML escaping into a growable buffer. */
 void xml_escape(struct bytes *out, const char *s);
 

@@ -448,8 +448,10 @@ int wire_offers_range(const struct wire_client_hello *ch, uint16_t lo, uint16_t 
 			else if (v == 0x0304)
 				offers[1] = 1;
 			else
-				return fmt_into(why, whycap,
-				                "supported_versions offers 0x%04x, outside 1.2..1.3", v),
+				return fmt_into(
+				               why, whycap,
+				               "supported_versions offers 0x%04x, outside 1.2..1.3",
+				               v),
 				       -1;
 		}
 	} else {
@@ -499,7 +501,8 @@ int scen_check_established(struct scen *s, const struct cfgb *client, const stru
 	if (cc == 0 || cc != sc)
 		return scen_fail(s, "cipher: client 0x%04x, server 0x%04x", cc, sc), -1;
 	if (cc != w->sh.cipher)
-		return scen_fail(s, "both sides report cipher 0x%04x but the ServerHello chose 0x%04x",
+		return scen_fail(s,
+		                 "both sides report cipher 0x%04x but the ServerHello chose 0x%04x",
 		                 cc, w->sh.cipher),
 		       -1;
 	const uint8_t *ca, *sa;
@@ -518,9 +521,11 @@ int scen_check_established(struct scen *s, const struct cfgb *client, const stru
 		return scen_fail(s, "no ClientHello on the wire"), -1;
 	if (!hostname || is_ip_literal(hostname)) {
 		if (w->ch.has_sni)
-			return scen_fail(s, "ClientHello carries SNI '%s' but %s", w->ch.sni,
-			                 hostname ? "the server_hostname is an IP literal (RFC 6066 3)"
-			                          : "no server_hostname was given"),
+			return scen_fail(
+			               s, "ClientHello carries SNI '%s' but %s", w->ch.sni,
+			               hostname
+			                       ? "the server_hostname is an IP literal (RFC 6066 3)"
+			                       : "no server_hostname was given"),
 			       -1;
 	} else if (!w->ch.has_sni || strcmp(w->ch.sni, hostname) != 0) {
 		return scen_fail(s, "ClientHello SNI is %s%s%s, expected '%s'",
@@ -586,7 +591,8 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 				progress += k;
 			} else if (st != TLSH_WANT_READ && st != TLSH_WANT_WRITE) {
 				rc = scen_fail(s, "%s write failed after %zu of %zu bytes: %s: %s",
-				               tx->label, written, n, status_name(st), tx->err.message);
+				               tx->label, written, n, status_name(st),
+				               tx->err.message);
 				rc = -1;
 				break;
 			}
@@ -600,7 +606,8 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 				for (size_t i = 0; i < k; i++) {
 					if (got + i >= n || buf[i] != src[got + i]) {
 						scen_fail(s,
-						          "%s received a wrong byte at offset %zu of %zu "
+						          "%s received a wrong byte at offset %zu "
+						          "of %zu "
 						          "(integrity)",
 						          rx->label, got + i, n);
 						rc = -1;

@@ -21,16 +21,16 @@ struct scen;
 struct scen_def {
 	char id[160];
 	const char *family;
-	const char *spec;  /* "RFC 8446 section 6.1: ..." or "descriptor: ..." */
-	const char *title; /* one line: what is checked */
-	char params[96];   /* e.g. "tls13" or "client=1.2-1.3 server=1.3-MAX" */
+	const char *spec;                  /* "RFC 8446 section 6.1: ..." or "descriptor: ..." */
+	const char *title;                 /* one line: what is checked */
+	char params[96];                   /* e.g. "tls13" or "client=1.2-1.3 server=1.3-MAX" */
 	uint64_t need_client, need_server; /* TLSH_CAP_* bits */
 	/* 0: a client/server pair. TLSH_ROLE_CLIENT or TLSH_ROLE_SERVER: only
 	 * that side's backend is exercised (e.g. validate_config). */
 	int solo;
 	void (*run)(struct scen *s);
-	intptr_t p[4];     /* integer parameters */
-	const void *ptr;   /* static parameter */
+	intptr_t p[4];   /* integer parameters */
+	const void *ptr; /* static parameter */
 };
 
 /* Registers a scenario (copied). Aborts on a duplicate id. */
@@ -151,11 +151,11 @@ int scen_open_ok(struct scen *s, const struct cfgb *client, const struct cfgb *s
                  const char *hostname);
 
 enum hs_result {
-	HS_OK = 0,          /* both sides completed */
-	HS_CLIENT_FAILED,   /* the client failed first (the server may have failed after it) */
-	HS_SERVER_FAILED,   /* the server failed first; s->client_status tells whether the
-	                     * client then failed too (TLS 1.3: on its next read) */
-	HS_STALLED,         /* no progress: both waiting */
+	HS_OK = 0,        /* both sides completed */
+	HS_CLIENT_FAILED, /* the client failed first (the server may have failed after it) */
+	HS_SERVER_FAILED, /* the server failed first; s->client_status tells whether the
+	                   * client then failed too (TLS 1.3: on its next read) */
+	HS_STALLED,       /* no progress: both waiting */
 };
 
 /* Drives both handshakes through the pump until both complete, one fails

@@ -166,7 +166,7 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 	}
 	free(tmp);
 	return 0;
-fail: {
+fail : {
 	int e = errno;
 	if (fd >= 0)
 		close(fd);

@@ -27,8 +27,7 @@ char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* snprintf that never overflows and always terminates; returns dst. */
-char *fmt_into(char *dst, size_t cap, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+char *fmt_into(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Deterministic PRNG (splitmix64). */
 struct rng {

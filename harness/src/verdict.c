@@ -2,9 +2,9 @@
 
 #include <string.h>
 
-static const char *const names[V_COUNT] = {
-        "PASS", "PASS-LOOSE", "FAIL", "UNSUPPORTED", "XFAIL", "XPASS", "CRASH", "TIMEOUT",
-        "HARNESS-ERROR"};
+static const char *const names[V_COUNT] = {"PASS",        "PASS-LOOSE", "FAIL",
+                                           "UNSUPPORTED", "XFAIL",      "XPASS",
+                                           "CRASH",       "TIMEOUT",    "HARNESS-ERROR"};
 
 const char *verdict_name(enum verdict v)
 {

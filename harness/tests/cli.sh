@@ -64,8 +64,8 @@ expect 1 "FAIL" -- "$bin" run --client mutant-eof-clean --server openssl -f 'rag
 printf '{"schema": 1, "backend": "openssl", "expectations": [{"id": "handshake/default", "verdict": "XFAIL", "reason": "stale entry for testing XPASS"}]}' >"$tmp/stale.json"
 expect 1 "XPASS" -- "$bin" run --impl openssl --expectations "openssl=$tmp/stale.json" -f 'handshake/default' -o "$tmp/x"
 # An expectations entry that matches a failing scenario gives XFAIL, exit 0.
-printf '{"schema": 1, "backend": "mutant-eof-clean", "expectations": [{"id": "ragged-eof/*", "role": "client", "verdict": "XFAIL", "reason": "this mutant reports clean ends"}]}' >"$tmp/mx.json"
-expect 0 "XFAIL" -- "$bin" run --client mutant-eof-clean --server openssl --expectations "mutant-eof-clean=$tmp/mx.json" -f 'ragged-eof/*' -o "$tmp/mx"
+printf '{"schema": 1, "backend": "mutant-eof-clean", "expectations": [{"id": "ragged-eof/after-handshake/to-client/*", "role": "client", "verdict": "XFAIL", "reason": "this mutant reports clean ends"}]}' >"$tmp/mx.json"
+expect 0 "XFAIL" -- "$bin" run --client mutant-eof-clean --server openssl --expectations "mutant-eof-clean=$tmp/mx.json" -f 'ragged-eof/after-handshake/to-client/*' -o "$tmp/mx"
 # An earlier complete report is never replaced by a partial one: SIGINT.
 "$bin" run --impl openssl -f 'handshake/default' -q -o "$tmp/int" >/dev/null 2>&1
 before=$(md5sum <"$tmp/int/report.json")

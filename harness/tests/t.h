@@ -12,7 +12,7 @@ static int t_n, t_failed;
 	do {                                                                                       \
 		int t_ok_ = !!(cond);                                                              \
 		t_n++;                                                                             \
-		if (t_ok_) {                                                                        \
+		if (t_ok_) {                                                                       \
 			printf("ok %d - ", t_n);                                                   \
 		} else {                                                                           \
 			t_failed++;                                                                \

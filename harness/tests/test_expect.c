@@ -14,11 +14,12 @@ static int bad(const char *text, const char *needle)
 
 int main(void)
 {
-	const char *good = "{\"schema\": 1, \"backend\": \"openssl\", \"expectations\": ["
-	                   "{\"id\": \"alpn/*\", \"role\": \"server\", \"verdict\": \"XFAIL\","
-	                   " \"reason\": \"library continues without ALPN\"},"
-	                   "{\"id\": \"ragged-eof/x\", \"peer\": \"boring*\", \"verdict\": \"XFAIL\","
-	                   " \"reason\": \"only against boringssl\"}]}";
+	const char *good =
+	        "{\"schema\": 1, \"backend\": \"openssl\", \"expectations\": ["
+	        "{\"id\": \"alpn/*\", \"role\": \"server\", \"verdict\": \"XFAIL\","
+	        " \"reason\": \"library continues without ALPN\"},"
+	        "{\"id\": \"ragged-eof/x\", \"peer\": \"boring*\", \"verdict\": \"XFAIL\","
+	        " \"reason\": \"only against boringssl\"}]}";
 	struct expectations e;
 	char err[400];
 	OK(expect_parse(good, strlen(good), "good.json", &e, err, sizeof err) == 0 && e.n == 2,

@@ -36,8 +36,9 @@ int main(int argc, char **argv)
 	d = fake_impl;
 	d.library_version = NULL;
 	OK(refused(&d, "library_version"), "NULL library_version refused");
-	const char *mandatory[] = {"validate_config", "context_new", "buffer_new", "do_handshake",
-	                           "process_incoming", "process_outgoing", "last_error"};
+	const char *mandatory[] = {"validate_config", "context_new",      "buffer_new",
+	                           "do_handshake",    "process_incoming", "process_outgoing",
+	                           "last_error"};
 	size_t offs[] = {offsetof(struct tlsh_implementation, validate_config),
 	                 offsetof(struct tlsh_implementation, context_new),
 	                 offsetof(struct tlsh_implementation, buffer_new),
@@ -59,7 +60,8 @@ int main(int argc, char **argv)
 	d = fake_impl;
 	d.process_incoming_eof = NULL;
 	d.capabilities = 0;
-	OK(impl_validate(&d, err, sizeof err) == 0, "optional functions may be NULL when not declared");
+	OK(impl_validate(&d, err, sizeof err) == 0,
+	   "optional functions may be NULL when not declared");
 
 	struct impl_handle h;
 	OK(impl_load("/nonexistent/x.so", &h, err, sizeof err) != 0 && strstr(err, "no such file"),

@@ -48,7 +48,8 @@ int main(void)
 	pump_flush(&p, S2C);
 	send_bytes(&c, 5);
 	pump_flush(&p, C2S);
-	OK(p.nseg == 3 && p.seg[1].dir == S2C && p.seg[2].len == 5, "segments alternate by direction");
+	OK(p.nseg == 3 && p.seg[1].dir == S2C && p.seg[2].len == 5,
+	   "segments alternate by direction");
 	pump_free(&p);
 	ep_close(&c);
 	ep_close(&s);

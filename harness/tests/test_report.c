@@ -16,17 +16,35 @@ int main(void)
 {
 	char dir[] = "/tmp/tlsh-report-XXXXXX";
 	OK(mkdtemp(dir) != NULL, "temp dir");
-	struct scen_def d = {.id = "alpn/x<&>\"", .family = "alpn", .spec = "RFC 7301 3.2",
-	                     .title = "t", .run = nothing};
+	struct scen_def d = {.id = "alpn/x<&>\"",
+	                     .family = "alpn",
+	                     .spec = "RFC 7301 3.2",
+	                     .title = "t",
+	                     .run = nothing};
 	struct backend b[2] = {{.spec = "a", .name = "a", .library_version = "A 1", .path = "/a"},
 	                       {.spec = "b", .name = "b", .library_version = "B 2", .path = "/b"}};
 	struct pair p = {0, 1};
 	struct result r[2] = {
-	        {.def = &d, .client = 0, .server = 1, .verdict = V_FAIL, .raw = V_FAIL,
-	         .expected = "fail", .observed = "passed <oops>", .detail = "x",
-	         .alerts = {120, -1, -1, 120}, .ms = 3.5, .transcript = "transcripts/a--b/x.tlstr"},
-	        {.def = &d, .client = 1, .server = 0, .verdict = V_XFAIL, .raw = V_FAIL,
-	         .expected = "", .observed = "", .detail = "", .xfail_reason = "known",
+	        {.def = &d,
+	         .client = 0,
+	         .server = 1,
+	         .verdict = V_FAIL,
+	         .raw = V_FAIL,
+	         .expected = "fail",
+	         .observed = "passed <oops>",
+	         .detail = "x",
+	         .alerts = {120, -1, -1, 120},
+	         .ms = 3.5,
+	         .transcript = "transcripts/a--b/x.tlstr"},
+	        {.def = &d,
+	         .client = 1,
+	         .server = 0,
+	         .verdict = V_XFAIL,
+	         .raw = V_FAIL,
+	         .expected = "",
+	         .observed = "",
+	         .detail = "",
+	         .xfail_reason = "known",
 	         .alerts = {-1, -1, -1, -1}},
 	};
 	struct run_info ri = {.command = "run", .complete = 0, .jobs = 2, .seed = 1};
@@ -68,8 +86,8 @@ int main(void)
 	OK(json_integer_value(json_object_get(json_object_get(j, "summary"), "FAIL")) == 1 &&
 	           json_integer_value(json_object_get(json_object_get(j, "summary"), "XFAIL")) == 1,
 	   "summary counts");
-	OK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(j, "backends"), 1),
-	                                             "library_version")),
+	OK(!strcmp(json_string_value(json_object_get(
+	                   json_array_get(json_object_get(j, "backends"), 1), "library_version")),
 	           "B 2"),
 	   "backend library version");
 	json_decref(j);
