@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 packages=(
 	build-essential clang llvm libclang-rt-14-dev meson ninja-build pkg-config
 	libjansson-dev
-	libssl-dev openssl
+	libssl-dev openssl gnutls-bin
 	android-libboringssl-dev
 	git ca-certificates
 	python3 python3-jsonschema

@@ -17,6 +17,8 @@
 #endif
 
 int cmd_mutation(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
 
 static volatile int interrupted;
 
@@ -36,6 +38,8 @@ static void usage(FILE *f)
 	      "  backends   list the backends built into this tree\n"
 	      "  probe NAME load a backend and print its descriptor\n"
 	      "  mutation   run every mutant and check the scenarios catch it\n"
+	      "  serve      accept one TLS connection on a TCP port (socket front-end)\n"
+	      "  connect    make one TLS connection to HOST:PORT (socket front-end)\n"
 	      "\n"
 	      "run options:\n"
 	      "  -i, --impl NAME          NAME as client and server (repeatable)\n"
@@ -507,6 +511,10 @@ int main(int argc, char **argv)
 		return cmd_probe(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mutation"))
 		return cmd_mutation(argc - 1, argv + 1);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "connect"))
+		return cmd_connect(argc - 1, argv + 1);
 	fprintf(stderr, "tlsharness: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

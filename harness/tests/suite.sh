@@ -38,6 +38,7 @@ done
 step "matrix ${backends}" ./build/harness/tlsharness run --matrix "$backends" -j "$jobs" -q -o reports/out/matrix
 step "matrix ${backends} (ASan+UBSan)" ./build-asan/harness/tlsharness run --matrix "$backends" -j "$jobs" -t 60 -q -o reports/out/asan/matrix
 step "matrix, both endpoints out of process" ./build/harness/tlsharness run --matrix "$backends" --endpoints oop -f 'handshake/*' -j "$jobs" -q -o reports/out/oop
+step "socket front-end against openssl and gnutls peers" harness/tests/socket.sh ./build/harness/tlsharness
 step "reports valid against reports/schema" bash -c 'reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "mutants caught" ./build/harness/tlsharness mutation -j "$jobs"
 
