@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "loader.h"
 #include "util.h"
 
 #ifndef TLSH_MUTANTS_MANIFEST
@@ -21,6 +22,7 @@ int cmd_mutation(int argc, char **argv);
 
 struct mutant_spec {
 	const char *name, *base, *role, *rule;
+	int only_catch; /* run only the scenarios of its rule */
 	char **catch;
 	size_t ncatch;
 };
@@ -107,6 +109,7 @@ int cmd_mutation(int argc, char **argv)
 		m[i].base = json_string_value(json_object_get(e, "base"));
 		m[i].role = json_string_value(json_object_get(e, "role"));
 		m[i].rule = json_string_value(json_object_get(e, "rule"));
+		m[i].only_catch = json_is_true(json_object_get(e, "only_catch"));
 		json_t *cg = json_object_get(e, "catch");
 		if (!m[i].name || !m[i].base || !m[i].role || !m[i].rule || !json_is_array(cg) ||
 		    json_array_size(cg) == 0 ||
@@ -132,15 +135,33 @@ int cmd_mutation(int argc, char **argv)
 	int *base_passes = xcalloc(ndefs, sizeof(int));
 	int *base_strict = xcalloc(ndefs, sizeof(int));
 
+	/* Mutants over a base that is not built are skipped, not counted. */
+	char **built = impl_list_builtin();
+	size_t skipped = 0;
+	for (size_t i = 0; i < nm; i++) {
+		int found = 0;
+		for (size_t k = 0; built[k]; k++)
+			found |= !strcmp(built[k], m[i].base);
+		if (!found) {
+			m[i].base = NULL;
+			skipped++;
+		}
+	}
+	for (size_t k = 0; built[k]; k++)
+		free(built[k]);
+	free(built);
+
 	/* The base backends' own verdicts: a catch only counts where the base
 	 * passes (otherwise the scenario would fail anyway). */
-	const char *bases[8];
+	const char *bases[16];
 	size_t nbases = 0;
 	for (size_t i = 0; i < nm; i++) {
 		size_t k = 0;
+		if (!m[i].base)
+			continue;
 		while (k < nbases && strcmp(bases[k], m[i].base))
 			k++;
-		if (k == nbases && nbases < 8)
+		if (k == nbases && nbases < 16)
 			bases[nbases++] = m[i].base;
 	}
 	for (size_t k = 0; k < nbases; k++) {
@@ -164,6 +185,8 @@ int cmd_mutation(int argc, char **argv)
 	printf("%-24s %-7s %-8s %s\n", "mutant", "role", "result", "caught by");
 	for (size_t i = 0; i < nm; i++) {
 		char spec[160];
+		if (!m[i].base)
+			continue;
 		fmt_into(spec, sizeof spec, "mutant-%s", m[i].name);
 		struct backend bk[2];
 		struct result *res;
@@ -177,8 +200,9 @@ int cmd_mutation(int argc, char **argv)
 		size_t bi = 0;
 		while (bi < nbases && strcmp(bases[bi], m[i].base))
 			bi++;
-		if (run_pairs(a, b, both, quick ? m[i].catch : NULL, quick ? m[i].ncatch : 0, jobs,
-		              timeout, bk, &res, &n) != 0)
+		int narrow = quick || m[i].only_catch;
+		if (run_pairs(a, b, both, narrow ? m[i].catch : NULL, narrow ? m[i].ncatch : 0,
+		              jobs, timeout, bk, &res, &n) != 0)
 			return 2;
 		char list[600] = "";
 		size_t off = 0, hits = 0;
@@ -224,7 +248,9 @@ int cmd_mutation(int argc, char **argv)
 	if (!quick)
 		printf("\nscenarios caught by at least one mutant: %zu of %zu\n",
 		       considered - uncaught, considered);
-	printf("mutation score: %zu/%zu mutants caught\n", caught, nm);
+	if (skipped)
+		printf("(%zu mutant(s) skipped: their base backend is not built)\n", skipped);
+	printf("mutation score: %zu/%zu mutants caught\n", caught, nm - skipped);
 	for (size_t i = 0; i < nm; i++)
 		free(m[i].catch);
 	free(m);
@@ -232,5 +258,5 @@ int cmd_mutation(int argc, char **argv)
 	free(base_passes);
 	free(base_strict);
 	json_decref(root);
-	return caught == nm ? 0 : 1;
+	return caught == nm - skipped ? 0 : 1;
 }

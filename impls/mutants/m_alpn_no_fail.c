@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "alpn-no-fail";
-const char mutant_base[] = "openssl";
 
 static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {

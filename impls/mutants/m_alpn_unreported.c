@@ -2,7 +2,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "alpn-unreported";
-const char mutant_base[] = "openssl";
 
 static int m_alpn(tlsh_buffer *b, const uint8_t **p, size_t *len)
 {

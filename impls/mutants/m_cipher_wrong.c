@@ -2,7 +2,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "cipher-wrong";
-const char mutant_base[] = "openssl";
 
 static uint16_t m_cipher(tlsh_buffer *b)
 {

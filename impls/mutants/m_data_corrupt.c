@@ -6,7 +6,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "data-corrupt";
-const char mutant_base[] = "openssl";
 
 static int m_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {

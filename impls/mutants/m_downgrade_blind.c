@@ -8,7 +8,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "downgrade-blind";
-const char mutant_base[] = "openssl";
 
 static int m_in(tlsh_buffer *b, const uint8_t *data, size_t len)
 {

@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "eof-clean";
-const char mutant_base[] = "openssl";
 
 static int m_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {

@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "eof-ignored";
-const char mutant_base[] = "openssl";
 
 static int m_eof(tlsh_buffer *b)
 {

@@ -2,7 +2,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "ignore-lowest";
-const char mutant_base[] = "openssl";
 
 static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {

@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "no-sni";
-const char mutant_base[] = "openssl";
 
 static int m_buffer_new(tlsh_context *ctx, const char *host, tlsh_buffer **out,
                         struct tlsh_error *err)

@@ -2,7 +2,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "peercert-missing";
-const char mutant_base[] = "openssl";
 
 static int m_peercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 {

@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "validate-lenient";
-const char mutant_base[] = "openssl";
 
 static int m_validate(const struct tlsh_implementation *s, enum tlsh_role role,
                       const struct tlsh_config *cfg, struct tlsh_error *err)

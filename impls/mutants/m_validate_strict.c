@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "validate-strict";
-const char mutant_base[] = "openssl";
 
 static int concrete(enum tlsh_version v)
 {

@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "version-misreport";
-const char mutant_base[] = "openssl";
 
 static enum tlsh_version m_version(tlsh_buffer *b)
 {

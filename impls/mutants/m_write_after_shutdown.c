@@ -3,7 +3,6 @@
 #include "wrap.h"
 
 const char mutant_name[] = "write-after-shutdown";
-const char mutant_base[] = "openssl";
 
 static int m_shutdown(tlsh_buffer *b)
 {

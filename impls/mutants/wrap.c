@@ -1,5 +1,10 @@
 #include "wrap.h"
 
+#ifndef MUTANT_BASE
+#define MUTANT_BASE "openssl"
+#endif
+static const char mutant_base[] = MUTANT_BASE;
+
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -162,7 +167,10 @@ tlsh_implementation(const char *arg)
 		return NULL;
 	base = b;
 	self = *b;
-	snprintf(self_name, sizeof self_name, "mutant-%s", mutant_name);
+	if (strcmp(mutant_base, "openssl") == 0)
+		snprintf(self_name, sizeof self_name, "mutant-%s", mutant_name);
+	else
+		snprintf(self_name, sizeof self_name, "mutant-%s-%s", mutant_name, mutant_base);
 	self.name = self_name;
 	self.validate_config = w_validate;
 	self.context_new = w_context_new;

@@ -9,9 +9,10 @@
 
 #include "tlsh.h"
 
-/* Defined by each mutant. */
+/* Defined by each mutant. The base backend is chosen at build time
+ * (-DMUTANT_BASE="openssl"); a mutant built over another base than OpenSSL
+ * is named mutant-NAME-BASE. */
 extern const char mutant_name[];
-extern const char mutant_base[];
 void mutant_patch(struct tlsh_implementation *d);
 
 /* The wrapped backend's descriptor (set before mutant_patch runs). */
