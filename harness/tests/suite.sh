@@ -39,6 +39,8 @@ step "matrix ${backends}" ./build/harness/tlsharness run --matrix "$backends" -j
 step "matrix ${backends} (ASan+UBSan)" ./build-asan/harness/tlsharness run --matrix "$backends" -j "$jobs" -t 60 -q -o reports/out/asan/matrix
 step "matrix, both endpoints out of process" ./build/harness/tlsharness run --matrix "$backends" --endpoints oop -f 'handshake/*' -j "$jobs" -q -o reports/out/oop
 step "socket front-end against openssl and gnutls peers" harness/tests/socket.sh ./build/harness/tlsharness
+step "hostile adapters" harness/tests/hostile.sh ./build/harness/tlsharness
+step "hostile adapters (ASan+UBSan)" harness/tests/hostile.sh ./build-asan/harness/tlsharness asan
 step "reports valid against reports/schema" bash -c 'reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "mutants caught" ./build/harness/tlsharness mutation -j "$jobs"
 

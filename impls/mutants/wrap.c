@@ -167,10 +167,14 @@ tlsh_implementation(const char *arg)
 		return NULL;
 	base = b;
 	self = *b;
+#ifdef HOSTILE
+	snprintf(self_name, sizeof self_name, "hostile-%s", mutant_name);
+#else
 	if (strcmp(mutant_base, "openssl") == 0)
 		snprintf(self_name, sizeof self_name, "mutant-%s", mutant_name);
 	else
 		snprintf(self_name, sizeof self_name, "mutant-%s-%s", mutant_name, mutant_base);
+#endif
 	self.name = self_name;
 	self.validate_config = w_validate;
 	self.context_new = w_context_new;
