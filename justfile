@@ -63,3 +63,14 @@ pki:
 # suite, the matrix (normal and sanitized), mutants, CLI checks.
 test: build build-asan
     harness/tests/suite.sh
+
+# Benchmarks: handshakes/s through the descriptor vs direct loops, and the
+# matrix's cost as backends are added (figures, not pass/fail).
+bench: build
+    ./build/bench/bench-handshake
+    bench/matrix.sh ./build/harness/tlsharness
+
+# The suite of one backend and the unit tests under valgrind (slow: minutes).
+valgrind NAME="openssl": build
+    meson test -C build --suite unit --wrap='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite'
+    valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=no ./build/harness/tlsharness run --impl {{NAME}} -j {{jobs}} -t 300 -o reports/out/valgrind/{{NAME}}
