@@ -74,3 +74,7 @@ bench: build
 valgrind NAME="openssl": build
     meson test -C build --suite unit --wrap='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite'
     valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=no ./build/harness/tlsharness run --impl {{NAME}} -j {{jobs}} -t 300 -o reports/out/valgrind/{{NAME}}
+
+# Fuzz the harness's own parsers (wire oracle, expectations, report reader).
+fuzz-harness SECONDS="60":
+    fuzz/harness/smoke.sh {{SECONDS}}

@@ -41,6 +41,7 @@ step "matrix, both endpoints out of process" ./build/harness/tlsharness run --ma
 step "socket front-end against openssl and gnutls peers" harness/tests/socket.sh ./build/harness/tlsharness
 step "hostile adapters" harness/tests/hostile.sh ./build/harness/tlsharness
 step "hostile adapters (ASan+UBSan)" harness/tests/hostile.sh ./build-asan/harness/tlsharness asan
+step "harness parsers smoke-fuzzed (oracle, expectations, reports)" fuzz/harness/smoke.sh 5
 step "reports valid against reports/schema" bash -c 'reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "mutants caught" ./build/harness/tlsharness mutation -j "$jobs"
 
