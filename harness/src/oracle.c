@@ -171,7 +171,13 @@ static void parse_server_hello(struct wire *w, struct cur body)
 	}
 	sh.hello_retry = memcmp(sh.random, hrr_random, 32) == 0;
 	if (sh.hello_retry) {
+		/* A HelloRetryRequest exists only in TLS 1.3 (RFC 8446 section
+		 * 4.1.4): the compatibility ChangeCipherSpec that may follow it
+		 * does not start encryption. The version is settled by the
+		 * ServerHello that follows. */
 		w->saw_hrr = 1;
+		if (!w->version)
+			w->version = 0x0304;
 		return;
 	}
 	w->sh = sh;

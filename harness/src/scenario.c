@@ -549,14 +549,22 @@ int scen_check_established(struct scen *s, const struct cfgb *client, const stru
 	return 0;
 }
 
-void scen_check_alert(struct scen *s, enum tlsh_role sender, int code)
+int scen_alert_seen(struct scen *s, enum tlsh_role sender, int code)
 {
 	struct endpoint *se = sender == TLSH_ROLE_CLIENT ? &s->client : &s->server;
 	struct endpoint *pe = scen_peer(s, se);
 	const struct wire *w = scen_wire(s);
 	int on_wire = oracle_first_alert(w, sender == TLSH_ROLE_CLIENT ? 0 : 1);
-	if (se->err.alert_sent == code || pe->err.alert_received == code || on_wire == code)
+	return se->err.alert_sent == code || pe->err.alert_received == code || on_wire == code;
+}
+
+void scen_check_alert(struct scen *s, enum tlsh_role sender, int code)
+{
+	if (scen_alert_seen(s, sender, code))
 		return;
+	struct endpoint *se = sender == TLSH_ROLE_CLIENT ? &s->client : &s->server;
+	struct endpoint *pe = scen_peer(s, se);
+	int on_wire = oracle_first_alert(scen_wire(s), sender == TLSH_ROLE_CLIENT ? 0 : 1);
 	scen_loose(s, "expected %s from the %s; %s sent %s, %s received %s, wire shows %s",
 	           alert_name(code), se->label, se->label, alert_name(se->err.alert_sent),
 	           pe->label, alert_name(pe->err.alert_received),

@@ -189,6 +189,9 @@ int wire_offers_range(const struct wire_client_hello *ch, uint16_t lo, uint16_t 
  * alert_received by its peer, or seen as a plaintext alert on the wire.
  * Mismatch or absence gives PASS-LOOSE with the observed alerts. */
 void scen_check_alert(struct scen *s, enum tlsh_role sender, int code);
+/* Whether `code` was seen from `sender` (reported sent by it, received by
+ * its peer, or as a plaintext alert on the wire). */
+int scen_alert_seen(struct scen *s, enum tlsh_role sender, int code);
 
 /* Sends `n` bytes of a deterministic pattern from one side to the other
  * (C2S: client writes, server reads) through the pump, in writes of at most

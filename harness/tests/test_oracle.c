@@ -78,10 +78,19 @@ static void client_hello(struct bytes *rec, const char *sni)
 	bytes_free(&body);
 }
 
+static const uint8_t hrr_magic[32] = {0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11,
+                                      0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                                      0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+                                      0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
 static void server_hello(struct bytes *rec, unsigned version, int downgrade)
 {
 	struct bytes body = {0}, hs = {0}, exts = {0}, e = {0};
 	u16(&body, 0x0303);
+	if (downgrade == 2) {
+		bytes_append(&body, hrr_magic, 32);
+		goto rest;
+	}
 	for (int i = 0; i < 24; i++)
 		u8(&body, 0x55);
 	if (downgrade)
@@ -89,6 +98,7 @@ static void server_hello(struct bytes *rec, unsigned version, int downgrade)
 	else
 		for (int i = 0; i < 8; i++)
 			u8(&body, 0x66);
+rest:
 	u8(&body, 0);
 	u16(&body, version == 0x0304 ? 0x1301 : 0xc02f);
 	u8(&body, 0);
@@ -140,6 +150,17 @@ int main(void)
 	OK(oracle_downgrade_sentinel(&w), "downgrade sentinel seen");
 	OK(oracle_first_alert(&w, 1) == 70 && oracle_first_alert(&w, 0) == -1,
 	   "plaintext alert protocol_version from the server");
+
+	/* HelloRetryRequest, compatibility CCS, then the real ServerHello: the
+	 * CCS must not be taken for the start of encryption. */
+	bytes_reset(&sh);
+	server_hello(&sh, 0x0304, 2);
+	uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+	bytes_append(&sh, ccs, sizeof ccs);
+	server_hello(&sh, 0x0304, 0);
+	oracle_parse(&w, ch.data, ch.len, sh.data, sh.len);
+	OK(w.saw_hrr && w.sh.present && !w.sh.hello_retry && w.version == 0x0304,
+	   "HelloRetryRequest + CCS + ServerHello: the real ServerHello is parsed");
 
 	/* No SNI. */
 	bytes_reset(&ch);

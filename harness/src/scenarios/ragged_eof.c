@@ -358,6 +358,15 @@ static void run_handshake_eof(struct scen *s)
 		EXPECT(s, n > 0, "the server answered the ClientHello with nothing");
 		keep = at == AT_CLIENT_0 ? 0 : at == AT_CLIENT_PART ? n / 2 : n;
 	}
+	if (completes && scen_wire(s)->saw_hrr) {
+		/* The server's first flight was a HelloRetryRequest (RFC 8446
+		 * section 4.1.4): without the rest the client cannot complete. */
+		completes = 0;
+		scen_expect(s,
+		            "%s, which is a HelloRetryRequest: the client's handshake fails with "
+		            "TLS_ERROR (never OK, never a hang)",
+		            points[at].text);
+	}
 	if (cut_held(s, d, keep))
 		return;
 	enum hs_result r = scen_handshake(s);
