@@ -11,7 +11,8 @@ packages=(
 	libssl-dev openssl gnutls-bin
 	android-libboringssl-dev
 	git ca-certificates
-	python3 python3-jsonschema
+	python3 python3-dev python3-jsonschema
+	chromium chromium-driver python3-selenium
 )
 
 sudo=""

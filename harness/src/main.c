@@ -19,6 +19,9 @@
 int cmd_mutation(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 static volatile int interrupted;
 
@@ -40,6 +43,9 @@ static void usage(FILE *f)
 	      "  mutation   run every mutant and check the scenarios catch it\n"
 	      "  serve      accept one TLS connection on a TCP port (socket front-end)\n"
 	      "  connect    make one TLS connection to HOST:PORT (socket front-end)\n"
+	      "  record     fuzz seeds from the transcripts of report folders (record --help)\n"
+	      "  report     one self-contained HTML page from JSON reports (report --help)\n"
+	      "  compare    two runs (regressions, fixes) or two backends (compare --help)\n"
 	      "\n"
 	      "run options:\n"
 	      "  -i, --impl NAME          NAME as client and server (repeatable)\n"
@@ -515,6 +521,12 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(cmd, "connect"))
 		return cmd_connect(argc - 1, argv + 1);
+	if (!strcmp(cmd, "record"))
+		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	fprintf(stderr, "tlsharness: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

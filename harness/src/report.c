@@ -254,6 +254,15 @@ int report_write(const char *dir, const struct run_info *ri, struct backend *b, 
 			fmt_into(err, errcap, "cannot write %s: %s", path, strerror(errno));
 		free(path);
 		free(x);
+		if (rc == 0) {
+			char *md = report_markdown(ri, b, pairs, npairs, r, n, REPORT_MD_CAP);
+			path = xasprintf("%s/summary.md", dir);
+			rc = write_file_atomic(path, md, strlen(md));
+			if (rc != 0)
+				fmt_into(err, errcap, "cannot write %s: %s", path, strerror(errno));
+			free(path);
+			free(md);
+		}
 		path = xasprintf("%s/report.partial.json", dir);
 		unlink(path);
 		free(path);

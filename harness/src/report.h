@@ -27,11 +27,17 @@ char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const
                   size_t npairs, const struct result *r, size_t n);
 /* Builds JUnit XML (malloc'd). */
 char *report_junit(const struct run_info *ri, struct backend *b, const struct result *r, size_t n);
-/* Writes both into dir (report.json / junit.xml, or report.partial.json
- * when !ri->complete). Returns 0 or -1 with err. */
+/* Writes them into dir (report.json / junit.xml / summary.md, or
+ * report.partial.json when !ri->complete). Returns 0 or -1 with err. */
 int report_write(const char *dir, const struct run_info *ri, struct backend *b, size_t nb,
                  const struct pair *pairs, size_t npairs, const struct result *r, size_t n,
                  char *err, size_t errcap);
+/* Builds summary.md (malloc'd), at most `cap` bytes: counts per verdict per
+ * pair, the problems with their observed text, the XFAILs with reasons. For a
+ * pull-request comment (report_md.c). */
+#define REPORT_MD_CAP 60000
+char *report_markdown(const struct run_info *ri, struct backend *b, const struct pair *pairs,
+                      size_t npairs, const struct result *r, size_t n, size_t cap);
 /* Prints counts per verdict and the bad results. */
 void report_summary(FILE *f, struct backend *b, const struct result *r, size_t n, double wall_ms);
 /* XML escaping into a growable buffer. */

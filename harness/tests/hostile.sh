@@ -41,7 +41,7 @@ PY
 	fi
 }
 
-check segv handshake/default CRASH "signal 11"
+check segv handshake/default CRASH "signal 11|SEGV|exited with status 8[67]"
 check abort handshake/default CRASH "signal 6"
 check hang handshake/default TIMEOUT "time limit"
 check spin handshake/default TIMEOUT "time limit"
