@@ -16,7 +16,7 @@ build:
 
 # Configure and build the ASan+UBSan tree (build-asan/, clang).
 build-asan:
-    [ -f build-asan/build.ninja ] || CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined
+    [ -f build-asan/build.ninja ] || CC=clang CXX=clang++ meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined -Dcpp_args=-fno-sanitize-recover=undefined
     ninja -C build-asan
 
 # The suite with NAME as client and as server against itself.
@@ -46,6 +46,40 @@ mutation *ARGS: build
 # List scenarios (optionally filtered by id glob).
 list *GLOBS: build
     ./build/harness/tlsharness list {{GLOBS}}
+
+# One self-contained HTML page from JSON reports (default: reports/out/*/report.json -> reports/out/index.html).
+report *REPORTS: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    reports=({{REPORTS}})
+    if [ "${#reports[@]}" -eq 0 ]; then
+        shopt -s nullglob
+        reports=(reports/out/*/report.json)
+    fi
+    if [ "${#reports[@]}" -eq 0 ]; then
+        echo "just report: no reports/out/*/report.json yet (run 'just test-impl NAME' or 'just matrix')" >&2
+        exit 2
+    fi
+    ./build/harness/tlsharness report -o reports/out/index.html "${reports[@]}"
+
+# Where backends A and B behave differently, side by side (first runs the suites whose reports are missing).
+compare A B: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    t=./build/harness/tlsharness
+    run() { # DIR RUN-ARGS...: only when DIR has no report; FAIL verdicts (exit 1) are fine here
+        local dir="$1"
+        shift
+        [ -f "$dir/report.json" ] && return 0
+        echo "just compare: tlsharness run $* -o $dir" >&2
+        "$t" run "$@" -j {{jobs}} -q -o "$dir" >/dev/null || [ $? -eq 1 ]
+    }
+    run "reports/out/{{A}}" --impl "{{A}}"
+    run "reports/out/{{B}}" --impl "{{B}}"
+    run "reports/out/{{A}}--{{B}}" --client "{{A}}" --server "{{B}}"
+    run "reports/out/{{B}}--{{A}}" --client "{{B}}" --server "{{A}}"
+    "$t" compare --backends "{{A}}" "{{B}}" "reports/out/{{A}}/report.json" "reports/out/{{B}}/report.json" \
+        "reports/out/{{A}}--{{B}}/report.json" "reports/out/{{B}}--{{A}}/report.json"
 
 # Format all C code with the project's .clang-format.
 fmt:
@@ -78,3 +112,31 @@ valgrind NAME="openssl": build
 # Fuzz the harness's own parsers (wire oracle, expectations, report reader).
 fuzz-harness SECONDS="60":
     fuzz/harness/smoke.sh {{SECONDS}}
+
+# Fuzz TARGET (fuzz/targets.txt, e.g. openssl-server-s0) with libFuzzer for SECONDS; findings go to fuzz/crashes/.
+fuzz TARGET SECONDS="300":
+    fuzz/run.sh {{TARGET}} {{SECONDS}}
+
+# Fuzz TARGET with AFL++ (persistent mode, -M with CMPLOG, one -S per remaining core) for SECONDS.
+fuzz-afl TARGET SECONDS="300":
+    fuzz/afl.sh {{TARGET}} {{SECONDS}}
+
+# Run a saved input through TARGET 10 times in fresh processes (exit 0: crashed every time).
+fuzz-repro TARGET FILE:
+    fuzz/repro.sh {{TARGET}} {{FILE}}
+
+# Build Debian's source of NAME (openssl) instrumented into .deps/ (VARIANTS: libfuzzer afl cmplog all).
+fuzz-deps NAME *VARIANTS:
+    fuzz/deps.sh {{NAME}} {{VARIANTS}}
+
+# Fuzz targets: corpora and crash reproducers replayed, determinism, a short smoke run each (in `just test`).
+fuzz-regress *TARGETS:
+    fuzz/regress.sh {{TARGETS}}
+
+# Regenerate corpora/ from recorded scenario runs, minimized with -merge=1.
+fuzz-corpus *TARGETS: build
+    fuzz/corpus.sh {{TARGETS}}
+
+# Our OpenSSL server stage-0 target vs OpenSSL's own fuzz/server.c: exec/s and edges, same build, seeds, time.
+fuzz-bench SECONDS="120":
+    bench/fuzz/compare.sh {{SECONDS}}

@@ -210,7 +210,9 @@ static void finalize(struct result *r, struct slot *sl, int status, const char *
 		r->server_status = (int)json_integer_value(json_object_get(o, "sst"));
 		if (json_is_true(json_object_get(o, "transcript")))
 			r->transcript = xstrdup(tpath);
-		if (r->raw == V_CRASH && sl->err.len) {
+		/* The scenario's stderr explains a crash, and an ABI violation
+		 * (e.g. the PEP 748 bridge prints the Python traceback there). */
+		if ((r->raw == V_CRASH || r->raw == V_HARNESS_ERROR) && sl->err.len) {
 			char *d = xasprintf("%s\n%s", r->detail, stderr_tail);
 			free(r->detail);
 			r->detail = d;

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# fuzz/corpus.sh [TARGET...] - regenerates corpora/TARGET (committed) from
+# recorded scenario runs, minimized with libFuzzer's -merge=1.
+#
+#  1. runs the conformance scenarios for openssl and boringssl, and the
+#     openssl x boringssl matrix, into reports/out/fuzz-seeds/ (transcripts);
+#  2. `tlsharness record` splits the transcripts into the bytes each side
+#     received from the peer's flight k on, per BACKEND-ROLE-sK[-VERSION];
+#  3. each recording becomes a candidate with the default input header
+#     (fuzz/header.c), and so does the real peer flight the target's own
+#     deterministic handshake produces (TLSH_FUZZ_EMIT), with a few other
+#     headers (one byte at a time, chunk tables, EOF, other call sequences);
+#  4. `TARGET -merge=1` keeps the candidates that add coverage (the
+#     instrumented build when .deps/openssl exists).
+set -euo pipefail
+# shellcheck source=fuzz/common.sh
+source "$(dirname "$0")/common.sh"
+cd "$fz_root"
+
+targets=("$@")
+[ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(fz_targets)
+t=./build/harness/tlsharness
+[ -x "$t" ] || ninja -C build >/dev/null
+runs=reports/out/fuzz-seeds
+rec=fuzz/out/seeds/recorded
+if [ ! -f "$runs/matrix/report.json" ] || [ "${TLSH_FUZZ_RERECORD:-0}" = 1 ]; then
+	echo "corpus: recording scenario runs into $runs"
+	for b in openssl boringssl; do
+		"$t" run --impl "$b" -q -o "$runs/$b" >/dev/null || [ $? -eq 1 ]
+	done
+	"$t" run --matrix openssl,boringssl -q -o "$runs/matrix" >/dev/null || [ $? -eq 1 ]
+fi
+rm -rf "$rec"
+"$t" record -o "$rec" "$runs/openssl" "$runs/boringssl" "$runs/matrix"
+
+# Headers for the target's own flight (see fuzz/README.md, "Input format").
+headers=(
+	"60000000e730a500" # default: whole; handshake exchange read write-100 shutdown query
+	"63000000e730a500" # one byte per process_incoming, same calls
+	"6202040fe730a500" # chunk sizes 3, 5, 16 in turn, same calls
+	"6b0000000e000000" # one byte at a time, then EOF; exchange, read x5
+	"81000000a07b5c6d" # 1-byte chunks; read query incoming-empty handshake incoming-alert shutdown read-zero eof
+	"44000000e0a5fe00" # drive once at the end; read exchange shutdown query
+	"50000000479e0000" # handshake write-big exchange drain-1 read
+)
+
+for target in "${targets[@]}"; do
+	fz_check_target "$target"
+	bin="$(fz_build libfuzzer "$target")"
+	cand="fuzz/out/seeds/candidates/$target"
+	rm -rf "$cand"
+	mkdir -p "$cand"
+	# Recorded flights: stage 0 takes every version, later stages their own.
+	n=0
+	for d in "$rec/$target" "$rec/$target"-tls12 "$rec/$target"-tls13; do
+		[ -d "$d" ] || continue
+		case "$target" in *-s0) ;; *) [ "$d" = "$rec/$target" ] || continue ;; esac
+		for f in "$d"/*.bin; do
+			{
+				printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
+				cat "$f"
+			} >"$cand/rec-$(basename "$d")-$(basename "$f")"
+			n=$((n + 1))
+		done
+	done
+	# The target's own deterministic peer flight, with each header.
+	: >"$cand.empty"
+	TLSH_FUZZ_QUIET=1 TLSH_FUZZ_EMIT="$cand/own" "$bin" -runs=1 "$cand.empty" >/dev/null 2>&1 || true
+	rm -f "$cand.empty"
+	if [ -f "$cand/own" ]; then
+		for h in "${headers[@]}"; do
+			{
+				# shellcheck disable=SC2059
+				printf "$(echo "$h" | sed 's/../\\x&/g')"
+				tail -c +9 "$cand/own"
+			} >"$cand/own-$h"
+		done
+		rm -f "$cand/own"
+	fi
+	new="fuzz/out/seeds/merged/$target"
+	rm -rf "$new"
+	mkdir -p "$new"
+	mapfile -t lf_flags < <(fz_libfuzzer_flags "$target")
+	TLSH_FUZZ_QUIET=1 "$bin" "${lf_flags[@]}" -merge=1 "$new" "$cand" >"$new.log" 2>&1 || {
+		tail -n 20 "$new.log"
+		exit 1
+	}
+	rm -rf "corpora/$target"
+	mkdir -p "corpora/$target"
+	cp "$new"/* "corpora/$target"/
+	echo "corpus: $target [$(cat "$bin.kind")]: $n recorded + $(find "$cand" -name 'own-*' | wc -l) own candidates -> $(find "corpora/$target" -type f | wc -l) files, $(du -sk "corpora/$target" | cut -f1) KiB"
+done

@@ -1,0 +1,30 @@
+/* det_none.c - backends without an RNG hook usable without rebuilding the
+ * library (smoke builds of gnutls, wolfssl, mbedtls, bearssl, nss, botan):
+ * only the clock is fixed (det_clock.c). A crash that depends on random
+ * values (key shares, randoms) may need several runs to reproduce. */
+#include "fuzz.h"
+
+void fz_det_init(void)
+{
+	fz_det_rewind();
+}
+
+void fz_det_reset(void)
+{
+	fz_det_rewind();
+}
+
+void fz_det_run(void (*fn)(void *), void *arg)
+{
+	fn(arg);
+}
+
+const char *fz_det_describe(void)
+{
+	return "RNG: library default (not fixed); clock: time() fixed at 2030-01-01";
+}
+
+int fz_det_rng_fixed(void)
+{
+	return 0;
+}

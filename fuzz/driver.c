@@ -1,0 +1,751 @@
+/*
+ * driver.c - the one fuzz driver (LLVMFuzzerTestOneInput) for every backend,
+ * role and stage, for libFuzzer and AFL++ alike. It sees a backend only
+ * through the descriptor (tlsh.h).
+ *
+ * Build-time choices (fuzz/build.sh sets them from the target name):
+ *   TLSH_FUZZ_ROLE     1: the fuzzed side is the client, 2: the server
+ *   TLSH_FUZZ_STAGE    k: a real handshake with a real peer (same backend)
+ *                      runs until the fuzzed side has received k of the
+ *                      peer's flights; the fuzz input then replaces the
+ *                      peer's next flight. 0: the input is the peer's first
+ *                      flight (no peer is needed).
+ *   TLSH_FUZZ_VERSION  0x0303 or 0x0304 pins both sides to TLS 1.2 or 1.3;
+ *                      0 lets both offer 1.2..1.3.
+ *   TLSH_FUZZ_ADAPTER_PATH  if set, the adapter .so is dlopen'ed from there;
+ *                      otherwise the adapter source is linked in (its
+ *                      coverage counts) and its entry point called directly.
+ *   TLSH_FUZZ_TARGET   the target's name, for messages.
+ *   TLSH_FUZZ_KIND     "instrumented" or "smoke" (library without coverage).
+ *
+ * The input: an 8-byte header (fuzz.h, fuzz/README.md) choosing the
+ * chunking and the buffer calls after the stream, then the bytes the peer
+ * would send. Contexts (and with them the parsed certificates and keys) are
+ * built once; buffers are built per input. Before every input the
+ * deterministic RNG stream is rewound (fz_det_reset), so that an input does
+ * the same thing whatever ran before it in the process.
+ *
+ * The adapter is also held to the descriptor contract: a status outside a
+ * call's allowed set, a length beyond the buffer given, OK with 0 bytes from
+ * read, ... aborts with "tlsh-fuzz: ABI violation", so the fuzzer reports it
+ * like a crash.
+ *
+ * Environment (never needed for fuzzing):
+ *   TLSH_FUZZ_TRACE=1  prints a digest of every byte each side sent and the
+ *                      final statuses, per input (determinism checks).
+ *   TLSH_FUZZ_EMIT=F   writes a seed to F: the default header and the real
+ *                      peer flight the fuzz input replaces (needs a peer,
+ *                      which emit mode creates at stage 0 too).
+ */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "tlsh.h"
+
+#ifndef TLSH_FUZZ_ROLE
+#error "TLSH_FUZZ_ROLE must be 1 (client) or 2 (server)"
+#endif
+#ifndef TLSH_FUZZ_STAGE
+#define TLSH_FUZZ_STAGE 0
+#endif
+#ifndef TLSH_FUZZ_VERSION
+#define TLSH_FUZZ_VERSION 0
+#endif
+#ifndef TLSH_FUZZ_TARGET
+#define TLSH_FUZZ_TARGET "tlsh-fuzz"
+#endif
+#ifndef TLSH_FUZZ_KIND
+#define TLSH_FUZZ_KIND "smoke"
+#endif
+
+#define FZ_HOST "server.tlsh.test"
+/* Bounds that keep every input short: rounds of the pre-stage handshake,
+ * reads per drive, handshake retries, bytes kept of the fuzzed side's
+ * output for the peer. */
+#define FZ_MAX_ROUNDS 32
+#define FZ_MAX_READS 64
+#define FZ_MAX_RETRIES 8
+#define FZ_SINK_CAP ((size_t)256 << 10)
+#define FZ_IO_CAP ((size_t)16 << 10)
+
+#ifndef TLSH_FUZZ_ADAPTER_PATH
+const struct tlsh_implementation *tlsh_implementation(const char *arg);
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct tlsh_implementation *impl;
+static tlsh_context *fz_ctx;   /* the fuzzed side's */
+static tlsh_context *peer_ctx; /* the real peer's */
+static const enum tlsh_role fz_role = (enum tlsh_role)TLSH_FUZZ_ROLE;
+static const enum tlsh_role peer_role = TLSH_FUZZ_ROLE == 1 ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
+static int trace;
+static const char *emit_path;
+
+static void fz_warmup(void *arg);
+
+/* ---- contract checks -------------------------------------------------------- */
+
+#define ST(s) (1u << (s))
+
+__attribute__((noreturn, format(printf, 1, 2))) static void fz_violation(const char *fmt, ...);
+
+static void fz_violation(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "tlsh-fuzz: ABI violation by %s: ", impl != NULL ? impl->name : "?");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+static int fz_check(const char *call, int st, unsigned allowed)
+{
+	if (st < 0 || st >= TLSH_STATUS_COUNT || !(allowed & ST(st)))
+		fz_violation("%s returned status %d, outside its allowed set", call, st);
+	return st;
+}
+
+/* ---- one side --------------------------------------------------------------- */
+
+/* FNV-1a, for the trace. */
+static uint64_t fz_fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+struct side {
+	const char *label;
+	tlsh_buffer *buf;
+	int done;      /* handshake completed */
+	int dead;      /* TLS_ERROR or a terminal read status seen */
+	int last;      /* last status of a driving call */
+	uint64_t hash; /* of everything it sent */
+	size_t sent;
+	/* What it sent since the fuzz input began (for FZ_OP_EXCHANGE). */
+	uint8_t *out;
+	size_t out_len;
+	int post_actions; /* the peer's actions after its handshake */
+};
+
+static const unsigned fz_read_ok = ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
+                                   ST(TLSH_CLOSED) | ST(TLSH_RAGGED_EOF) | ST(TLSH_TLS_ERROR);
+static const unsigned fz_hs_ok =
+        ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR);
+
+/* Moves up to `cap` pending bytes out of `s` (all when cap is 0), keeping
+ * them for the peer when `keep`. Returns the count. */
+static size_t side_drain(struct side *s, size_t cap, int keep)
+{
+	static uint8_t tmp[FZ_IO_CAP];
+	size_t total = 0;
+	for (int i = 0; i < 1024; i++) {
+		size_t want = cap == 0 || cap > sizeof tmp ? sizeof tmp : cap, n = 99999999;
+		size_t pending = impl->outgoing_bytes_buffered(s->buf);
+		fz_check("process_outgoing", impl->process_outgoing(s->buf, tmp, want, &n),
+		         ST(TLSH_OK));
+		if (n > want)
+			fz_violation("process_outgoing returned %zu bytes into a %zu-byte buffer",
+			             n, want);
+		if (n > pending && pending > 0)
+			fz_violation("process_outgoing returned %zu bytes, %zu were buffered", n,
+			             pending);
+		if (n == 0)
+			break;
+		s->hash = fz_fnv(s->hash, tmp, n);
+		s->sent += n;
+		total += n;
+		if (keep && s->out_len + n <= FZ_SINK_CAP) {
+			memcpy(s->out + s->out_len, tmp, n);
+			s->out_len += n;
+		}
+		if (cap != 0)
+			break;
+	}
+	return total;
+}
+
+static int side_incoming(struct side *s, const uint8_t *p, size_t n)
+{
+	int st = fz_check("process_incoming", impl->process_incoming(s->buf, p, n),
+	                  ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_TLS_ERROR));
+	if (st == TLSH_TLS_ERROR)
+		s->dead = 1;
+	return st;
+}
+
+static int side_read(struct side *s, size_t cap)
+{
+	static uint8_t tmp[FZ_IO_CAP];
+	size_t n = 99999999;
+	if (cap > sizeof tmp)
+		cap = sizeof tmp;
+	int st = fz_check("read", impl->read(s->buf, tmp, cap, &n), fz_read_ok);
+	if (st == TLSH_OK && (n == 0 || n > cap) && cap > 0)
+		fz_violation("read returned OK with %zu bytes for a %zu-byte buffer", n, cap);
+	if (st != TLSH_OK && n != 0)
+		fz_violation("read returned %d with *n = %zu (must be 0)", st, n);
+	if (st == TLSH_TLS_ERROR || st == TLSH_CLOSED || st == TLSH_RAGGED_EOF)
+		s->dead = 1;
+	return st;
+}
+
+static int side_write(struct side *s, size_t len)
+{
+	static uint8_t pattern[FZ_IO_CAP + 1];
+	size_t n = 99999999;
+	if (len > sizeof pattern)
+		len = sizeof pattern;
+	if (pattern[0] == 0)
+		for (size_t i = 0; i < sizeof pattern; i++)
+			pattern[i] = (uint8_t)('A' + i % 26);
+	int st = fz_check("write", impl->write(s->buf, pattern, len, &n),
+	                  ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
+	                          ST(TLSH_TLS_ERROR));
+	if (n > len)
+		fz_violation("write consumed %zu bytes of %zu", n, len);
+	if (st == TLSH_TLS_ERROR)
+		s->dead = 1;
+	return st;
+}
+
+/* Makes progress on `s`: the handshake, then reads of whatever plaintext is
+ * buffered. Output is drained after every call (kept when `keep`). */
+static int side_drive(struct side *s, int keep)
+{
+	int st = TLSH_OK;
+	if (!s->done) {
+		for (int i = 0; i < FZ_MAX_RETRIES; i++) {
+			st = fz_check("do_handshake", impl->do_handshake(s->buf), fz_hs_ok);
+			side_drain(s, 0, keep);
+			if (st != TLSH_WANT_WRITE)
+				break;
+		}
+		if (st == TLSH_OK)
+			s->done = 1;
+		else if (st == TLSH_TLS_ERROR)
+			s->dead = 1;
+		s->last = st;
+		if (!s->done)
+			return st;
+	}
+	for (int i = 0; i < FZ_MAX_READS && !s->dead; i++) {
+		st = side_read(s, FZ_IO_CAP);
+		side_drain(s, 0, keep);
+		if (st != TLSH_OK && st != TLSH_WANT_WRITE)
+			break;
+	}
+	s->last = st;
+	return st;
+}
+
+static void side_query(struct side *s)
+{
+	struct tlsh_error err;
+	const uint8_t *p = NULL;
+	size_t len = 0;
+	uint16_t cipher = impl->cipher(s->buf);
+	enum tlsh_version v = impl->negotiated_tls_version(s->buf);
+	if (v != TLSH_VERSION_NONE && v != TLSH_TLS_1_2 && v != TLSH_TLS_1_3)
+		fz_violation("negotiated_tls_version returned 0x%x", (unsigned)v);
+	if (impl->negotiated_protocol(s->buf, &p, &len)) {
+		if (p == NULL || len == 0 || len > 255)
+			fz_violation("negotiated_protocol returned %zu bytes at %p", len,
+			             (const void *)p);
+		s->hash = fz_fnv(s->hash, p, len);
+	}
+	if (impl->getpeercert != NULL && impl->getpeercert(s->buf, &p, &len)) {
+		if (p == NULL || len == 0)
+			fz_violation("getpeercert returned %zu bytes at %p", len, (const void *)p);
+		s->hash = fz_fnv(s->hash, p, len);
+	}
+	(void)impl->incoming_bytes_buffered(s->buf);
+	(void)impl->outgoing_bytes_buffered(s->buf);
+	memset(&err, 0x5a, sizeof err);
+	impl->last_error(s->buf, &err);
+	if (err.status < 0 || err.status >= TLSH_STATUS_COUNT)
+		fz_violation("last_error reported status %d", err.status);
+	if (err.alert_sent != TLSH_NO_ALERT && (err.alert_sent < 0 || err.alert_sent > 255))
+		fz_violation("last_error reported alert_sent %d", err.alert_sent);
+	if (err.alert_received != TLSH_NO_ALERT &&
+	    (err.alert_received < 0 || err.alert_received > 255))
+		fz_violation("last_error reported alert_received %d", err.alert_received);
+	if (memchr(err.message, '\0', sizeof err.message) == NULL)
+		fz_violation("last_error message is not NUL-terminated");
+	uint8_t c[2] = {(uint8_t)(cipher >> 8), (uint8_t)cipher};
+	s->hash = fz_fnv(s->hash, c, 2);
+}
+
+/* ---- configuration ----------------------------------------------------------- */
+
+static struct tlsh_source fz_src(enum fz_pki_item it)
+{
+	struct fz_blob b = fz_pki(it);
+	return (struct tlsh_source){.kind = TLSH_SOURCE_BUFFER, .data = b.data, .len = b.len};
+}
+
+static const struct tlsh_bytes fz_alpn[] = {
+        {(const uint8_t *)"h2", 2},
+        {(const uint8_t *)"http/1.1", 8},
+};
+
+static tlsh_context *fz_context(enum tlsh_role role)
+{
+	/* Static storage: contexts live for the process. */
+	static struct tlsh_source ecdsa_int, rsa_int, trust_server, trust_client, client_int;
+	static struct tlsh_signing_chain server_chains[2], client_chain;
+	static uint8_t *both_cas;
+	struct tlsh_config c;
+	struct tlsh_error err;
+	tlsh_context *ctx = NULL;
+
+	memset(&c, 0, sizeof c);
+	c.struct_size = sizeof c;
+	c.inner_protocols = fz_alpn;
+	c.inner_protocols_len = 2;
+	c.lowest_supported_version =
+	        TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_2;
+	c.highest_supported_version =
+	        TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_3;
+	if (role == TLSH_ROLE_SERVER) {
+		/* ECDSA chain for server.tlsh.test (the default), RSA for
+		 * alt.tlsh.test (chosen by SNI); client certificates required
+		 * and verified against the ECDSA root. */
+		ecdsa_int = fz_src(FZ_ECDSA_INT);
+		rsa_int = fz_src(FZ_RSA_INT);
+		server_chains[0] = (struct tlsh_signing_chain){
+		        fz_src(FZ_ECDSA_SERVER), fz_src(FZ_ECDSA_SERVER_KEY), &ecdsa_int, 1};
+		server_chains[1] = (struct tlsh_signing_chain){fz_src(FZ_RSA_ALT),
+		                                               fz_src(FZ_RSA_ALT_KEY), &rsa_int, 1};
+		c.certificate_chains = server_chains;
+		c.certificate_chains_len = (impl->capabilities & TLSH_CAP_SNI_CHAINS) &&
+		                                           (impl->capabilities & TLSH_CAP_RSA)
+		                                   ? 2
+		                                   : 1;
+		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH) {
+			trust_server = fz_src(FZ_ECDSA_CA);
+			c.trust_store = &trust_server;
+		}
+	} else {
+		struct fz_blob a = fz_pki(FZ_ECDSA_CA), b = fz_pki(FZ_RSA_CA);
+		both_cas = malloc(a.len + b.len);
+		if (both_cas == NULL)
+			abort();
+		memcpy(both_cas, a.data, a.len);
+		memcpy(both_cas + a.len, b.data, b.len);
+		trust_client = (struct tlsh_source){
+		        .kind = TLSH_SOURCE_BUFFER, .data = both_cas, .len = a.len + b.len};
+		c.trust_store = &trust_client;
+		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH) {
+			client_int = fz_src(FZ_ECDSA_INT);
+			client_chain = (struct tlsh_signing_chain){fz_src(FZ_ECDSA_CLIENT),
+			                                           fz_src(FZ_ECDSA_CLIENT_KEY),
+			                                           &client_int, 1};
+			c.certificate_chains = &client_chain;
+			c.certificate_chains_len = 1;
+		}
+	}
+	if (!(impl->capabilities & TLSH_CAP_ALPN))
+		c.inner_protocols_len = 0;
+	if (!(impl->capabilities & TLSH_CAP_TLS13) && c.highest_supported_version == TLSH_TLS_1_3)
+		c.highest_supported_version = TLSH_TLS_1_2;
+	memset(&err, 0, sizeof err);
+	if (impl->context_new(impl, role, &c, &ctx, &err) != TLSH_OK || ctx == NULL) {
+		fprintf(stderr, "tlsh-fuzz: %s context_new failed: %s\n",
+		        role == TLSH_ROLE_SERVER ? "server" : "client", err.message);
+		abort();
+	}
+	return ctx;
+}
+
+static void fz_load(void)
+{
+#ifdef TLSH_FUZZ_ADAPTER_PATH
+	void *dl = dlopen(TLSH_FUZZ_ADAPTER_PATH, RTLD_NOW | RTLD_LOCAL);
+	if (dl == NULL) {
+		fprintf(stderr, "tlsh-fuzz: %s\n", dlerror());
+		abort();
+	}
+	tlsh_entry_fn entry = (tlsh_entry_fn)dlsym(dl, TLSH_ENTRY_SYMBOL);
+	impl = entry != NULL ? entry(NULL) : NULL;
+#else
+	impl = tlsh_implementation(NULL);
+#endif
+	if (impl == NULL || impl->abi_version != TLSH_ABI_VERSION ||
+	    impl->struct_size < sizeof(struct tlsh_implementation)) {
+		fprintf(stderr, "tlsh-fuzz: no usable descriptor\n");
+		abort();
+	}
+	if (TLSH_FUZZ_VERSION == TLSH_TLS_1_3 && !(impl->capabilities & TLSH_CAP_TLS13)) {
+		fprintf(stderr, "tlsh-fuzz: %s does not declare TLS 1.3\n", impl->name);
+		abort();
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_det_init();
+	fz_load();
+	fz_det_reset();
+	fz_ctx = fz_context(fz_role);
+	peer_ctx = fz_context(peer_role);
+	/* One empty input first: whatever a library initialises lazily on its
+	 * first connection (BoringSSL probes getrandom once per process, OpenSSL
+	 * fetches algorithms) happens now, so that every real input, the first
+	 * one of a reproduction included, starts from the same state. */
+	fz_det_run(fz_warmup, NULL);
+	trace = getenv("TLSH_FUZZ_TRACE") != NULL;
+	emit_path = getenv("TLSH_FUZZ_EMIT");
+	if (getenv("TLSH_FUZZ_QUIET") == NULL)
+		fprintf(stderr,
+		        "tlsh-fuzz: %s [%s build] %s (%s); %s role, stage %d, %s\n"
+		        "tlsh-fuzz: %s\n",
+		        TLSH_FUZZ_TARGET, TLSH_FUZZ_KIND, impl->name, impl->library_version,
+		        fz_role == TLSH_ROLE_SERVER ? "server" : "client", TLSH_FUZZ_STAGE,
+		        TLSH_FUZZ_VERSION == 0x0303   ? "TLS 1.2"
+		        : TLSH_FUZZ_VERSION == 0x0304 ? "TLS 1.3"
+		                                      : "TLS 1.2-1.3",
+		        fz_det_describe());
+	return 0;
+}
+
+/* ---- one input ----------------------------------------------------------------- */
+
+struct run {
+	const uint8_t *data;
+	size_t size;
+	struct side fz, peer;
+	int have_peer;
+};
+
+static struct side *fz_client(struct run *r)
+{
+	return fz_role == TLSH_ROLE_CLIENT ? &r->fz : &r->peer;
+}
+
+static void fz_emit(const uint8_t *flight, size_t n)
+{
+	FILE *f = fopen(emit_path, "wb");
+	if (f == NULL || fwrite(fz_default_header, 1, FZ_HEADER_LEN, f) != FZ_HEADER_LEN ||
+	    fwrite(flight, 1, n, f) != n) {
+		perror(emit_path);
+		exit(1);
+	}
+	fclose(f);
+	fprintf(stderr, "tlsh-fuzz: wrote %zu-byte seed to %s\n", n + FZ_HEADER_LEN, emit_path);
+	emit_path = NULL; /* once per process */
+}
+
+/* After its handshake the peer has nothing to say on its own; to give later
+ * stages a flight to replace, it then sends a line of application data, and
+ * after that its close_notify. */
+static void peer_post_handshake(struct side *p)
+{
+	static const char line[] = "GET / HTTP/1.1\r\nHost: server.tlsh.test\r\n\r\n";
+	if (!p->done || p->dead || impl->outgoing_bytes_buffered(p->buf) > 0)
+		return;
+	if (p->post_actions == 0) {
+		size_t n = 0;
+		(void)fz_check("write",
+		               impl->write(p->buf, (const uint8_t *)line, sizeof line - 1, &n),
+		               ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
+		                       ST(TLSH_TLS_ERROR));
+	} else if (p->post_actions == 1) {
+		(void)fz_check("shutdown", impl->shutdown(p->buf),
+		               ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
+		                       ST(TLSH_TLS_ERROR));
+	}
+	p->post_actions++;
+}
+
+/* Runs the real handshake until the fuzzed side has received TLSH_FUZZ_STAGE
+ * flights from the peer; the peer's next flight is dropped (the fuzz input
+ * stands in for it), or written as a seed in emit mode. */
+static void fz_prestage(struct run *r)
+{
+	int delivered = 0, idle = 0;
+	struct side *cur = fz_client(r);
+	for (int round = 0; round < FZ_MAX_ROUNDS; round++) {
+		struct side *other = cur == &r->fz ? &r->peer : &r->fz;
+		/* cur->out may already hold the fuzzed client's ClientHello. */
+		if (cur == &r->peer)
+			peer_post_handshake(cur);
+		side_drive(cur, 1);
+		if (cur->out_len == 0) {
+			if (++idle >= 4)
+				break;
+			cur = other;
+			continue;
+		}
+		idle = 0;
+		if (cur == &r->peer) {
+			if (delivered == TLSH_FUZZ_STAGE) {
+				if (emit_path != NULL)
+					fz_emit(cur->out, cur->out_len);
+				cur->out_len = 0;
+				return;
+			}
+			delivered++;
+		}
+		if (!other->dead && side_incoming(other, cur->out, cur->out_len) != TLSH_OK) {
+			fprintf(stderr, "tlsh-fuzz: the real %s refused a flight\n", other->label);
+			abort();
+		}
+		cur->out_len = 0;
+		cur = other;
+	}
+	fprintf(stderr, "tlsh-fuzz: stage %d unreachable: the real handshake stalled\n",
+	        TLSH_FUZZ_STAGE);
+	abort();
+}
+
+/* FZ_OP_EXCHANGE: what the fuzzed side sent since the input began goes to
+ * the real peer, which answers; the answer is delivered back. */
+static void fz_exchange(struct run *r)
+{
+	struct side *p = &r->peer;
+	if (!r->have_peer || p->dead)
+		return;
+	side_drain(&r->fz, 0, 1);
+	if (r->fz.out_len > 0) {
+		side_incoming(p, r->fz.out, r->fz.out_len);
+		r->fz.out_len = 0;
+	}
+	p->out_len = 0;
+	side_drive(p, 1);
+	if (p->out_len > 0 && !r->fz.dead) {
+		side_incoming(&r->fz, p->out, p->out_len);
+		side_drive(&r->fz, 1);
+	}
+	p->out_len = 0;
+}
+
+/* Feeds the stream in header-chosen chunks; a full receiver (WANT_READ) is
+ * driven and offered the chunk once more. */
+static void fz_feed(struct run *r, const struct fz_header *h, const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+	int k = 0;
+	while (off < n && !r->fz.dead) {
+		size_t chunk = n - off;
+		switch (h->chunking) {
+		case FZ_CHUNK_WHOLE:
+			break;
+		case FZ_CHUNK_FIXED:
+			chunk = h->size[0];
+			break;
+		case FZ_CHUNK_TABLE:
+			chunk = h->size[k++ % 3];
+			break;
+		case FZ_CHUNK_BYTE:
+			chunk = 1;
+			break;
+		}
+		if (chunk > n - off)
+			chunk = n - off;
+		int st = side_incoming(&r->fz, p + off, chunk);
+		if (st == TLSH_WANT_READ) {
+			side_drive(&r->fz, 1);
+			st = side_incoming(&r->fz, p + off, chunk);
+		}
+		if (st != TLSH_OK)
+			break;
+		off += chunk;
+		if (h->drive_each)
+			side_drive(&r->fz, 1);
+	}
+	if (!h->drive_each)
+		side_drive(&r->fz, 1);
+}
+
+static void fz_op(struct run *r, int op, int i)
+{
+	static const uint8_t close_notify[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
+	struct side *s = &r->fz;
+	size_t n = 0;
+	uint8_t one[1];
+	switch ((enum fz_op)op) {
+	case FZ_OP_READ:
+		side_drive(s, 1);
+		break;
+	case FZ_OP_READ_SMALL:
+		side_read(s, 1 + (size_t)i * 2);
+		break;
+	case FZ_OP_WRITE_1:
+		side_write(s, 1);
+		break;
+	case FZ_OP_WRITE_100:
+		side_write(s, 100);
+		break;
+	case FZ_OP_WRITE_BIG:
+		side_write(s, FZ_IO_CAP + 1);
+		break;
+	case FZ_OP_SHUTDOWN:
+		if (fz_check("shutdown", impl->shutdown(s->buf), fz_hs_ok) == TLSH_TLS_ERROR)
+			s->dead = 1;
+		break;
+	case FZ_OP_EOF:
+		if (impl->process_incoming_eof != NULL)
+			fz_check("process_incoming_eof", impl->process_incoming_eof(s->buf),
+			         ST(TLSH_OK));
+		break;
+	case FZ_OP_HANDSHAKE:
+		if (fz_check("do_handshake", impl->do_handshake(s->buf), fz_hs_ok) == TLSH_OK)
+			s->done = 1;
+		break;
+	case FZ_OP_DRAIN:
+		side_drain(s, 0, 1);
+		break;
+	case FZ_OP_DRAIN_1:
+		side_drain(s, 1, 1);
+		break;
+	case FZ_OP_QUERY:
+		side_query(s);
+		break;
+	case FZ_OP_INCOMING_EMPTY:
+		side_incoming(s, one, 0);
+		break;
+	case FZ_OP_INCOMING_ALERT:
+		side_incoming(s, close_notify, sizeof close_notify);
+		break;
+	case FZ_OP_READ_ZERO:
+		fz_check("read", impl->read(s->buf, one, 0, &n), fz_read_ok);
+		if (n != 0)
+			fz_violation("read with cap 0 returned %zu bytes", n);
+		break;
+	case FZ_OP_EXCHANGE:
+		fz_exchange(r);
+		break;
+	case FZ_OP_WRITE_EMPTY:
+		side_write(s, 0);
+		break;
+	case FZ_OP_COUNT:
+		break;
+	}
+	side_drain(s, 0, 1);
+}
+
+/* What each side sent, kept for the other (static: no large allocation per
+ * input). */
+static uint8_t fz_out_fuzzed[FZ_SINK_CAP], fz_out_peer[FZ_SINK_CAP];
+
+static int fz_buffer(struct side *s, tlsh_context *ctx, enum tlsh_role role, const char *label)
+{
+	struct tlsh_error err;
+	memset(s, 0, sizeof *s);
+	s->label = label;
+	s->hash = 0xcbf29ce484222325ull;
+	s->out = role == fz_role ? fz_out_fuzzed : fz_out_peer;
+	memset(&err, 0, sizeof err);
+	int st = impl->buffer_new(ctx, role == TLSH_ROLE_CLIENT ? FZ_HOST : NULL, &s->buf, &err);
+	if (st != TLSH_OK || s->buf == NULL) {
+		fprintf(stderr, "tlsh-fuzz: %s buffer_new failed: %s\n", label, err.message);
+		abort();
+	}
+	return 0;
+}
+
+static void fz_side_free(struct side *s)
+{
+	impl->buffer_free(s->buf);
+	s->buf = NULL;
+	s->out = NULL;
+}
+
+/* A complete real connection between the two contexts: handshake, a line
+ * each way, close_notify. Run once at start-up, so that what a library sets
+ * up lazily on the first connection (BoringSSL probes getrandom once per
+ * process and makes its ticket key on the first ticket; OpenSSL fetches
+ * algorithms) is done before any input, and every input, the first one of a
+ * reproduction included, starts from the same state. */
+static void fz_warmup(void *arg)
+{
+	struct run r;
+	(void)arg;
+	memset(&r, 0, sizeof r);
+	fz_buffer(&r.fz, fz_ctx, fz_role, "warm-up fuzzed side");
+	fz_buffer(&r.peer, peer_ctx, peer_role, "warm-up peer");
+	struct side *cur = fz_client(&r);
+	for (int round = 0, idle = 0; round < 4 * FZ_MAX_ROUNDS && idle < 4; round++) {
+		struct side *other = cur == &r.fz ? &r.peer : &r.fz;
+		peer_post_handshake(cur);
+		side_drive(cur, 1);
+		if (cur->out_len > 0 && !other->dead)
+			side_incoming(other, cur->out, cur->out_len);
+		idle = cur->out_len > 0 ? 0 : idle + 1;
+		cur->out_len = 0;
+		cur = other;
+	}
+	if (!r.fz.done || !r.peer.done) {
+		fprintf(stderr, "tlsh-fuzz: the warm-up handshake did not complete\n");
+		abort();
+	}
+	fz_side_free(&r.peer);
+	fz_side_free(&r.fz);
+}
+
+static void fz_one(void *arg)
+{
+	struct run *r = arg;
+	struct fz_header h;
+	size_t used = fz_header_parse(r->data, r->size, &h);
+	const uint8_t *stream = r->data + used;
+	size_t stream_len = r->size - used;
+
+	fz_buffer(&r->fz, fz_ctx, fz_role, fz_role == TLSH_ROLE_CLIENT ? "client" : "server");
+	if (fz_role == TLSH_ROLE_CLIENT) {
+		/* The client speaks first: its ClientHello is produced (and
+		 * kept for the peer) before anything else. */
+		side_drive(&r->fz, 1);
+	}
+	r->have_peer = TLSH_FUZZ_STAGE > 0 || emit_path != NULL;
+	if (r->have_peer) {
+		fz_buffer(&r->peer, peer_ctx, peer_role,
+		          peer_role == TLSH_ROLE_CLIENT ? "client" : "server");
+		fz_prestage(r);
+	}
+	r->fz.out_len = 0;
+
+	fz_feed(r, &h, stream, stream_len);
+	if (h.eof_after)
+		fz_op(r, FZ_OP_EOF, 0);
+	for (int i = 0; i < h.nops; i++)
+		fz_op(r, h.ops[i], i);
+	side_query(&r->fz);
+	if (trace) {
+		if (r->have_peer)
+			side_query(&r->peer);
+		fprintf(stderr,
+		        "tlsh-fuzz: trace fz=%016llx/%zu peer=%016llx/%zu handshake=%s "
+		        "version=0x%04x "
+		        "last=%d\n",
+		        (unsigned long long)r->fz.hash, r->fz.sent,
+		        (unsigned long long)r->peer.hash, r->peer.sent, r->fz.done ? "done" : "no",
+		        (unsigned)impl->negotiated_tls_version(r->fz.buf), r->fz.last);
+	}
+	if (r->have_peer)
+		fz_side_free(&r->peer);
+	fz_side_free(&r->fz);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.data = data;
+	r.size = size;
+	fz_det_reset();
+	fz_det_run(fz_one, &r);
+	return 0;
+}

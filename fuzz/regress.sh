@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# fuzz/regress.sh [TARGET...] - the fuzz targets' regression check, run by
+# `just test` (harness/tests/suite.sh) and `just fuzz-regress`. No fuzzing
+# beyond a short smoke run; meant to stay well under three minutes.
+#
+#  1. builds every target with the OSS-Fuzz script (docker/oss-fuzz/build.sh)
+#     on the host with libFuzzer settings (ASan+UBSan) into fuzz/out/regress:
+#     OpenSSL targets are instrumented when .deps/openssl exists (`just
+#     fuzz-deps openssl`), smoke builds against the distro library otherwise
+#     (CI: a fresh clone has no .deps/);
+#  2. replays every file of corpora/TARGET (-runs=0): no finding allowed;
+#  3. replays every saved crash reproducer fuzz/crashes/TARGET/*/input:
+#     status "fixed" must not crash; status "open" (a library bug not fixed
+#     upstream yet) is reported, crashing or not, and does not fail the run;
+#  4. checks determinism where the backend's RNG is fixed: the same input
+#     gives the same bytes on the wire in two fresh processes and twice in one;
+#  5. smoke-fuzzes each target for TLSH_FUZZ_SMOKE_SECONDS (default 2) from
+#     its corpus; any finding fails the run and is triaged into
+#     fuzz/out/regress-crashes/.
+# Also checks `tlsharness record` on one real run. Prints one line per target
+# (exec/s of the smoke run) and "fuzz-regress: all N checks passed" or
+# "fuzz-regress: N of M checks FAILED" (exit 1).
+set -euo pipefail
+# shellcheck source=fuzz/common.sh
+source "$(dirname "$0")/common.sh"
+cd "$fz_root"
+
+secs="${TLSH_FUZZ_SMOKE_SECONDS:-2}"
+out="$fz_root/fuzz/out/regress"
+mkdir -p "$out"
+t0=$SECONDS
+
+targets=("$@")
+[ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(fz_targets)
+
+echo "fuzz-regress: building ${#targets[@]} targets with docker/oss-fuzz/build.sh (libFuzzer, ASan+UBSan)"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+if ! CC=clang CXX=clang++ \
+	CFLAGS="-O1 -g -gline-tables-only -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link" \
+	CXXFLAGS="$san" LIB_FUZZING_ENGINE="-fsanitize=fuzzer" OUT="$out" \
+	TLSH_FUZZ_TARGETS="${targets[*]}" docker/oss-fuzz/build.sh >"$out.build.log" 2>&1; then
+	cat "$out.build.log"
+	echo "fuzz-regress: build failed"
+	echo "fuzz-regress: build FAILED"
+	exit 1
+fi
+tail -n 1 "$out.build.log"
+echo "fuzz-regress: built in $((SECONDS - t0)) s"
+
+res="$(mktemp -d)"
+trap 'rm -rf "$res"' EXIT
+
+# One target's checks; writes $res/TARGET.{ok,fail,line}.
+check_target() {
+	local t="$1" bin="$out/$1" log="$res/$1.log" w="$res/$1.work" problems=() f rc
+	: >"$log"
+	if [ ! -x "$bin" ]; then
+		echo "skipped (not built here)" >"$res/$t.line"
+		touch "$res/$t.skip"
+		return 0
+	fi
+	local kind
+	kind="$(cat "$bin.kind")"
+	mapfile -t flags < <(fz_libfuzzer_flags "$t")
+	export TLSH_FUZZ_QUIET=1
+	# 2. corpus replay
+	local ncorp=0
+	if [ -d "corpora/$t" ]; then
+		ncorp="$(find "corpora/$t" -type f | wc -l)"
+		if ! "$bin" "${flags[@]}" -runs=0 "corpora/$t" >>"$log" 2>&1; then
+			problems+=("corpus replay found a problem")
+		fi
+	fi
+	# 3. saved crash reproducers
+	local nrep=0 open_crash=0 open_clean=0
+	for f in fuzz/crashes/"$t"/*/input; do
+		[ -f "$f" ] || continue
+		nrep=$((nrep + 1))
+		local st
+		st="$(sed -n 's/^status: //p' "$(dirname "$f")/info.txt" 2>/dev/null || echo open)"
+		rc=0
+		("$bin" "${flags[@]}" -runs=1 "$f" >>"$log" 2>&1; exit $?) 2>/dev/null || rc=$?
+		if [ "$st" = fixed ] && [ "$rc" -ne 0 ]; then
+			problems+=("fixed crash $(dirname "$f") crashes again")
+		elif [ "$st" != fixed ] && [ "$rc" -ne 0 ]; then
+			open_crash=$((open_crash + 1))
+		elif [ "$st" != fixed ]; then
+			open_clean=$((open_clean + 1))
+		fi
+	done
+	# 4. determinism (backends whose RNG the driver fixes)
+	local det="-"
+	case "$t" in
+	openssl-* | boringssl-*)
+		f="$(find "corpora/$t" -type f 2>/dev/null | sort | tail -n 1)"
+		if [ -n "$f" ]; then
+			local a b c
+			a="$(TLSH_FUZZ_TRACE=1 "$bin" -runs=2 "$f" 2>&1 | grep 'tlsh-fuzz: trace' | sort -u)"
+			b="$(TLSH_FUZZ_TRACE=1 "$bin" -runs=1 "$f" 2>&1 | grep 'tlsh-fuzz: trace' | sort -u)"
+			c="$(printf '%s\n' "$a" | wc -l)"
+			if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$c" -eq 1 ]; then
+				det=yes
+			else
+				det=NO
+				problems+=("not deterministic: $(printf '%s | ' "$a" "$b")")
+			fi
+		fi
+		;;
+	esac
+	# 5. smoke fuzz
+	mkdir -p "$w/corpus" "$w/art"
+	rc=0
+	"$bin" -dict=fuzz/tls.dict "${flags[@]}" -max_total_time="$secs" -print_final_stats=1 \
+		-artifact_prefix="$w/art/" "$w/corpus" "corpora/$t" >"$w/smoke.log" 2>&1 || rc=$?
+	local execs
+	execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/smoke.log" | tail -n 1)"
+	if [ "$rc" -ne 0 ]; then
+		problems+=("smoke fuzzing found a problem (exit $rc)")
+		cat "$w/smoke.log" >>"$log"
+		shopt -s nullglob
+		local arts=("$w"/art/*)
+		if [ "${#arts[@]}" -gt 0 ]; then
+			TLSH_FUZZ_CRASHES="$fz_root/fuzz/out/regress-crashes" fuzz/triage.sh "$t" "${arts[@]}" >>"$log" 2>&1 || true
+		fi
+	fi
+	local line
+	line="$(printf '%-26s %-12s corpus %3d  crashes %d (open: %d crash, %d clean)  deterministic %-3s  smoke %s exec/s' \
+		"$t" "[$kind]" "$ncorp" "$nrep" "$open_crash" "$open_clean" "$det" "$(( ${execs:-0} / secs ))")"
+	if [ "${#problems[@]}" -eq 0 ]; then
+		echo "$line" >"$res/$t.line"
+		touch "$res/$t.ok"
+	else
+		{
+			echo "$line"
+			printf '    FAIL: %s\n' "${problems[@]}"
+		} >"$res/$t.line"
+		touch "$res/$t.fail"
+	fi
+}
+
+# 0. `tlsharness record`: one real run split into per-side, per-flight seeds.
+check_record() {
+	local t=./build/harness/tlsharness d="$res/record" rc=0 f
+	[ -x "$t" ] || return 0
+	"$t" run --impl openssl -f handshake/default -q -o "$d/run" >/dev/null 2>&1 || return 1
+	"$t" record -o "$d/seeds" "$d/run" >/dev/null || return 1
+	for f in openssl-server-s0-tls13 openssl-client-s0-tls13 openssl-server-s1-tls13 openssl-client-s1-tls13; do
+		ls "$d/seeds/$f"/*.bin >/dev/null 2>&1 || return 1
+	done
+	# The server's stage-0 seed is the ClientHello: a handshake record.
+	[ "$(head -c 1 "$d/seeds/openssl-server-s0-tls13/openssl--openssl--handshake_default.bin" | od -An -tx1 | tr -d ' ')" = 16 ] || return 1
+	"$t" record >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 2 ] || return 1
+	rc=0
+	"$t" record -o "$d/x" "$d/missing" >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 2 ]
+}
+record_ok=1
+if check_record; then
+	echo "tlsharness record: per-side, per-flight seeds from a run: ok"
+else
+	echo "tlsharness record: FAILED"
+	record_ok=0
+fi
+
+jobs="${TLSH_FUZZ_JOBS:-$(nproc)}"
+running=0
+for t in "${targets[@]}"; do
+	check_target "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait || true
+
+passed=0
+failed=0
+for t in "${targets[@]}"; do
+	cat "$res/$t.line" 2>/dev/null || echo "$t: no result"
+	if [ -f "$res/$t.ok" ] || [ -f "$res/$t.skip" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		tail -n 40 "$res/$t.log" 2>/dev/null | sed 's/^/    | /'
+	fi
+done
+if [ "$record_ok" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+echo "fuzz-regress: ${#targets[@]} targets in $((SECONDS - t0)) s (smoke ${secs}s each)"
+if [ "$failed" -eq 0 ]; then echo "fuzz-regress: all ${passed} checks passed"; else echo "fuzz-regress: ${failed} of $((passed + failed)) checks FAILED"; fi
+[ "$failed" -eq 0 ]
