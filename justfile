@@ -140,3 +140,8 @@ fuzz-corpus *TARGETS: build
 # Our OpenSSL server stage-0 target vs OpenSSL's own fuzz/server.c: exec/s and edges, same build, seeds, time.
 fuzz-bench SECONDS="120":
     bench/fuzz/compare.sh {{SECONDS}}
+
+# The nightly job on the host: fuzz every target within SECONDS in total,
+# merge corpora, triage, run the matrix, write reports/nightly/DATE/.
+nightly SECONDS="3600": build
+    docker/nightly.sh {{SECONDS}}
