@@ -83,11 +83,11 @@ compare A B: build
 
 # Format all C code with the project's .clang-format.
 fmt:
-    git ls-files '*.c' '*.h' | xargs clang-format -i
+    git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format -i
 
 # Fail if any C file is not formatted.
 fmt-check:
-    git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
+    git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format --dry-run --Werror
 
 # Regenerate the test PKI (commit the whole set).
 pki:

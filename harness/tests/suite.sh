@@ -32,7 +32,7 @@ backends=$(./build/harness/tlsharness backends | grep -v '^pep748$' | paste -sd,
 
 step "unit tests" meson test -C build --suite unit --print-errorlogs
 step "unit tests (ASan+UBSan)" meson test -C build-asan --suite unit --print-errorlogs
-step "formatting (.clang-format)" bash -c "git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror"
+step "formatting (.clang-format)" bash -c "git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format --dry-run --Werror"
 step "command line and bad input" harness/tests/cli.sh ./build/harness/tlsharness
 for b in ${backends//,/ }; do
 	step "test-impl ${b}" ./build/harness/tlsharness run --impl "$b" -j "$jobs" -q -o "reports/out/${b}"
