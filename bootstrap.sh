@@ -10,6 +10,7 @@ packages=(
 	libjansson-dev
 	libssl-dev openssl gnutls-bin
 	android-libboringssl-dev
+	libgnutls28-dev libwolfssl-dev libmbedtls-dev libbearssl-dev libnss3-dev libbotan-2-dev
 	git ca-certificates
 	python3 python3-dev python3-jsonschema
 	chromium chromium-driver python3-selenium
