@@ -1339,7 +1339,13 @@ static void brssl_x509_append(const br_x509_class **ctx, const unsigned char *bu
 		} else {
 			x->leaf_bad = 1;
 		}
-		br_x509_decoder_push(&x->dec, buf, len);
+		/* Only while the decoder is still reading: once it has decoded
+		 * the certificate or failed, BearSSL 0.6's decoder must not be
+		 * pushed to again - its T0 code would resume from a NULL
+		 * instruction pointer (a certificate entry holding bytes after
+		 * the DER certificate crashed it; found by fuzzing). */
+		if (br_x509_decoder_last_error(&x->dec) == BR_ERR_X509_TRUNCATED)
+			br_x509_decoder_push(&x->dec, buf, len);
 	}
 	if (x->verify)
 		x->mini.vtable->append(&x->mini.vtable, buf, len);
