@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # fuzz/corpus.sh [TARGET...] - regenerates corpora/TARGET (committed) from
-# recorded scenario runs, minimized with libFuzzer's -merge=1.
+# recorded scenario runs, minimized with libFuzzer's -merge=1. Default: every
+# target of fuzz/targets.txt; with TARGET names, only those (and only their
+# backends' scenario runs are recorded, when missing).
 #
-#  1. runs the conformance scenarios for openssl and boringssl, and the
+#  1. runs the conformance scenarios of each backend the targets need
+#     (`tlsharness run --impl BACKEND`), and for OpenSSL/BoringSSL targets the
 #     openssl x boringssl matrix, into reports/out/fuzz-seeds/ (transcripts);
+#     a backend's run is kept until TLSH_FUZZ_RERECORD=1;
 #  2. `tlsharness record` splits the transcripts into the bytes each side
 #     received from the peer's flight k on, per BACKEND-ROLE-sK[-VERSION];
 #  3. each recording becomes a candidate with the default input header
 #     (fuzz/header.c), and so does the real peer flight the target's own
 #     deterministic handshake produces (TLSH_FUZZ_EMIT), with a few other
 #     headers (one byte at a time, chunk tables, EOF, other call sequences);
+#     candidates are cut to the target's max_len (fuzz/options);
 #  4. `TARGET -merge=1` keeps the candidates that add coverage (the
-#     instrumented build when .deps/openssl exists).
+#     instrumented build when the backend's .deps prefix exists).
+# Needs build/ (`just build`; built here with ninja when missing).
 set -euo pipefail
 # shellcheck source=fuzz/common.sh
 source "$(dirname "$0")/common.sh"
@@ -19,19 +25,34 @@ cd "$fz_root"
 
 targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(fz_targets)
+for target in "${targets[@]}"; do
+	fz_check_target "$target"
+done
 t=./build/harness/tlsharness
 [ -x "$t" ] || ninja -C build >/dev/null
 runs=reports/out/fuzz-seeds
 rec=fuzz/out/seeds/recorded
-if [ ! -f "$runs/matrix/report.json" ] || [ "${TLSH_FUZZ_RERECORD:-0}" = 1 ]; then
-	echo "corpus: recording scenario runs into $runs"
-	for b in openssl boringssl; do
+declare -A need=()
+for target in "${targets[@]}"; do
+	need[$(fz_backend "$target")]=1
+done
+for b in "${!need[@]}"; do
+	if [ ! -f "$runs/$b/report.json" ] || [ "${TLSH_FUZZ_RERECORD:-0}" = 1 ]; then
+		echo "corpus: recording the $b scenario runs into $runs/$b"
 		"$t" run --impl "$b" -q -o "$runs/$b" >/dev/null || [ $? -eq 1 ]
-	done
+	fi
+done
+if [ -n "${need[openssl]:-}${need[boringssl]:-}" ] &&
+	{ [ ! -f "$runs/matrix/report.json" ] || [ "${TLSH_FUZZ_RERECORD:-0}" = 1 ]; }; then
+	echo "corpus: recording the openssl x boringssl matrix into $runs/matrix"
 	"$t" run --matrix openssl,boringssl -q -o "$runs/matrix" >/dev/null || [ $? -eq 1 ]
 fi
 rm -rf "$rec"
-"$t" record -o "$rec" "$runs/openssl" "$runs/boringssl" "$runs/matrix"
+recorded=()
+for d in "$runs"/*/; do
+	[ -f "$d/report.json" ] && recorded+=("${d%/}")
+done
+"$t" record -o "$rec" "${recorded[@]}"
 
 # Headers for the target's own flight (see fuzz/README.md, "Input format").
 headers=(
@@ -45,11 +66,15 @@ headers=(
 )
 
 for target in "${targets[@]}"; do
-	fz_check_target "$target"
 	bin="$(fz_build libfuzzer "$target")"
 	cand="fuzz/out/seeds/candidates/$target"
 	rm -rf "$cand"
 	mkdir -p "$cand"
+	mapfile -t lf_flags < <(fz_libfuzzer_flags "$target")
+	# Candidates are cut to the target's max_len: the fuzzer never reads
+	# further, and recordings of bulk-data scenarios would bloat corpora/.
+	max_len="$(printf '%s\n' "${lf_flags[@]}" | sed -n 's/^-max_len=//p' | tail -n 1)"
+	max_len="${max_len:-4096}"
 	# Recorded flights: stage 0 takes every version, later stages their own.
 	n=0
 	for d in "$rec/$target" "$rec/$target"-tls12 "$rec/$target"-tls13; do
@@ -70,17 +95,17 @@ for target in "${targets[@]}"; do
 	if [ -f "$cand/own" ]; then
 		for h in "${headers[@]}"; do
 			{
-				# shellcheck disable=SC2059
+				# shellcheck disable=SC2059,SC2001
 				printf "$(echo "$h" | sed 's/../\\x&/g')"
 				tail -c +9 "$cand/own"
 			} >"$cand/own-$h"
 		done
 		rm -f "$cand/own"
 	fi
+	find "$cand" -type f -size +"$max_len"c -exec truncate -s "$max_len" {} +
 	new="fuzz/out/seeds/merged/$target"
 	rm -rf "$new"
 	mkdir -p "$new"
-	mapfile -t lf_flags < <(fz_libfuzzer_flags "$target")
 	TLSH_FUZZ_QUIET=1 "$bin" "${lf_flags[@]}" -merge=1 "$new" "$cand" >"$new.log" 2>&1 || {
 		tail -n 20 "$new.log"
 		exit 1

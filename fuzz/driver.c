@@ -33,15 +33,24 @@
  * Environment (never needed for fuzzing):
  *   TLSH_FUZZ_TRACE=1  prints a digest of every byte each side sent and the
  *                      final statuses, per input (determinism checks).
+ *   TLSH_FUZZ_SNAPSHOT=0  stage >= 1: redo the handshake for every input
+ *                      in process instead of forking a prepared state
+ *                      (see "snapshot mode" below).
  *   TLSH_FUZZ_EMIT=F   writes a seed to F: the default header and the real
  *                      peer flight the fuzz input replaces (needs a peer,
  *                      which emit mode creates at stage 0 too).
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 #include "tlsh.h"
@@ -88,6 +97,9 @@ static int trace;
 static const char *emit_path;
 
 static void fz_warmup(void *arg);
+static void fz_snap(void);
+static int snap_on;       /* snapshot mode (see fz_snap) */
+static uint8_t *snap_cov; /* coverage counters shared with the children */
 
 /* ---- contract checks -------------------------------------------------------- */
 
@@ -293,6 +305,23 @@ static struct tlsh_source fz_src(enum fz_pki_item it)
 	return (struct tlsh_source){.kind = TLSH_SOURCE_BUFFER, .data = b.data, .len = b.len};
 }
 
+/* A stage-0 server offers every suite a TLS 1.2/1.3 library may implement,
+ * in the order of RFC 9325's recommendations, so that the ClientHello (the
+ * fuzz input) can steer it into any cipher, key exchange and signature its
+ * library has - as a maintainer fuzzing a server enables everything. The
+ * descriptor contract: ids a library does not know are ignored. Later
+ * stages keep the libraries' defaults, so that the real handshake stays the
+ * one their corpora were recorded from. In order: the five TLS 1.3 suites;
+ * ECDHE with AEADs (GCM, ChaCha20-Poly1305, CCM, CCM_8, ARIA, Camellia);
+ * DHE with AEADs; ECDHE and DHE with CBC; RSA key transport with AEADs,
+ * CBC, Camellia and 3DES. */
+static const uint16_t fz_wide_ciphers[] = {
+        0x1301, 0x1302, 0x1303, 0x1304, 0x1305, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8,
+        0xc0ac, 0xc0ad, 0xc0ae, 0xc0af, 0xc05c, 0xc05d, 0xc060, 0xc061, 0xc086, 0xc087, 0x009e,
+        0x009f, 0xccaa, 0xc09e, 0xc09f, 0xc0a2, 0xc0a3, 0xc023, 0xc027, 0xc024, 0xc028, 0xc009,
+        0xc013, 0xc00a, 0xc014, 0x0067, 0x006b, 0x0033, 0x0039, 0x009c, 0x009d, 0xc09c, 0xc09d,
+        0xc0a0, 0xc0a1, 0x003c, 0x003d, 0x002f, 0x0035, 0x0041, 0x0084, 0xc012, 0xc008, 0x000a};
+
 static const struct tlsh_bytes fz_alpn[] = {
         {(const uint8_t *)"h2", 2},
         {(const uint8_t *)"http/1.1", 8},
@@ -312,6 +341,10 @@ static tlsh_context *fz_context(enum tlsh_role role)
 	c.struct_size = sizeof c;
 	c.inner_protocols = fz_alpn;
 	c.inner_protocols_len = 2;
+	if (role == TLSH_ROLE_SERVER && role == fz_role && TLSH_FUZZ_STAGE == 0) {
+		c.ciphers = fz_wide_ciphers;
+		c.ciphers_len = sizeof fz_wide_ciphers / sizeof fz_wide_ciphers[0];
+	}
 	c.lowest_supported_version =
 	        TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_2;
 	c.highest_supported_version =
@@ -359,7 +392,22 @@ static tlsh_context *fz_context(enum tlsh_role role)
 	if (!(impl->capabilities & TLSH_CAP_TLS13) && c.highest_supported_version == TLSH_TLS_1_3)
 		c.highest_supported_version = TLSH_TLS_1_2;
 	memset(&err, 0, sizeof err);
-	if (impl->context_new(impl, role, &c, &ctx, &err) != TLSH_OK || ctx == NULL) {
+	if (c.ciphers != NULL &&
+	    (impl->context_new(impl, role, &c, &ctx, &err) != TLSH_OK || ctx == NULL)) {
+		/* A library that cannot enable exactly this set (GnuTLS enables
+		 * key exchange x cipher x MAC) keeps its default suites. */
+		if (getenv("TLSH_FUZZ_QUIET") == NULL)
+			fprintf(stderr,
+			        "tlsh-fuzz: the wide cipher list was refused (%s); "
+			        "the server keeps %s's default suites\n",
+			        err.message, impl->name);
+		c.ciphers = NULL;
+		c.ciphers_len = 0;
+		ctx = NULL;
+		memset(&err, 0, sizeof err);
+	}
+	if (ctx == NULL &&
+	    (impl->context_new(impl, role, &c, &ctx, &err) != TLSH_OK || ctx == NULL)) {
 		fprintf(stderr, "tlsh-fuzz: %s context_new failed: %s\n",
 		        role == TLSH_ROLE_SERVER ? "server" : "client", err.message);
 		abort();
@@ -417,6 +465,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		        : TLSH_FUZZ_VERSION == 0x0304 ? "TLS 1.3"
 		                                      : "TLS 1.2-1.3",
 		        fz_det_describe());
+	fz_snap();
+	if (snap_on && getenv("TLSH_FUZZ_QUIET") == NULL)
+		fprintf(stderr,
+		        "tlsh-fuzz: snapshot mode: the handshake before the input is done once; "
+		        "every input runs in a fork of that state%s\n",
+		        snap_cov != NULL ? " (coverage counters copied back)" : "");
 	return 0;
 }
 
@@ -695,14 +749,11 @@ static void fz_warmup(void *arg)
 	fz_side_free(&r.fz);
 }
 
-static void fz_one(void *arg)
+/* Everything before the input: the fuzzed side's buffer (a client's
+ * ClientHello produced and kept), and at stage >= 1 the peer and the real
+ * handshake up to the flight the input replaces. */
+static void fz_prepare(struct run *r)
 {
-	struct run *r = arg;
-	struct fz_header h;
-	size_t used = fz_header_parse(r->data, r->size, &h);
-	const uint8_t *stream = r->data + used;
-	size_t stream_len = r->size - used;
-
 	fz_buffer(&r->fz, fz_ctx, fz_role, fz_role == TLSH_ROLE_CLIENT ? "client" : "server");
 	if (fz_role == TLSH_ROLE_CLIENT) {
 		/* The client speaks first: its ClientHello is produced (and
@@ -716,6 +767,20 @@ static void fz_one(void *arg)
 		fz_prestage(r);
 	}
 	r->fz.out_len = 0;
+}
+
+static void fz_prepare_cb(void *arg)
+{
+	fz_prepare(arg);
+}
+
+/* The input itself, on a prepared run. */
+static void fz_input(struct run *r)
+{
+	struct fz_header h;
+	size_t used = fz_header_parse(r->data, r->size, &h);
+	const uint8_t *stream = r->data + used;
+	size_t stream_len = r->size - used;
 
 	fz_feed(r, &h, stream, stream_len);
 	if (h.eof_after)
@@ -734,14 +799,122 @@ static void fz_one(void *arg)
 		        (unsigned long long)r->peer.hash, r->peer.sent, r->fz.done ? "done" : "no",
 		        (unsigned)impl->negotiated_tls_version(r->fz.buf), r->fz.last);
 	}
+}
+
+static void fz_input_cb(void *arg)
+{
+	fz_input(arg);
+}
+
+static void fz_one(void *arg)
+{
+	struct run *r = arg;
+	fz_prepare(r);
+	fz_input(r);
 	if (r->have_peer)
 		fz_side_free(&r->peer);
 	fz_side_free(&r->fz);
 }
 
+/* ---- snapshot mode ----------------------------------------------------------- */
+
+/* Every stage >= 1 target does the same work before each input: a real
+ * handshake of k flights with ECDHE, chains verified and signatures on both
+ * sides - the same bytes every time, since RNG and clock are fixed. In
+ * snapshot mode that work is done once, at start-up (fz_snap), and every
+ * input runs in a forked child of that state,
+ * which then exits: the input starts from exactly the state a fresh
+ * preparation would give (same bytes, same library state), and nothing it
+ * does can leak into the next input.
+ *
+ * Coverage: libFuzzer's inline 8-bit counters live in the process's
+ * __sancov_cntrs section; the child copies them into a shared mapping when
+ * it is done and the parent copies them back, so libFuzzer sees the child's
+ * edges as its own. AFL++'s map is shared memory already. (What is lost:
+ * libFuzzer's comparison table and value profile from inside the child, and
+ * LeakSanitizer in the child - the replay in fuzz/regress.sh runs without
+ * snapshots to keep leak checking.)
+ *
+ * Findings: the child dies of the sanitizer's report or ABI violation
+ * (abort); the parent then aborts too, so either engine records the input.
+ * TLSH_FUZZ_SNAPSHOT=0 turns the mode off (every input prepares afresh).
+ * Stage 0 does not use it: a fork() of an ASan process (page tables of
+ * ~50 MB) costs more than a buffer and a ClientHello. */
+extern uint8_t *const fz_cov_counters[2]; /* cov.c */
+#define fz_cntrs_start (fz_cov_counters[0])
+#define fz_cntrs_stop (fz_cov_counters[1])
+
+static struct run snap;
+static size_t snap_cov_len;
+
+static void fz_snap(void)
+{
+	const char *env = getenv("TLSH_FUZZ_SNAPSHOT");
+	if (TLSH_FUZZ_STAGE == 0 || emit_path != NULL || (env != NULL && strcmp(env, "0") == 0))
+		return;
+	if (fz_cntrs_start != NULL && fz_cntrs_stop > fz_cntrs_start) {
+		snap_cov_len = (size_t)(fz_cntrs_stop - fz_cntrs_start);
+		snap_cov = mmap(NULL, snap_cov_len, PROT_READ | PROT_WRITE,
+		                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (snap_cov == MAP_FAILED) {
+			perror("tlsh-fuzz: mmap");
+			abort();
+		}
+	}
+	memset(&snap, 0, sizeof snap);
+	fz_det_reset();
+	fz_det_run(fz_prepare_cb, &snap);
+	snap_on = 1;
+}
+
+static void fz_snap_child(const uint8_t *data, size_t size)
+{
+	static const int sigs[] = {SIGABRT, SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	snap.data = data;
+	snap.size = size;
+	fz_det_run(fz_input_cb, &snap);
+	if (snap_cov != NULL)
+		memcpy(snap_cov, fz_cntrs_start, snap_cov_len);
+	_exit(0);
+}
+
+static void fz_snap_run(const uint8_t *data, size_t size)
+{
+	int status = 0;
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("tlsh-fuzz: fork");
+		abort();
+	}
+	if (pid == 0)
+		fz_snap_child(data, size);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			perror("tlsh-fuzz: waitpid");
+			abort();
+		}
+	}
+	if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr,
+		        "tlsh-fuzz: the input's snapshot process %s %d (its report is above)\n",
+		        WIFSIGNALED(status) ? "died of signal" : "exited with status",
+		        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		abort();
+	}
+	if (snap_cov != NULL)
+		memcpy(fz_cntrs_start, snap_cov, snap_cov_len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct run r;
+	if (snap_on) {
+		fz_snap_run(data, size);
+		return 0;
+	}
 	memset(&r, 0, sizeof r);
 	r.data = data;
 	r.size = size;
