@@ -125,7 +125,7 @@ fuzz-afl TARGET SECONDS="300":
 fuzz-repro TARGET FILE:
     fuzz/repro.sh {{TARGET}} {{FILE}}
 
-# Build Debian's source of NAME (openssl) instrumented into .deps/ (VARIANTS: libfuzzer afl cmplog all).
+# Build Debian's source of library NAME (any of the eight backends) instrumented into .deps/ (VARIANTS: libfuzzer afl cmplog all).
 fuzz-deps NAME *VARIANTS:
     fuzz/deps.sh {{NAME}} {{VARIANTS}}
 
@@ -137,9 +137,13 @@ fuzz-regress *TARGETS:
 fuzz-corpus *TARGETS: build
     fuzz/corpus.sh {{TARGETS}}
 
-# Our OpenSSL server stage-0 target vs OpenSSL's own fuzz/server.c: exec/s and edges, same build, seeds, time.
-fuzz-bench SECONDS="120":
-    bench/fuzz/compare.sh {{SECONDS}}
+# Our OpenSSL server targets vs OpenSSL's fuzz/server.c: s0 for SECONDS, then all five stages in STAGES s.
+fuzz-bench SECONDS="120" STAGES="300":
+    bench/fuzz/compare.sh {{SECONDS}} {{STAGES}}
+
+# Exec/s of every fuzz target (or the TARGETS named), SECONDS each from its corpus.
+fuzz-speed SECONDS="20" *TARGETS:
+    bench/fuzz/speed.sh {{SECONDS}} {{TARGETS}}
 
 # The nightly job on the host: fuzz every target within SECONDS in total,
 # merge corpora, triage, run the matrix, write reports/nightly/DATE/.
