@@ -31,10 +31,17 @@ count() { { find "$@" 2>/dev/null || true; } | wc -l; }
 log() { printf '[nightly %s +%ds] %s\n' "$(date -u +%H:%M:%S)" "$((SECONDS - start))" "$*"; }
 
 [ -x build/harness/tlsharness ] || just build >/dev/null
-if [ "$budget" -ge 1800 ] && [ ! -d .deps/openssl ]; then
-	log "building the instrumented OpenSSL (fuzz/deps.sh openssl)"
-	fuzz/deps.sh openssl || log "instrumented OpenSSL build failed: smoke builds only"
-fi
+# Instrumented libraries from Debian's sources (fuzz/deps.sh), when the
+# budget allows: OpenSSL from 30 minutes on, all eight from 3 hours on (about
+# 45 CPU-minutes in all here). A failed build leaves that backend on smoke.
+libs=()
+[ "$budget" -lt 1800 ] || libs=(openssl)
+[ "$budget" -lt 10800 ] || libs=(openssl boringssl gnutls wolfssl mbedtls bearssl nss botan)
+for lib in "${libs[@]}"; do
+	[ ! -f ".deps/$lib/tlsh.libs" ] || continue
+	log "building the instrumented $lib (fuzz/deps.sh $lib)"
+	fuzz/deps.sh "$lib" || log "instrumented $lib build failed: its targets stay smoke builds"
+done
 
 if [ -n "${TLSH_NIGHTLY_TARGETS:-}" ]; then
 	read -r -a targets <<<"$TLSH_NIGHTLY_TARGETS"
@@ -50,6 +57,7 @@ stats="$out/fuzz-stats.txt"
 printf '%-28s %-12s %10s %8s %8s %8s %8s\n' target build execs exec/s edges corpus+ crashes >"$stats"
 echo '[' >"$out/fuzz-stats.json"
 first=1
+new_total=0
 i=0
 for t in "${targets[@]}"; do
 	i=$((i + 1))
@@ -75,6 +83,7 @@ for t in "${targets[@]}"; do
 	eps=$(sed -n 's/.*exec\/s: *\([0-9]*\).*/\1/p' "$flog" | tail -n 1 || true)
 	edges=$(sed -n 's/.* cov: *\([0-9]*\).*/\1/p' "$flog" | tail -n 1 || true)
 	crashes=$(($(count "fuzz/crashes/$t" -name info.txt) - crashes_before))
+	new_total=$((new_total + crashes))
 	printf '%-28s %-12s %10s %8s %8s %8s %8s\n' "$t" "$kind" "${execs:-0}" "${eps:-0}" "${edges:-0}" \
 		"$((after - before))" "$crashes" >>"$stats"
 	[ "$first" = 1 ] || echo ',' >>"$out/fuzz-stats.json"
@@ -102,8 +111,10 @@ status=0
 ./build/harness/tlsharness report -o "$out/index.html" "$out/matrix/report.json"
 log "done in $((SECONDS - start))s: $out (index.html, matrix/, crashes.txt, fuzz-stats.*)"
 cat "$stats"
-# The job fails when the matrix has problems or the fuzzers found a crash.
+# The job fails when the matrix has problems or the fuzzers found a new crash
+# (a stack hash not yet under fuzz/crashes; crashes.txt lists the saved ones,
+# open and fixed, with their status).
 [ "$status" -le 1 ] || exit "$status"
-if grep -q "^== " "$out/crashes.txt" || [ "$status" -ne 0 ]; then
+if [ "$new_total" -gt 0 ] || [ "$status" -ne 0 ]; then
 	exit 1
 fi
