@@ -40,8 +40,10 @@
  *                      peer flight the fuzz input replaces (needs a peer,
  *                      which emit mode creates at stage 0 too).
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,7 +51,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -881,9 +885,70 @@ static void fz_snap_child(const uint8_t *data, size_t size)
 	_exit(0);
 }
 
+/* fork() copies only the calling thread: a lock another thread holds at that
+ * moment stays locked in the child for good. libFuzzer's RSS thread starts
+ * right after LLVMFuzzerInitialize and allocates as it starts (ASan's
+ * thread set-up reallocs under a size class's mutex); a fork at that moment
+ * left the child waiting for that mutex forever (boringssl-server-s1-tls13,
+ * about 1 run in 10 hung at its first input, in CI too). So every other
+ * thread must be blocked in a sleep or a futex wait - where neither ASan
+ * nor libc holds a lock - before a fork; /proc/self/task/TID/syscall tells.
+ * Returns 1 when they all are (or when /proc cannot tell). */
+static int fz_threads_quiet(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (d == NULL)
+		return 1;
+	long self = (long)gettid();
+	int quiet = 1;
+	struct dirent *e;
+	while (quiet && (e = readdir(d)) != NULL) {
+		char path[64], buf[32];
+		long tid = strtol(e->d_name, NULL, 10);
+		if (tid <= 0 || tid == self)
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* the thread has gone */
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		char *end;
+		long nr = strtol(buf, &end, 10);
+		quiet = end != buf && (nr == SYS_futex || nr == SYS_clock_nanosleep
+#ifdef SYS_nanosleep
+		                       || nr == SYS_nanosleep
+#endif
+		                      );
+	}
+	closedir(d);
+	return quiet;
+}
+
+/* Waits (up to 5 s) until fz_threads_quiet; after that forks anyway, once
+ * with a warning. */
+static void fz_wait_quiet(void)
+{
+	static int warned;
+	struct timespec ms = {0, 1000000};
+	for (int i = 0; i < 5000; i++) {
+		if (fz_threads_quiet())
+			return;
+		nanosleep(&ms, NULL);
+	}
+	if (!warned)
+		fprintf(stderr, "tlsh-fuzz: another thread stayed busy for 5 s; forking anyway "
+		                "(a lock it holds would hang the input's process)\n");
+	warned = 1;
+}
+
 static void fz_snap_run(const uint8_t *data, size_t size)
 {
 	int status = 0;
+	fz_wait_quiet();
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("tlsh-fuzz: fork");

@@ -62,6 +62,22 @@ det_backends="openssl boringssl gnutls wolfssl mbedtls bearssl botan"
 res="$(mktemp -d)"
 trap 'rm -rf "$res"' EXIT
 
+# Every run of a target binary gets the target's own libFuzzer flags (its
+# -timeout among them: libFuzzer's default is 1200 s) and, as a backstop
+# against a hang libFuzzer cannot see, is killed after $hang_secs s; a
+# killed run is reported as such.
+hang_secs="${TLSH_FUZZ_HANG_SECONDS:-120}"
+hung=()
+run_bin() { # WHAT BIN ARGS...
+	local what="$1" rc=0
+	shift
+	timeout -k 10 "$hang_secs" "$@" || rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		hung+=("$what: killed after ${hang_secs}s (hung)")
+	fi
+	return "$rc"
+}
+
 # One target's checks; writes $res/TARGET.{ok,fail,line}.
 check_target() {
 	local t="$1" bin="$out/$1" log="$res/$1.log" w="$res/$1.work" problems=() f rc
@@ -89,7 +105,7 @@ check_target() {
 		local st
 		st="$(sed -n 's/^status: //p' "$(dirname "$f")/info.txt" 2>/dev/null || echo open)"
 		rc=0
-		("$bin" "${flags[@]}" -runs=1 "$f" >>"$log" 2>&1; exit $?) 2>/dev/null || rc=$?
+		run_bin "replay of $f" "$bin" "${flags[@]}" -runs=1 "$f" >>"$log" 2>&1 || rc=$?
 		if [ "$st" = fixed ] && [ "$rc" -ne 0 ]; then
 			problems+=("fixed crash $(dirname "$f") crashes again")
 		elif [ "$st" != fixed ] && [ "$rc" -ne 0 ]; then
@@ -106,8 +122,12 @@ check_target() {
 		[ "$ncorp" -eq 0 ] || f="$(find "corpora/$t" -type f | sort | tail -n 1)"
 		if [ -n "$f" ]; then
 			local a b c
-			a="$(TLSH_FUZZ_TRACE=1 "$bin" -runs=2 "$f" 2>&1 | grep 'tlsh-fuzz: trace' | sort -u)"
-			b="$(TLSH_FUZZ_TRACE=1 "$bin" -runs=1 "$f" 2>&1 | grep 'tlsh-fuzz: trace' | sort -u)"
+			TLSH_FUZZ_TRACE=1 run_bin "determinism run of $f" "$bin" "${flags[@]}" -runs=2 "$f" \
+				>"$w.det1" 2>&1 || true
+			TLSH_FUZZ_TRACE=1 run_bin "determinism run of $f" "$bin" "${flags[@]}" -runs=1 "$f" \
+				>"$w.det2" 2>&1 || true
+			a="$(grep 'tlsh-fuzz: trace' "$w.det1" | sort -u)"
+			b="$(grep 'tlsh-fuzz: trace' "$w.det2" | sort -u)"
 			c="$(printf '%s\n' "$a" | wc -l)"
 			if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$c" -eq 1 ]; then
 				det=yes
@@ -125,19 +145,15 @@ check_target() {
 	if [[ "$t" =~ -s[1-9] ]] && [ "$ncorp" -gt 0 ]; then
 		local few=()
 		mapfile -t few < <(find "corpora/$t" -type f | sort | head -n 5)
-		if ! TLSH_FUZZ_SNAPSHOT=0 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=1" "$bin" "${flags[@]}" \
-			"${few[@]}" >>"$log" 2>&1; then
+		if ! TLSH_FUZZ_SNAPSHOT=0 ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=1" \
+			run_bin "replay without snapshot" "$bin" "${flags[@]}" "${few[@]}" >>"$log" 2>&1; then
 			problems+=("replay without snapshot (leak check) found a problem")
 		fi
 	fi
 	# 5. smoke fuzz
 	mkdir -p "$w/corpus" "$w/art"
 	rc=0
-	# Smoke runs prepare every input afresh (TLSH_FUZZ_SNAPSHOT=0): in
-	# snapshot mode a boringssl-server-s1-tls13 child hung now and then
-	# (2 of 3 reruns; the parent waits in waitpid) - under investigation,
-	# see fuzz/README.md "Not done".
-	TLSH_FUZZ_SNAPSHOT=0 "$bin" -dict=fuzz/tls.dict "${flags[@]}" -max_total_time="$secs" -print_final_stats=1 \
+	run_bin "smoke run" "$bin" -dict=fuzz/tls.dict "${flags[@]}" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$w/art/" "$w/corpus" "${corp[@]}" >"$w/smoke.log" 2>&1 || rc=$?
 	local execs
 	execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/smoke.log" | tail -n 1)"
@@ -170,6 +186,7 @@ check_target() {
 	elif [ "$rc" -ne 0 ]; then
 		problems+=("smoke fuzzing found a problem (exit $rc)")
 	fi
+	[ "${#hung[@]}" -eq 0 ] || problems+=("${hung[@]}")
 	local line
 	line="$(printf '%-26s %-12s corpus %3d  crashes %d (open: %d crash, %d clean)  deterministic %-3s  smoke %s exec/s' \
 		"$t" "[$kind]" "$ncorp" "$nrep" "$open_crash" "$open_clean" "$det" "$(( ${execs:-0} / secs ))")"
