@@ -24,28 +24,8 @@ int __wrap_mbedtls_ctr_drbg_random(void *p_rng, unsigned char *output, size_t ou
 	return 0;
 }
 
-void fz_det_init(void)
-{
-	fz_det_rewind();
-}
-
-void fz_det_reset(void)
-{
-	fz_det_rewind();
-}
-
-void fz_det_run(void (*fn)(void *), void *arg)
-{
-	fn(arg);
-}
-
-const char *fz_det_describe(void)
-{
-	return "RNG: the adapter's mbedtls_ctr_drbg_random wrapped (-Wl,--wrap) to a rewindable "
-	       "stream; clock: time() fixed at 2030-01-01";
-}
-
-int fz_det_rng_fixed(void)
-{
-	return 1;
-}
+#define FZ_PLAIN_DESCRIBE                                                                          \
+	"RNG: the adapter's mbedtls_ctr_drbg_random wrapped (-Wl,--wrap) to a rewindable "         \
+	"stream; clock: time() fixed at 2030-01-01"
+#define FZ_PLAIN_RNG_FIXED 1
+#include "det_plain.c"

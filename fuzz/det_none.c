@@ -5,29 +5,6 @@
  * own fuzzing build, UNSAFE_FUZZER_MODE, makes it resettable): only the
  * clock is fixed (det_clock.c). A crash that depends on random values (key
  * shares, randoms) may need several runs to reproduce. */
-#include "fuzz.h"
-
-void fz_det_init(void)
-{
-	fz_det_rewind();
-}
-
-void fz_det_reset(void)
-{
-	fz_det_rewind();
-}
-
-void fz_det_run(void (*fn)(void *), void *arg)
-{
-	fn(arg);
-}
-
-const char *fz_det_describe(void)
-{
-	return "RNG: library default (not fixed); clock: time() fixed at 2030-01-01";
-}
-
-int fz_det_rng_fixed(void)
-{
-	return 0;
-}
+#define FZ_PLAIN_DESCRIBE "RNG: library default (not fixed); clock: time() fixed at 2030-01-01"
+#define FZ_PLAIN_RNG_FIXED 0
+#include "det_plain.c"

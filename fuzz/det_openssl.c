@@ -167,9 +167,8 @@ static int fz_prov_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 /* Kept for the process: the loaded providers. */
 static OSSL_PROVIDER *fz_det_prov, *fz_default_prov;
 
-void fz_det_init(void)
+static void fz_ossl_init(void)
 {
-	fz_det_rewind();
 	int ok = OSSL_PROVIDER_add_builtin(NULL, "tlsh-det", fz_prov_init) == 1 &&
 	         RAND_set_DRBG_type(NULL, "TLSH-DET", "provider=tlsh-det", NULL, NULL) == 1 &&
 	         (fz_det_prov = OSSL_PROVIDER_load(NULL, "tlsh-det")) != NULL &&
@@ -192,24 +191,15 @@ void fz_det_init(void)
 	}
 }
 
-void fz_det_reset(void)
+static void fz_ossl_reset(void)
 {
-	fz_det_rewind();
 	ERR_clear_error();
 }
 
-void fz_det_run(void (*fn)(void *), void *arg)
-{
-	fn(arg);
-}
-
-const char *fz_det_describe(void)
-{
-	return "RNG: TLSH-DET EVP_RAND provider (RAND_set_DRBG_type), rewound per input; "
-	       "clock: time() fixed at 2030-01-01";
-}
-
-int fz_det_rng_fixed(void)
-{
-	return 1;
-}
+#define FZ_PLAIN_INIT fz_ossl_init
+#define FZ_PLAIN_RESET fz_ossl_reset
+#define FZ_PLAIN_DESCRIBE                                                                          \
+	"RNG: TLSH-DET EVP_RAND provider (RAND_set_DRBG_type), rewound per input; "                \
+	"clock: time() fixed at 2030-01-01"
+#define FZ_PLAIN_RNG_FIXED 1
+#include "det_plain.c"

@@ -1,9 +1,11 @@
 /* det_os.c - determinism by interposing the C library calls through which a
  * shared library gets its randomness and its time. Not compiled on its own:
  * det_<backend>.c (or .cpp: this file is also valid C++) includes it after
- * defining FZ_OS_DESCRIBE, and optionally FZ_OS_THREAD 0 (for a library that
- * must not run each input in a fresh thread: see below), FZ_OS_INIT and
- * FZ_OS_RESET (functions called by fz_det_init and fz_det_reset).
+ * defining FZ_OS_DESCRIBE (fz_det_describe's value), and optionally
+ * FZ_OS_THREAD 0 (for a library that must not run each input in a fresh
+ * thread: see below), FZ_OS_RNG_FIXED (fz_det_rng_fixed's value, default
+ * 1), FZ_OS_INIT and FZ_OS_RESET (functions called by fz_det_init and
+ * fz_det_reset).
  *
  * The library's calls to these functions reach the executable's definitions
  * first (see the end of this comment). Defined here:
@@ -48,6 +50,9 @@
 
 #ifndef FZ_OS_THREAD
 #define FZ_OS_THREAD 1
+#endif
+#ifndef FZ_OS_RNG_FIXED
+#define FZ_OS_RNG_FIXED 1
 #endif
 #ifdef FZ_OS_INIT
 static void FZ_OS_INIT(void);
@@ -154,49 +159,48 @@ static int fz_track(int fd, const char *path)
 typedef int (*fz_open_fn)(const char *, int, ...);
 typedef int (*fz_openat_fn)(int, const char *, int, ...);
 
+/* The mode argument, present only when FLAGS create a file. */
+#define FZ_OPEN_MODE(flags, mode)                                                                  \
+	do {                                                                                       \
+		if ((flags) & (O_CREAT | O_TMPFILE)) {                                             \
+			va_list ap;                                                                \
+			va_start(ap, flags);                                                       \
+			(mode) = va_arg(ap, mode_t);                                               \
+			va_end(ap);                                                                \
+		}                                                                                  \
+	} while (0)
+
+/* The next definition of NAME, looked up once into *REAL. */
+static void *fz_next_once(void **real, const char *name)
+{
+	if (*real == NULL)
+		*real = fz_next(name);
+	return *real;
+}
+
 int open(const char *path, int flags, ...)
 {
-	static fz_open_fn real;
+	static void *real;
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (real == NULL)
-		real = (fz_open_fn)fz_next("open");
-	return fz_track(real(path, flags, mode), path);
+	FZ_OPEN_MODE(flags, mode);
+	return fz_track(((fz_open_fn)fz_next_once(&real, "open"))(path, flags, mode), path);
 }
 
 int open64(const char *path, int flags, ...)
 {
-	static fz_open_fn real;
+	static void *real;
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (real == NULL)
-		real = (fz_open_fn)fz_next("open64");
-	return fz_track(real(path, flags, mode), path);
+	FZ_OPEN_MODE(flags, mode);
+	return fz_track(((fz_open_fn)fz_next_once(&real, "open64"))(path, flags, mode), path);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
-	static fz_openat_fn real;
+	static void *real;
 	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (real == NULL)
-		real = (fz_openat_fn)fz_next("openat");
-	return fz_track(real(dirfd, path, flags, mode), path);
+	FZ_OPEN_MODE(flags, mode);
+	return fz_track(((fz_openat_fn)fz_next_once(&real, "openat"))(dirfd, path, flags, mode),
+	                path);
 }
 
 typedef ssize_t (*fz_read_fn)(int, void *, size_t);
@@ -331,5 +335,5 @@ const char *fz_det_describe(void)
 
 int fz_det_rng_fixed(void)
 {
-	return 1;
+	return FZ_OS_RNG_FIXED;
 }
