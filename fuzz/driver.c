@@ -12,6 +12,13 @@
  *                      flight (no peer is needed).
  *   TLSH_FUZZ_VERSION  0x0303 or 0x0304 pins both sides to TLS 1.2 or 1.3;
  *                      0 lets both offer 1.2..1.3.
+ *   TLSH_FUZZ_RSA      1: both sides handshake with the server's RSA chain
+ *                      (the client asks for alt.tlsh.test) and the client
+ *                      offers only suites that put RSA to work: RSA key
+ *                      transport with AES-CBC and HMAC (TLS 1.2: the
+ *                      ClientKeyExchange is an RSA ciphertext, records are
+ *                      MAC-then-encrypt) or ChaCha20-Poly1305 with RSA-PSS
+ *                      signatures (TLS 1.3). Needs a pinned version.
  *   TLSH_FUZZ_ADAPTER_PATH  if set, the adapter .so is dlopen'ed from there;
  *                      otherwise the adapter source is linked in (its
  *                      coverage counts) and its entry point called directly.
@@ -68,6 +75,9 @@
 #ifndef TLSH_FUZZ_VERSION
 #define TLSH_FUZZ_VERSION 0
 #endif
+#ifndef TLSH_FUZZ_RSA
+#define TLSH_FUZZ_RSA 0
+#endif
 #ifndef TLSH_FUZZ_TARGET
 #define TLSH_FUZZ_TARGET "tlsh-fuzz"
 #endif
@@ -75,7 +85,7 @@
 #define TLSH_FUZZ_KIND "smoke"
 #endif
 
-#define FZ_HOST "server.tlsh.test"
+#define FZ_HOST (TLSH_FUZZ_RSA ? "alt.tlsh.test" : "server.tlsh.test")
 /* Bounds that keep every input short: rounds of the pre-stage handshake,
  * reads per drive, handshake retries, bytes kept of the fuzzed side's
  * output for the peer. */
@@ -326,6 +336,11 @@ static const uint16_t fz_wide_ciphers[] = {
         0xc013, 0xc00a, 0xc014, 0x0067, 0x006b, 0x0033, 0x0039, 0x009c, 0x009d, 0xc09c, 0xc09d,
         0xc0a0, 0xc0a1, 0x003c, 0x003d, 0x002f, 0x0035, 0x0041, 0x0084, 0xc012, 0xc008, 0x000a};
 
+/* The client's suites in an RSA target (TLSH_FUZZ_RSA). */
+static const uint16_t fz_rsa_ciphers_tls12[] = {0x003c,
+                                                0x002f}; /* RSA_WITH_AES_128_CBC_SHA256, _SHA */
+static const uint16_t fz_rsa_ciphers_tls13[] = {0x1303}; /* CHACHA20_POLY1305_SHA256 */
+
 static const struct tlsh_bytes fz_alpn[] = {
         {(const uint8_t *)"h2", 2},
         {(const uint8_t *)"http/1.1", 8},
@@ -374,6 +389,13 @@ static tlsh_context *fz_context(enum tlsh_role role)
 		}
 	} else {
 		struct fz_blob a = fz_pki(FZ_ECDSA_CA), b = fz_pki(FZ_RSA_CA);
+		if (TLSH_FUZZ_RSA && TLSH_FUZZ_VERSION == TLSH_TLS_1_3) {
+			c.ciphers = fz_rsa_ciphers_tls13;
+			c.ciphers_len = 1;
+		} else if (TLSH_FUZZ_RSA) {
+			c.ciphers = fz_rsa_ciphers_tls12;
+			c.ciphers_len = 2;
+		}
 		both_cas = malloc(a.len + b.len);
 		if (both_cas == NULL)
 			abort();
@@ -439,6 +461,17 @@ static void fz_load(void)
 	}
 	if (TLSH_FUZZ_VERSION == TLSH_TLS_1_3 && !(impl->capabilities & TLSH_CAP_TLS13)) {
 		fprintf(stderr, "tlsh-fuzz: %s does not declare TLS 1.3\n", impl->name);
+		abort();
+	}
+	const uint32_t rsa_caps = TLSH_CAP_RSA | TLSH_CAP_SNI_CHAINS |
+	                          (TLSH_FUZZ_VERSION == TLSH_TLS_1_3 ? TLSH_CAP_CIPHERS_TLS13
+	                                                             : TLSH_CAP_CIPHERS_TLS12);
+	if (TLSH_FUZZ_RSA && (impl->capabilities & rsa_caps) != rsa_caps) {
+		fprintf(stderr,
+		        "tlsh-fuzz: an RSA target needs RSA, SNI-chosen chains and a cipher list "
+		        "(TLSH_CAP_RSA, _SNI_CHAINS, _CIPHERS_TLS1x): %s does not declare them "
+		        "all\n",
+		        impl->name);
 		abort();
 	}
 }
@@ -797,11 +830,11 @@ static void fz_input(struct run *r)
 			side_query(&r->peer);
 		fprintf(stderr,
 		        "tlsh-fuzz: trace fz=%016llx/%zu peer=%016llx/%zu handshake=%s "
-		        "version=0x%04x "
-		        "last=%d\n",
+		        "version=0x%04x cipher=0x%04x last=%d\n",
 		        (unsigned long long)r->fz.hash, r->fz.sent,
 		        (unsigned long long)r->peer.hash, r->peer.sent, r->fz.done ? "done" : "no",
-		        (unsigned)impl->negotiated_tls_version(r->fz.buf), r->fz.last);
+		        (unsigned)impl->negotiated_tls_version(r->fz.buf),
+		        (unsigned)impl->cipher(r->fz.buf), r->fz.last);
 	}
 }
 

@@ -188,7 +188,7 @@ check_target() {
 	fi
 	[ "${#hung[@]}" -eq 0 ] || problems+=("${hung[@]}")
 	local line
-	line="$(printf '%-26s %-12s corpus %3d  crashes %d (open: %d crash, %d clean)  deterministic %-3s  smoke %s exec/s' \
+	line="$(printf '%-28s %-12s corpus %3d  crashes %d (open: %d crash, %d clean)  deterministic %-3s  smoke %s exec/s' \
 		"$t" "[$kind]" "$ncorp" "$nrep" "$open_crash" "$open_clean" "$det" "$(( ${execs:-0} / secs ))")"
 	if [ "${#problems[@]}" -eq 0 ]; then
 		echo "$line" >"$res/$t.line"

@@ -11,9 +11,9 @@
 #   appended), for the same time: exec/s and coverage.
 # Part 2 (STAGES_SECONDS, default 300; 0 skips it): the same time spent
 #   across all our stages of the OpenSSL server target (openssl-server-s0,
-#   -s1-tls12, -s1-tls13, -s2-tls12, -s2-tls13, STAGES_SECONDS/5 each, one
-#   after the other, each from its own corpus) against STAGES_SECONDS of
-#   fuzz/server.c: coverage.
+#   -s1-tls12, -s1-tls13, -s2-tls12, -s2-tls13 and the four -rsa variants
+#   of stages 1 and 2, STAGES_SECONDS/9 each, one after the other, each from
+#   its own corpus) against STAGES_SECONDS of fuzz/server.c: coverage.
 #
 # Coverage: libFuzzer's own edge count (which includes each target's driver
 # code) and, from -print_coverage=1 on the final corpora, edges and functions
@@ -21,7 +21,7 @@
 # input of ours is replayed with TLSH_FUZZ_SNAPSHOT=0, so the real handshake
 # a stage >= 1 input starts from counts as that input's coverage - as
 # fuzz/server.c's per-input SSL_CTX and key loading counts as its coverage.
-# The union over our five targets (bench/fuzz/union.awk) matches uncovered
+# The union over our targets (bench/fuzz/union.awk) matches uncovered
 # edges by source location, so it is a lower bound of the true union.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -46,7 +46,8 @@ export TLSH_FUZZ_QUIET=1
 out="$root/fuzz/out/bench"
 mkdir -p "$out"
 stages=(openssl-server-s0 openssl-server-s1-tls12 openssl-server-s1-tls13 openssl-server-s2-tls12
-	openssl-server-s2-tls13)
+	openssl-server-s2-tls13 openssl-server-s1-tls12-rsa openssl-server-s1-tls13-rsa
+	openssl-server-s2-tls12-rsa openssl-server-s2-tls13-rsa)
 
 # OpenSSL's target: its server.c and fuzz_rand.c from the Debian source.
 # shellcheck disable=SC2054 # commas inside -fsanitize= values
@@ -160,7 +161,7 @@ if [ "$stage_secs" -gt 0 ]; then
 			"$out/st-$t.funcs" "$(ncorp "st-$t")"
 		total=$((total + $(ncorp "st-$t")))
 	done
-	row "tlsharness, all five (union, lower bound)" "" "" "$out/stages.funcs" "$total"
+	row "tlsharness, all ${#stages[@]} (union, lower bound)" "" "" "$out/stages.funcs" "$total"
 	row "OpenSSL fuzz/server.c ($(basename "$src"))" "$(($(execs_of ossl2) / (each * ${#stages[@]})))" \
 		"$(lfcov_of ossl2)" "$out/ossl2.funcs" "$(ncorp ossl2)"
 fi
