@@ -137,7 +137,7 @@ fuzz-regress *TARGETS:
 fuzz-corpus *TARGETS: build
     fuzz/corpus.sh {{TARGETS}}
 
-# Our OpenSSL server targets vs OpenSSL's fuzz/server.c: s0 for SECONDS, then all nine server targets in STAGES s.
+# Our OpenSSL server targets vs OpenSSL's fuzz/server.c: s0 for SECONDS, then all ten server targets in STAGES s.
 fuzz-bench SECONDS="120" STAGES="300":
     bench/fuzz/compare.sh {{SECONDS}} {{STAGES}}
 

@@ -4,8 +4,9 @@
 # (default fuzz/out/ENGINE). A target newer than all its inputs is kept
 # (TLSH_FUZZ_REBUILD=1 forces a rebuild).
 #
-# TARGET is BACKEND-ROLE-sSTAGE[-tls12|-tls13[-rsa]] (default: fuzz/targets.txt;
-# -rsa: the handshake uses the RSA chain and suites, see fuzz/driver.c).
+# TARGET is BACKEND-ROLE-sSTAGE[-tls12|-tls13[-rsa]] or BACKEND-ROLE-s0-cfg
+# (default: fuzz/targets.txt; -rsa: the handshake uses the RSA chain and
+# suites; -cfg: the input configures the fuzzed side too; see fuzz/driver.c).
 # ENGINE:
 #   libfuzzer  clang, -fsanitize=fuzzer,address,undefined (default)
 #   afl        afl-clang-fast with AFL_USE_ASAN/AFL_USE_UBSAN, persistent mode
@@ -223,16 +224,19 @@ backend_setup() {
 	return 0
 }
 
-# Parses TARGET into t_backend, t_role (1/2), t_stage, t_version, t_rsa (0/1).
+# Parses TARGET into t_backend, t_role (1/2), t_stage, t_version, t_rsa, t_cfg (0/1).
 parse_target() {
 	local t="$1"
-	if ! [[ "$t" =~ ^([a-z0-9]+)-(client|server)-s([0-9])(-tls1[23])?(-rsa)?$ ]] ||
-		{ [ -n "${BASH_REMATCH[5]}" ] && [ -z "${BASH_REMATCH[4]}" ]; }; then
-		echo "build.sh: bad target name '$t' (BACKEND-ROLE-sSTAGE[-tls12|-tls13[-rsa]])" >&2
+	if ! [[ "$t" =~ ^([a-z0-9]+)-(client|server)-s([0-9])(-tls1[23])?(-rsa)?(-cfg)?$ ]] ||
+		{ [ -n "${BASH_REMATCH[5]}" ] && [ -z "${BASH_REMATCH[4]}" ]; } ||
+		{ [ -n "${BASH_REMATCH[6]}" ] && [ "$t" != "${BASH_REMATCH[1]}-${BASH_REMATCH[2]}-s0-cfg" ]; }; then
+		echo "build.sh: bad target name '$t' (BACKEND-ROLE-sSTAGE[-tls12|-tls13[-rsa]] or BACKEND-ROLE-s0-cfg)" >&2
 		return 1
 	fi
 	t_rsa=0
 	[ -z "${BASH_REMATCH[5]}" ] || t_rsa=1
+	t_cfg=0
+	[ -z "${BASH_REMATCH[6]}" ] || t_cfg=1
 	t_backend="${BASH_REMATCH[1]}"
 	t_role=1
 	[ "${BASH_REMATCH[2]}" = client ] || t_role=2
@@ -344,7 +348,7 @@ if [ "${#todo[@]}" -gt 0 ]; then
 		backend_setup "$t_backend"
 		spawn "$obj/$t_backend/.failed-$t" compile fuzz/driver.c "$obj/$t_backend/driver-$t.o" \
 			-DTLSH_FUZZ_ROLE="$t_role" -DTLSH_FUZZ_STAGE="$t_stage" -DTLSH_FUZZ_VERSION="$t_version" \
-			-DTLSH_FUZZ_RSA="$t_rsa" \
+			-DTLSH_FUZZ_RSA="$t_rsa" -DTLSH_FUZZ_CFG="$t_cfg" \
 			-DTLSH_FUZZ_TARGET="\"$t\"" -DTLSH_FUZZ_KIND="\"$b_kind\""
 	done
 	wait

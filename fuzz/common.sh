@@ -26,8 +26,8 @@ fz_targets() {
 }
 
 fz_check_target() {
-	if ! [[ "$1" =~ ^[a-z0-9]+-(client|server)-s[0-9](-tls1[23](-rsa)?)?$ ]]; then
-		echo "not a target name: '$1' (BACKEND-ROLE-sSTAGE[-tls12|-tls13[-rsa]]; see fuzz/targets.txt)" >&2
+	if ! [[ "$1" =~ ^[a-z0-9]+-(client|server)-(s[0-9](-tls1[23](-rsa)?)?|s0-cfg)$ ]]; then
+		echo "not a target name: '$1' (BACKEND-ROLE-sSTAGE[-tls12|-tls13[-rsa]] or BACKEND-ROLE-s0-cfg; see fuzz/targets.txt)" >&2
 		return 2
 	fi
 }

@@ -65,6 +65,46 @@ headers=(
 	"50000000479e0000" # handshake write-big exchange drain-1 read
 )
 
+# cfg_candidates TARGET DIR: configurations for a -cfg target, each before
+# DIR/own's flight (fuzz/driver.c, "configuration from the input").
+cfg_candidates() {
+	local t="$1" d="$2" c i f item hex
+	# F1 F2 [...]: 1.2 only; 1.3 only; an unknown version; both chains; RSA
+	# chain (client: RSA client chain) with trust store; ALPN h2 only; six
+	# suites; no-verify; the client asks for alt.tlsh.test.
+	for c in 0100 0200 03000d 2000 5000 040001026832 08000613011302c02bc02f009ccca8 \
+		0001 0008; do
+		{
+			printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
+			# shellcheck disable=SC2059,SC2001
+			printf "$(echo "$c" | sed 's/../\\x&/g')"
+			tail -c +9 "$d/own"
+		} >"$d/cfg-$c"
+	done
+	# Test-PKI items in place (fuzz.h's enum fz_pki_item order), with F1
+	# choosing a configuration that uses them.
+	local items=(ecdsa-server.pem ecdsa-server.key ecdsa-int.pem ecdsa-ca.pem ecdsa-client.pem
+		ecdsa-client.key rsa-alt.pem rsa-alt.key rsa-int.pem rsa-ca.pem ecdsa-server.der
+		ecdsa-server.key.der)
+	for i in "${!items[@]}"; do
+		f="harness/pki/${items[$i]}"
+		item=$((i < 10 ? i : i - 10))
+		case "$t:$item" in
+		*-server-*:[012]) c=80 ;; *-server-*:3) c=c0 ;; *-server-*:[678]) c=90 ;;
+		*-client-*:[245]) c=90 ;; *-client-*:[39]) c=80 ;; *-client-*:[678]) c=b0 ;;
+		*) continue ;;
+		esac
+		hex="$(printf '%s00%02x%04x' "$c" "$item" "$(stat -c %s "$f")")"
+		{
+			printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
+			# shellcheck disable=SC2059,SC2001
+			printf "$(echo "$hex" | sed 's/../\\x&/g')"
+			cat "$f"
+			tail -c +9 "$d/own"
+		} >"$d/cfg-item-${items[$i]}"
+	done
+}
+
 for target in "${targets[@]}"; do
 	bin="$(fz_build libfuzzer "$target")"
 	cand="fuzz/out/seeds/candidates/$target"
@@ -75,14 +115,28 @@ for target in "${targets[@]}"; do
 	# further, and recordings of bulk-data scenarios would bloat corpora/.
 	max_len="$(printf '%s\n' "${lf_flags[@]}" | sed -n 's/^-max_len=//p' | tail -n 1)"
 	max_len="${max_len:-4096}"
+	# A -cfg target's input has configuration bytes after the header
+	# (fuzz/driver.c): recordings and its own flight get the default ones
+	# (two zero bytes), and the own flight also gets a few configurations,
+	# and each test-PKI item it uses in place (PEM, and DER where
+	# harness/pki has it), for the fuzzer to mutate.
+	cfg=""
+	base="$target"
+	case "$target" in *-cfg)
+		cfg='\x00\x00'
+		base="${target%-cfg}"
+		;;
+	esac
 	# Recorded flights: stage 0 takes every version, later stages their own.
 	n=0
-	for d in "$rec/$target" "$rec/$target"-tls12 "$rec/$target"-tls13; do
+	for d in "$rec/$base" "$rec/$base"-tls12 "$rec/$base"-tls13; do
 		[ -d "$d" ] || continue
-		case "$target" in *-s0) ;; *) [ "$d" = "$rec/$target" ] || continue ;; esac
+		case "$base" in *-s0) ;; *) [ "$d" = "$rec/$base" ] || continue ;; esac
 		for f in "$d"/*.bin; do
 			{
 				printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
+				# shellcheck disable=SC2059
+				printf "$cfg"
 				cat "$f"
 			} >"$cand/rec-$(basename "$d")-$(basename "$f")"
 			n=$((n + 1))
@@ -97,9 +151,12 @@ for target in "${targets[@]}"; do
 			{
 				# shellcheck disable=SC2059,SC2001
 				printf "$(echo "$h" | sed 's/../\\x&/g')"
+				# shellcheck disable=SC2059
+				printf "$cfg"
 				tail -c +9 "$cand/own"
 			} >"$cand/own-$h"
 		done
+		[ -z "$cfg" ] || cfg_candidates "$target" "$cand"
 		rm -f "$cand/own"
 	fi
 	find "$cand" -type f -size +"$max_len"c -exec truncate -s "$max_len" {} +

@@ -19,6 +19,12 @@
  *                      ClientKeyExchange is an RSA ciphertext, records are
  *                      MAC-then-encrypt) or ChaCha20-Poly1305 with RSA-PSS
  *                      signatures (TLS 1.3). Needs a pinned version.
+ *   TLSH_FUZZ_CFG      1 (stage 0 only): the fuzzed side's configuration comes
+ *                      from the input too (see "configuration from the
+ *                      input" below): its context is made per input, from
+ *                      versions, cipher ids, ALPN names, chains, trust store
+ *                      and certificate/key bytes the input chooses or
+ *                      replaces; the rest of the input is the peer's flight.
  *   TLSH_FUZZ_ADAPTER_PATH  if set, the adapter .so is dlopen'ed from there;
  *                      otherwise the adapter source is linked in (its
  *                      coverage counts) and its entry point called directly.
@@ -78,6 +84,12 @@
 #ifndef TLSH_FUZZ_RSA
 #define TLSH_FUZZ_RSA 0
 #endif
+#ifndef TLSH_FUZZ_CFG
+#define TLSH_FUZZ_CFG 0
+#endif
+#if TLSH_FUZZ_CFG && TLSH_FUZZ_STAGE != 0
+#error "TLSH_FUZZ_CFG needs stage 0"
+#endif
 #ifndef TLSH_FUZZ_TARGET
 #define TLSH_FUZZ_TARGET "tlsh-fuzz"
 #endif
@@ -109,6 +121,7 @@ static const enum tlsh_role fz_role = (enum tlsh_role)TLSH_FUZZ_ROLE;
 static const enum tlsh_role peer_role = TLSH_FUZZ_ROLE == 1 ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
 static int trace;
 static const char *emit_path;
+static const char *fz_host = FZ_HOST; /* the client's server_hostname */
 
 static void fz_warmup(void *arg);
 static void fz_snap(void);
@@ -511,6 +524,189 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* ---- configuration from the input (TLSH_FUZZ_CFG) ---------------------------------- */
+
+/* After the 8-byte header, a cfg target's input configures the fuzzed side
+ * (fuzz/README.md, "Input format"); missing bytes read as 0, which gives the
+ * default configuration:
+ *   F1  bits 0-1 versions: 0 1.2-1.3, 1 1.2 only, 2 1.3 only, 3 a byte V
+ *       follows: lowest = fz_cfg_versions[V & 7], highest = [(V >> 3) & 7]
+ *       (including NONE, MIN/MAX_SUPPORTED and unknown values);
+ *       bit 2 ALPN: a byte N, then N & 7 names, each a length byte and
+ *       that many bytes (0 and lengths past the input included);
+ *       bit 3 ciphers: a byte N, then N & 63 big-endian ids;
+ *       bits 4-5 chains: server 0 ECDSA, 1 RSA, 2 both, 3 both RSA first;
+ *       client 0 none, 1 ECDSA, 2 ECDSA without intermediate, 3 RSA;
+ *       bit 6 trust store: server: the ECDSA root (client authentication),
+ *       else none; client: the ECDSA root only, else both roots;
+ *       bit 7 replace: a byte I and a big-endian 16-bit length L, then L
+ *       bytes that stand for test-PKI item I % FZ_PKI_COUNT (fuzz.h)
+ *       wherever the configuration uses it;
+ *   F2  bits 0-1 insecure flags; bit 2 an unknown insecure flag too; bit 3
+ *       a client asks for alt.tlsh.test (the RSA chain).
+ * The context is checked against the contract: validate_config and
+ * context_new return OK or CONFIGURATION_ERROR, context_new gives a context
+ * exactly on OK, and rejects what validate_config rejected. */
+static const enum tlsh_version fz_cfg_versions[8] = {TLSH_VERSION_NONE,
+                                                     TLSH_VERSION_MINIMUM_SUPPORTED,
+                                                     TLSH_TLS_1_2,
+                                                     TLSH_TLS_1_3,
+                                                     TLSH_VERSION_MAXIMUM_SUPPORTED,
+                                                     (enum tlsh_version)0x0301,
+                                                     (enum tlsh_version)0x0305,
+                                                     (enum tlsh_version)0x7f1c};
+
+struct fz_cfg_reader {
+	const uint8_t *p;
+	size_t n, used;
+};
+
+static unsigned fz_cfg_byte(struct fz_cfg_reader *rd)
+{
+	if (rd->used >= rd->n)
+		return 0;
+	return rd->p[rd->used++];
+}
+
+/* Up to `len` bytes from the input (fewer at its end). */
+static struct tlsh_bytes fz_cfg_take(struct fz_cfg_reader *rd, size_t len)
+{
+	size_t left = rd->n - rd->used;
+	struct tlsh_bytes b = {rd->p + rd->used, len < left ? len : left};
+	rd->used += b.len;
+	return b;
+}
+
+static void fz_cfg_check_err(const char *call, int st, const struct tlsh_error *err)
+{
+	if (st != TLSH_OK && st != TLSH_CONFIGURATION_ERROR)
+		fz_violation("%s returned status %d", call, st);
+	if (memchr(err->message, '\0', sizeof err->message) == NULL)
+		fz_violation("%s: error message is not NUL-terminated", call);
+}
+
+/* Builds the fuzzed side's context from the input after the header into
+ * *out (NULL when the configuration is rejected); returns the bytes used,
+ * header included. */
+static size_t fz_cfg_context(const uint8_t *data, size_t size, tlsh_context **out)
+{
+	struct fz_cfg_reader rd = {data, size, size < FZ_HEADER_LEN ? size : FZ_HEADER_LEN};
+	struct tlsh_bytes alpn[7];
+	uint16_t ciphers[63];
+	struct fz_blob item[FZ_PKI_COUNT];
+	struct tlsh_source src[FZ_PKI_COUNT], cas;
+	struct tlsh_signing_chain chains[2];
+	struct tlsh_config c;
+	struct tlsh_error err;
+	uint8_t *both_cas = NULL;
+
+	for (int i = 0; i < FZ_PKI_COUNT; i++)
+		item[i] = fz_pki((enum fz_pki_item)i);
+	memset(&c, 0, sizeof c);
+	c.struct_size = sizeof c;
+	unsigned f1 = fz_cfg_byte(&rd), f2 = fz_cfg_byte(&rd);
+	switch (f1 & 3) {
+	case 0:
+		c.lowest_supported_version = TLSH_TLS_1_2;
+		c.highest_supported_version = TLSH_TLS_1_3;
+		break;
+	case 1:
+		c.lowest_supported_version = c.highest_supported_version = TLSH_TLS_1_2;
+		break;
+	case 2:
+		c.lowest_supported_version = c.highest_supported_version = TLSH_TLS_1_3;
+		break;
+	default: {
+		unsigned v = fz_cfg_byte(&rd);
+		c.lowest_supported_version = fz_cfg_versions[v & 7];
+		c.highest_supported_version = fz_cfg_versions[(v >> 3) & 7];
+	}
+	}
+	if (f1 & 4) {
+		unsigned n = fz_cfg_byte(&rd) & 7;
+		for (unsigned i = 0; i < n; i++)
+			alpn[i] = fz_cfg_take(&rd, fz_cfg_byte(&rd));
+		c.inner_protocols = alpn;
+		c.inner_protocols_len = n;
+	} else {
+		c.inner_protocols = fz_alpn;
+		c.inner_protocols_len = 2;
+	}
+	if (f1 & 8) {
+		unsigned n = fz_cfg_byte(&rd) & 63;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned hi = fz_cfg_byte(&rd);
+			ciphers[i] = (uint16_t)(hi << 8 | fz_cfg_byte(&rd));
+		}
+		c.ciphers = ciphers;
+		c.ciphers_len = n;
+	}
+	if (f1 & 128) {
+		unsigned i = fz_cfg_byte(&rd) % FZ_PKI_COUNT;
+		unsigned hi = fz_cfg_byte(&rd);
+		struct tlsh_bytes b = fz_cfg_take(&rd, hi << 8 | fz_cfg_byte(&rd));
+		item[i] = (struct fz_blob){b.data, b.len};
+	}
+	for (int i = 0; i < FZ_PKI_COUNT; i++)
+		src[i] = (struct tlsh_source){
+		        .kind = TLSH_SOURCE_BUFFER, .data = item[i].data, .len = item[i].len};
+	unsigned ch = (f1 >> 4) & 3;
+	const struct tlsh_signing_chain ecdsa = {src[FZ_ECDSA_SERVER], src[FZ_ECDSA_SERVER_KEY],
+	                                         &src[FZ_ECDSA_INT], 1},
+	                                rsa = {src[FZ_RSA_ALT], src[FZ_RSA_ALT_KEY],
+	                                       &src[FZ_RSA_INT], 1};
+	if (fz_role == TLSH_ROLE_SERVER) {
+		chains[0] = ch == 1 || ch == 3 ? rsa : ecdsa;
+		chains[1] = ch == 3 ? ecdsa : rsa;
+		c.certificate_chains = chains;
+		c.certificate_chains_len = ch >= 2 ? 2 : 1;
+		if (f1 & 64)
+			c.trust_store = &src[FZ_ECDSA_CA];
+	} else {
+		chains[0] =
+		        (struct tlsh_signing_chain){src[FZ_ECDSA_CLIENT], src[FZ_ECDSA_CLIENT_KEY],
+		                                    &src[FZ_ECDSA_INT], ch == 2 ? 0 : 1};
+		if (ch == 3)
+			chains[0] = rsa;
+		c.certificate_chains = chains;
+		c.certificate_chains_len = ch != 0;
+		if (f1 & 64) {
+			c.trust_store = &src[FZ_ECDSA_CA];
+		} else {
+			size_t a = item[FZ_ECDSA_CA].len, b = item[FZ_RSA_CA].len;
+			both_cas = malloc(a + b + 1);
+			if (both_cas == NULL)
+				abort();
+			memcpy(both_cas, item[FZ_ECDSA_CA].data, a);
+			memcpy(both_cas + a, item[FZ_RSA_CA].data, b);
+			cas = (struct tlsh_source){
+			        .kind = TLSH_SOURCE_BUFFER, .data = both_cas, .len = a + b};
+			c.trust_store = &cas;
+		}
+	}
+	c.insecure = (f2 & 3) | (f2 & 4 ? 0x80u : 0);
+	fz_host = f2 & 8 ? "alt.tlsh.test" : "server.tlsh.test";
+
+	memset(&err, 0, sizeof err);
+	int valid = impl->validate_config(impl, fz_role, &c, &err);
+	fz_cfg_check_err("validate_config", valid, &err);
+	memset(&err, 0, sizeof err);
+	*out = NULL;
+	int st = impl->context_new(impl, fz_role, &c, out, &err);
+	fz_cfg_check_err("context_new", st, &err);
+	if ((st == TLSH_OK) != (*out != NULL))
+		fz_violation("context_new returned %d with context %p", st, (void *)*out);
+	if (st == TLSH_OK && valid != TLSH_OK)
+		fz_violation("context_new accepted a configuration validate_config rejected");
+	if (trace && st != TLSH_OK)
+		fprintf(stderr,
+		        "tlsh-fuzz: trace config rejected: validate_config %d, context_new %d: "
+		        "%s\n",
+		        valid, st, err.message);
+	free(both_cas);
+	return rd.used;
+}
+
 /* ---- one input ----------------------------------------------------------------- */
 
 struct run {
@@ -518,6 +714,7 @@ struct run {
 	size_t size;
 	struct side fz, peer;
 	int have_peer;
+	size_t skip; /* the stream starts after the header and this many bytes (cfg) */
 };
 
 static struct side *fz_client(struct run *r)
@@ -739,7 +936,9 @@ static int fz_buffer(struct side *s, tlsh_context *ctx, enum tlsh_role role, con
 	s->hash = 0xcbf29ce484222325ull;
 	s->out = role == fz_role ? fz_out_fuzzed : fz_out_peer;
 	memset(&err, 0, sizeof err);
-	int st = impl->buffer_new(ctx, role == TLSH_ROLE_CLIENT ? FZ_HOST : NULL, &s->buf, &err);
+	int st = impl->buffer_new(ctx, role == TLSH_ROLE_CLIENT ? fz_host : NULL, &s->buf, &err);
+	if (TLSH_FUZZ_CFG && role == fz_role && st == TLSH_CONFIGURATION_ERROR && s->buf == NULL)
+		return -1; /* a configuration from the input may not allow a buffer */
 	if (st != TLSH_OK || s->buf == NULL) {
 		fprintf(stderr, "tlsh-fuzz: %s buffer_new failed: %s\n", label, err.message);
 		abort();
@@ -789,9 +988,11 @@ static void fz_warmup(void *arg)
 /* Everything before the input: the fuzzed side's buffer (a client's
  * ClientHello produced and kept), and at stage >= 1 the peer and the real
  * handshake up to the flight the input replaces. */
-static void fz_prepare(struct run *r)
+static int fz_prepare(struct run *r)
 {
-	fz_buffer(&r->fz, fz_ctx, fz_role, fz_role == TLSH_ROLE_CLIENT ? "client" : "server");
+	if (fz_buffer(&r->fz, fz_ctx, fz_role, fz_role == TLSH_ROLE_CLIENT ? "client" : "server") !=
+	    0)
+		return -1;
 	if (fz_role == TLSH_ROLE_CLIENT) {
 		/* The client speaks first: its ClientHello is produced (and
 		 * kept for the peer) before anything else. */
@@ -804,11 +1005,12 @@ static void fz_prepare(struct run *r)
 		fz_prestage(r);
 	}
 	r->fz.out_len = 0;
+	return 0;
 }
 
 static void fz_prepare_cb(void *arg)
 {
-	fz_prepare(arg);
+	(void)fz_prepare(arg);
 }
 
 /* The input itself, on a prepared run. */
@@ -816,6 +1018,8 @@ static void fz_input(struct run *r)
 {
 	struct fz_header h;
 	size_t used = fz_header_parse(r->data, r->size, &h);
+	if (r->skip > used)
+		used = r->skip;
 	const uint8_t *stream = r->data + used;
 	size_t stream_len = r->size - used;
 
@@ -846,11 +1050,26 @@ static void fz_input_cb(void *arg)
 static void fz_one(void *arg)
 {
 	struct run *r = arg;
-	fz_prepare(r);
-	fz_input(r);
-	if (r->have_peer)
-		fz_side_free(&r->peer);
-	fz_side_free(&r->fz);
+	tlsh_context *deflt = fz_ctx;
+	if (TLSH_FUZZ_CFG) {
+		r->skip = fz_cfg_context(r->data, r->size, &fz_ctx);
+		if (fz_ctx == NULL) {
+			fz_ctx = deflt;
+			fz_host = FZ_HOST;
+			return;
+		}
+	}
+	if (fz_prepare(r) == 0) {
+		fz_input(r);
+		if (r->have_peer)
+			fz_side_free(&r->peer);
+		fz_side_free(&r->fz);
+	}
+	if (TLSH_FUZZ_CFG) {
+		impl->context_free(fz_ctx);
+		fz_ctx = deflt;
+		fz_host = FZ_HOST;
+	}
 }
 
 /* ---- snapshot mode ----------------------------------------------------------- */

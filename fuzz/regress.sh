@@ -126,8 +126,8 @@ check_target() {
 				>"$w.det1" 2>&1 || true
 			TLSH_FUZZ_TRACE=1 run_bin "determinism run of $f" "$bin" "${flags[@]}" -runs=1 "$f" \
 				>"$w.det2" 2>&1 || true
-			a="$(grep 'tlsh-fuzz: trace' "$w.det1" | sort -u)"
-			b="$(grep 'tlsh-fuzz: trace' "$w.det2" | sort -u)"
+			a="$(grep 'tlsh-fuzz: trace' "$w.det1" | sort -u || true)"
+			b="$(grep 'tlsh-fuzz: trace' "$w.det2" | sort -u || true)"
 			c="$(printf '%s\n' "$a" | wc -l)"
 			if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$c" -eq 1 ]; then
 				det=yes

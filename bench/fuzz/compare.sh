@@ -10,10 +10,11 @@
 #   target the 8-byte input header is cut off and its option byte, 0,
 #   appended), for the same time: exec/s and coverage.
 # Part 2 (STAGES_SECONDS, default 300; 0 skips it): the same time spent
-#   across all our stages of the OpenSSL server target (openssl-server-s0,
-#   -s1-tls12, -s1-tls13, -s2-tls12, -s2-tls13 and the four -rsa variants
-#   of stages 1 and 2, STAGES_SECONDS/9 each, one after the other, each from
-#   its own corpus) against STAGES_SECONDS of fuzz/server.c: coverage.
+#   across all our stages of the OpenSSL server target (openssl-server-s0
+#   and -s0-cfg, -s1-tls12, -s1-tls13, -s2-tls12, -s2-tls13 and the four
+#   -rsa variants of stages 1 and 2: STAGES_SECONDS/10 each, one after the
+#   other, each from its own corpus) against STAGES_SECONDS of
+#   fuzz/server.c: coverage.
 #
 # Coverage: libFuzzer's own edge count (which includes each target's driver
 # code) and, from -print_coverage=1 on the final corpora, edges and functions
@@ -45,9 +46,9 @@ export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1"
 export TLSH_FUZZ_QUIET=1
 out="$root/fuzz/out/bench"
 mkdir -p "$out"
-stages=(openssl-server-s0 openssl-server-s1-tls12 openssl-server-s1-tls13 openssl-server-s2-tls12
-	openssl-server-s2-tls13 openssl-server-s1-tls12-rsa openssl-server-s1-tls13-rsa
-	openssl-server-s2-tls12-rsa openssl-server-s2-tls13-rsa)
+stages=(openssl-server-s0 openssl-server-s0-cfg openssl-server-s1-tls12 openssl-server-s1-tls13
+	openssl-server-s2-tls12 openssl-server-s2-tls13 openssl-server-s1-tls12-rsa
+	openssl-server-s1-tls13-rsa openssl-server-s2-tls12-rsa openssl-server-s2-tls13-rsa)
 
 # OpenSSL's target: its server.c and fuzz_rand.c from the Debian source.
 # shellcheck disable=SC2054 # commas inside -fsanitize= values
