@@ -458,13 +458,16 @@ build_nss() {
 	local nss="$root/$src/nss" san
 	# gyp passes sanitizer_flags to compiler and linker; CFLAGS of the
 	# environment are not read by the ninja generator for every target.
+	# force_integrated_as: freebl asks for GNU as when the compiler is
+	# clang, and with afl-clang-fast (whose coverage sections GNU as 2.40
+	# rejects: "junk at end of line") it got it.
 	san="$CFLAGS"
 	# shellcheck disable=SC2046
 	run configure.log gyp -f ninja --depth="$nss" -Goutput_dir="$build/out" \
 		-Dnss_dist_dir="$build/dist" -Dnss_dist_obj_dir="$build/dist/Release" \
 		-Dtarget_arch=x64 -Dstatic_libs=1 -Ddisable_tests=1 -Duse_system_sqlite=1 \
 		-Dsign_libs=0 -Ddisable_werror=1 -Ddisable_dbm=1 -Ddisable_libpkix=0 \
-		-Denable_sslkeylogfile=1 -Dsanitizer_flags="$san" \
+		-Denable_sslkeylogfile=1 -Dsanitizer_flags="$san" -Dforce_integrated_as=1 \
 		-Dnspr_include_dir=/usr/include/nspr -Dnspr_lib_dir=/usr/lib/x86_64-linux-gnu \
 		"$nss/nss.gyp"
 	# shellcheck disable=SC2086
