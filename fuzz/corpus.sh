@@ -65,6 +65,13 @@ headers=(
 	"50000000479e0000" # handshake write-big exchange drain-1 read
 )
 
+# bytes HEX: prints the bytes HEX spells.
+bytes() {
+	# shellcheck disable=SC2059,SC2001
+	printf "$(echo "$1" | sed 's/../\\x&/g')"
+}
+default_header=60000000e730a500
+
 # cfg_candidates TARGET DIR: configurations for a -cfg target, each before
 # DIR/own's flight (fuzz/driver.c, "configuration from the input").
 cfg_candidates() {
@@ -75,9 +82,7 @@ cfg_candidates() {
 	for c in 0100 0200 03000d 2000 5000 040001026832 08000613011302c02bc02f009ccca8 \
 		0001 0008; do
 		{
-			printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
-			# shellcheck disable=SC2059,SC2001
-			printf "$(echo "$c" | sed 's/../\\x&/g')"
+			bytes "$default_header$c"
 			tail -c +9 "$d/own"
 		} >"$d/cfg-$c"
 	done
@@ -96,9 +101,7 @@ cfg_candidates() {
 		esac
 		hex="$(printf '%s00%02x%04x' "$c" "$item" "$(stat -c %s "$f")")"
 		{
-			printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
-			# shellcheck disable=SC2059,SC2001
-			printf "$(echo "$hex" | sed 's/../\\x&/g')"
+			bytes "$default_header$hex"
 			cat "$f"
 			tail -c +9 "$d/own"
 		} >"$d/cfg-item-${items[$i]}"
@@ -134,7 +137,7 @@ for target in "${targets[@]}"; do
 		case "$base" in *-s0) ;; *) [ "$d" = "$rec/$base" ] || continue ;; esac
 		for f in "$d"/*.bin; do
 			{
-				printf '\x60\x00\x00\x00\xe7\x30\xa5\x00'
+				bytes "$default_header"
 				# shellcheck disable=SC2059
 				printf "$cfg"
 				cat "$f"
@@ -149,8 +152,7 @@ for target in "${targets[@]}"; do
 	if [ -f "$cand/own" ]; then
 		for h in "${headers[@]}"; do
 			{
-				# shellcheck disable=SC2059,SC2001
-				printf "$(echo "$h" | sed 's/../\\x&/g')"
+				bytes "$h"
 				# shellcheck disable=SC2059
 				printf "$cfg"
 				tail -c +9 "$cand/own"

@@ -359,6 +359,19 @@ static const struct tlsh_bytes fz_alpn[] = {
         {(const uint8_t *)"http/1.1", 8},
 };
 
+/* A buffer source holding A then B (a client's trust store of both test
+ * roots); its bytes are malloc'ed into *owned. */
+static struct tlsh_source fz_concat(struct fz_blob a, struct fz_blob b, uint8_t **owned)
+{
+	*owned = malloc(a.len + b.len + 1);
+	if (*owned == NULL)
+		abort();
+	memcpy(*owned, a.data, a.len);
+	memcpy(*owned + a.len, b.data, b.len);
+	return (struct tlsh_source){
+	        .kind = TLSH_SOURCE_BUFFER, .data = *owned, .len = a.len + b.len};
+}
+
 static tlsh_context *fz_context(enum tlsh_role role)
 {
 	/* Static storage: contexts live for the process. */
@@ -409,13 +422,7 @@ static tlsh_context *fz_context(enum tlsh_role role)
 			c.ciphers = fz_rsa_ciphers_tls12;
 			c.ciphers_len = 2;
 		}
-		both_cas = malloc(a.len + b.len);
-		if (both_cas == NULL)
-			abort();
-		memcpy(both_cas, a.data, a.len);
-		memcpy(both_cas + a.len, b.data, b.len);
-		trust_client = (struct tlsh_source){
-		        .kind = TLSH_SOURCE_BUFFER, .data = both_cas, .len = a.len + b.len};
+		trust_client = fz_concat(a, b, &both_cas);
 		c.trust_store = &trust_client;
 		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH) {
 			client_int = fz_src(FZ_ECDSA_INT);
@@ -673,14 +680,7 @@ static size_t fz_cfg_context(const uint8_t *data, size_t size, tlsh_context **ou
 		if (f1 & 64) {
 			c.trust_store = &src[FZ_ECDSA_CA];
 		} else {
-			size_t a = item[FZ_ECDSA_CA].len, b = item[FZ_RSA_CA].len;
-			both_cas = malloc(a + b + 1);
-			if (both_cas == NULL)
-				abort();
-			memcpy(both_cas, item[FZ_ECDSA_CA].data, a);
-			memcpy(both_cas + a, item[FZ_RSA_CA].data, b);
-			cas = (struct tlsh_source){
-			        .kind = TLSH_SOURCE_BUFFER, .data = both_cas, .len = a + b};
+			cas = fz_concat(item[FZ_ECDSA_CA], item[FZ_RSA_CA], &both_cas);
 			c.trust_store = &cas;
 		}
 	}
