@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the harness's own parser fuzz targets (libFuzzer, ASan+UBSan) into
-# OUT (default fuzz/out/harness): fuzz_oracle (wire oracle), fuzz_expect
-# (expectations files) and fuzz_report (the report reader).
+# OUT (default fuzz/out/harness): fuzz_oracle (wire oracle), fuzz_der (the
+# certificate reader), fuzz_expect (expectations files) and fuzz_report (the
+# report reader).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -11,6 +12,7 @@ cc=${CC:-clang}
 flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-I"$top/harness/include" -I"$top/harness/src")
 "$cc" "${flags[@]}" -o "$out/fuzz_oracle" "$here/fuzz_oracle.c" "$top/harness/src/oracle.c" "$top/harness/src/util.c"
+"$cc" "${flags[@]}" -o "$out/fuzz_der" "$here/fuzz_der.c" "$top/harness/src/der.c"
 "$cc" "${flags[@]}" -o "$out/fuzz_expect" "$here/fuzz_expect.c" "$top/harness/src/expect.c" "$top/harness/src/util.c" -ljansson
 "$cc" "${flags[@]}" -o "$out/fuzz_report" "$here/fuzz_report.c" "$top/harness/src/report_load.c" \
 	"$top/harness/src/verdict.c" "$top/harness/src/util.c" -ljansson

@@ -9,7 +9,7 @@ secs=${1:-5}
 out=$("$here/build.sh")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/oracle" "$work/expect" "$work/report"
+mkdir -p "$work/oracle" "$work/der" "$work/expect" "$work/report"
 # Seeds: transcripts and reports from a real run, the expectations files.
 "$top/build/harness/tlsharness" run --impl openssl -f 'handshake/default' -f 'alpn/no-overlap/*' -q -o "$work/run" >/dev/null 2>&1 || true
 i=0
@@ -30,9 +30,10 @@ PY
 	i=$((i + 1))
 done
 cp "$top"/impls/*/expectations.json "$work/expect/" 2>/dev/null || true
+cp "$top"/harness/pki/*.der "$top"/harness/pki/rsa-ip6.pem "$top"/harness/pki/ecdsa-wild.pem "$work/der/"
 cp "$work/run/report.json" "$work/report/" 2>/dev/null || true
 status=0
-for t in oracle expect report; do
+for t in oracle der expect report; do
 	[ -x "$out/fuzz_$t" ] || continue
 	echo "fuzz_$t: ${secs}s"
 	if ! "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "der.h"
 #include "util.h"
 
 /* ---- PKI ---------------------------------------------------------------- */
@@ -738,47 +739,14 @@ check_t scen_server_rejects(struct scen *s, enum hs_result r, enum tlsh_version 
 
 /* ---- certificates ------------------------------------------------------------- */
 
-static int b64val(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
 void pki_cert_der(struct scen *s, const char *file, struct bytes *out)
 {
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	const struct bytes *f = pki_file(file);
-	const char *t = (const char *)f->data;
-	size_t n = f->len, i = 0, bl = sizeof begin - 1;
-	while (i + bl <= n && memcmp(t + i, begin, bl) != 0)
-		i++;
-	if (i + bl > n)
-		scen_abort(s, V_HARNESS_ERROR, "%s holds no PEM certificate", file);
-	uint32_t acc = 0;
-	int bits = 0;
-	for (i += bl; i < n && t[i] != '-' && t[i] != '='; i++) {
-		int v = b64val((unsigned char)t[i]);
-		if (v < 0)
-			continue; /* line breaks */
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			uint8_t byte = (uint8_t)(acc >> bits);
-			bytes_append(out, &byte, 1);
-		}
-	}
-	if (i >= n || out->len < 16)
-		scen_abort(s, V_HARNESS_ERROR, "%s: PEM certificate cannot be decoded", file);
+	uint8_t der[16384];
+	size_t n = der_from_pem((const char *)f->data, f->len, der, sizeof der);
+	if (n < 16)
+		scen_abort(s, V_HARNESS_ERROR, "%s: no PEM certificate that can be decoded", file);
+	bytes_append(out, der, n);
 }
 
 check_t scen_check_peercert(struct scen *s, struct endpoint *e, const char *kt, const char *stem)
