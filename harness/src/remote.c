@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "util.h"
 
 /* ---- message encoding -------------------------------------------------- */
@@ -357,6 +358,27 @@ static void *table_get(struct table *t, uint32_t id)
 	return id >= 1 && id <= t->n ? t->v[id - 1] : NULL;
 }
 
+/* READ / OUT on the host: the adapter gets an exact buffer of `cap` bytes
+ * followed by CANARY_LEN canary bytes (util.h), checked after the call, as
+ * endpoint.c does in process. Reply: status (u32), count (u64, passed on as
+ * the adapter said for the proxy's guard to judge), the first min(count, cap)
+ * bytes (blob), then the position after the end of the buffer of the first
+ * canary byte the adapter changed (u32, 1 .. CANARY_LEN; 0: none), which the
+ * proxy reports as an ABI violation naming the call. */
+static void host_read_like(const struct tlsh_implementation *f, tlsh_buffer *b, uint32_t op,
+                           size_t cap, struct bytes *out)
+{
+	uint8_t *g = canary_alloc(cap);
+	size_t n = 0;
+	int st = op == OP_READ ? f->read(b, g, cap, &n) : f->process_outgoing(b, g, cap, &n);
+	int at = canary_trampled(g, cap);
+	put_u32(out, (uint32_t)st);
+	put_u64(out, n);
+	put_blob(out, g, n > cap ? cap : n, 1);
+	put_u32(out, (uint32_t)(at + 1));
+	free(g);
+}
+
 static void host_serve(int fd, const char *spec)
 {
 	struct impl_handle ih;
@@ -365,8 +387,6 @@ static void host_serve(int fd, const char *spec)
 	struct table ctxs = {0}, bufs = {0};
 	int loaded = impl_load(spec, &ih, err, sizeof err) == 0;
 	const struct tlsh_implementation *f = &ih.fn;
-	uint8_t *scratch = NULL;
-	size_t scratch_cap = 0;
 
 	while (recv_msg(fd, &in) == 0) {
 		struct rd r = {in.data, in.len, 0};
@@ -455,18 +475,7 @@ static void host_serve(int fd, const char *spec)
 			uint32_t cap = get_u32(&r);
 			if (!b || r.bad || cap > MAX_MSG / 2)
 				goto bad;
-			if (scratch_cap < cap + 64) {
-				scratch_cap = cap + 64;
-				scratch = xrealloc(scratch, scratch_cap);
-			}
-			size_t n = 0;
-			int st = op == OP_READ ? f->read(b, scratch, cap, &n)
-			                       : f->process_outgoing(b, scratch, cap, &n);
-			put_u32(&out, (uint32_t)st);
-			/* A length beyond cap is passed on for the proxy's guard to name;
-			 * only cap bytes are sent. */
-			put_u64(&out, n);
-			put_blob(&out, scratch, n > cap ? cap : n, 1);
+			host_read_like(f, b, op, cap, &out);
 			break;
 		}
 		case OP_WRITE:
@@ -534,7 +543,6 @@ static void host_serve(int fd, const char *spec)
 		fprintf(stderr, "tlsharness host: malformed request (op %u)\n", op);
 		break;
 	}
-	free(scratch);
 	bytes_free(&in);
 	bytes_free(&out);
 	_exit(0);
@@ -707,8 +715,10 @@ static int r_in_eof(tlsh_buffer *buf)
 static int read_like(tlsh_buffer *buf, enum op op, uint8_t *dst, size_t cap, size_t *n)
 {
 	struct rimpl *ri = RB(buf)->ri;
+	if (cap > MAX_MSG / 2)
+		cap = MAX_MSG / 2;
 	begin(ri, op, RB(buf)->id);
-	put_u32(&ri->msg, (uint32_t)(cap > MAX_MSG / 2 ? MAX_MSG / 2 : cap));
+	put_u32(&ri->msg, (uint32_t)cap);
 	struct rd r = call(ri);
 	int st = (int)get_u32(&r);
 	*n = (size_t)get_u64(&r);
@@ -717,6 +727,15 @@ static int read_like(tlsh_buffer *buf, enum op op, uint8_t *dst, size_t cap, siz
 	const uint8_t *p = get_blob(&r, &len, &present);
 	if (p && len <= cap)
 		memcpy(dst, p, len);
+	uint32_t trampled = get_u32(&r);
+	if (trampled) {
+		char msg[300];
+		fmt_into(msg, sizeof msg,
+		         "adapter %s (endpoint host): %s wrote past the %zu-byte buffer it was "
+		         "given (byte %u after its end changed)",
+		         ri->name, op == OP_READ ? "read" : "process_outgoing", cap, trampled);
+		ep_violation(msg);
+	}
 	return st;
 }
 
