@@ -196,6 +196,17 @@ static int count_certs(struct cur body)
 	return list.bad ? -2 : n;
 }
 
+/* Keeps a copy of the first certificate of the server's Certificate. */
+static void keep_leaf(struct wire *w, struct cur body)
+{
+	struct cur list = sub(&body, take(&body, 3));
+	struct cur leaf = sub(&list, take(&list, 3));
+	if (!leaf.bad && leaf.n <= sizeof w->server_leaf) {
+		memcpy(w->server_leaf, leaf.p, leaf.n);
+		w->server_leaf_len = leaf.n;
+	}
+}
+
 static void parse_handshake_stream(struct wire *w, int dir, const uint8_t *p, size_t n)
 {
 	struct cur c = {p, n, 0};
@@ -209,10 +220,12 @@ static void parse_handshake_stream(struct wire *w, int dir, const uint8_t *p, si
 			parse_client_hello(w, body);
 		else if (dir == 1 && type == 2)
 			parse_server_hello(w, body);
-		else if (type == 11 && w->version == 0x0303)
+		else if (type == 11 && w->version == 0x0303) {
 			(dir ? &w->server_cert_count : &w->client_cert_count)[0] =
 			        count_certs(body);
-		else if (dir == 1 && type == 13 && w->version == 0x0303)
+			if (dir == 1)
+				keep_leaf(w, body);
+		} else if (dir == 1 && type == 13 && w->version == 0x0303)
 			w->cert_request = 1;
 	}
 }
