@@ -170,6 +170,12 @@ struct tlsh_plan_rules {
 	(TLSH_KIND(TLSH_SOURCE_BUFFER) | TLSH_KIND(TLSH_SOURCE_PATH) |                             \
 	 TLSH_KIND(TLSH_SOURCE_SYSTEM))
 
+/** Copies `in` into *out honouring in->struct_size (tlsh.h: fields beyond it
+ * read as zero), then sets out->struct_size to sizeof *out. For adapters
+ * that take a configuration apart without tlsh_plan_config (the PEP 748
+ * bridge hands it to Python). in must not be NULL. */
+TLSH_ADAPTER_API void tlsh_config_copy(const struct tlsh_config *in, struct tlsh_config *out);
+
 /** A checked configuration, what the adapter maps to its library. */
 struct tlsh_plan {
 	/** The caller's configuration with struct_size honoured: the fields
@@ -582,6 +588,13 @@ TLSH_ADAPTER_API int tlsh_source_bytes(const struct tlsh_source *s, size_t max,
 
 /* ---- the configuration plan ---------------------------------------------- */
 
+TLSH_ADAPTER_API void tlsh_config_copy(const struct tlsh_config *in, struct tlsh_config *out)
+{
+	memset(out, 0, sizeof *out);
+	memcpy(out, in, in->struct_size < sizeof *out ? in->struct_size : sizeof *out);
+	out->struct_size = sizeof *out;
+}
+
 /* Position of a (non-NONE) version value in MINIMUM < 1.2 < 1.3 < MAXIMUM,
  * -1 for a value tlsh.h does not define. */
 TLSH_ADAPTER_API int tlsh_version_rank_(enum tlsh_version v)
@@ -645,9 +658,7 @@ TLSH_ADAPTER_API int tlsh_plan_config(const struct tlsh_plan_rules *rules, enum 
 		return tlsh_config_fail(err, "unknown role %d", (int)role);
 	if (config == NULL)
 		return tlsh_config_fail(err, "no configuration");
-	memcpy(&p->c, config,
-	       config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c);
-	p->c.struct_size = sizeof p->c;
+	tlsh_config_copy(config, &p->c);
 	const struct tlsh_config *c = &p->c;
 
 	/* Versions. */

@@ -399,6 +399,19 @@ static void test_flags(void)
 	OK(plan_ok(&rules13, TLSH_ROLE_CLIENT, &f, &p) && p.c.insecure == 0,
 	   "struct_size 0: every field reads as zero");
 	cfg_client(&f);
+	f.c.insecure = 3;
+	f.c.struct_size = offsetof(struct tlsh_config, insecure) + sizeof f.c.insecure;
+	struct tlsh_config copy;
+	memset(&copy, 0x5a, sizeof copy);
+	tlsh_config_copy(&f.c, &copy);
+	OK(copy.insecure == 3 && copy.struct_size == sizeof copy && copy.certificate_chains == NULL,
+	   "tlsh_config_copy copies what struct_size covers");
+	f.c.struct_size = offsetof(struct tlsh_config, inner_protocols);
+	f.c.inner_protocols_len = 4;
+	tlsh_config_copy(&f.c, &copy);
+	OK(copy.insecure == 0 && copy.inner_protocols_len == 0 && copy.inner_protocols == NULL,
+	   "tlsh_config_copy zeroes what struct_size does not cover");
+	cfg_client(&f);
 	f.c.struct_size = sizeof f.c + 64; /* a newer caller: the known part is used */
 	f.c.insecure = TLSH_INSECURE_NO_VERIFY;
 	OK(plan_ok(&rules13, TLSH_ROLE_CLIENT, &f, &p) && !p.verify_peer,
