@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "remote.h"
 #include "util.h"
 
@@ -266,17 +267,8 @@ static void unsupported(struct result *r, struct backend *b)
 	r->expected = xstrdup("");
 	r->observed = xasprintf("capability not declared:%s%s%s%s", mc ? " client " : "",
 	                        mc ? c->name : "", ms ? " server " : "", ms ? s->name : "");
-	char caps[256] = "";
-	size_t off = 0;
-	static const char *names[] = {
-	        "TLS12",         "TLS13",      "CLIENT_AUTH", "CIPHERS_TLS12", "CIPHERS_TLS13",
-	        "ALPN",          "SNI_CHAINS", "PEERCERT",    "TRANSPORT_EOF", "SOURCE_PATH",
-	        "SOURCE_BUFFER", "INSECURE",   "RSA",         "ECDSA",         "SHUTDOWN"};
-	for (int i = 0; i < 15; i++)
-		if ((mc | ms) & (1ull << i))
-			off += (size_t)snprintf(caps + off, sizeof caps - off, "%s%s",
-			                        off ? "," : "", names[i]);
-	r->detail = xasprintf("missing: %s", caps);
+	char caps[256];
+	r->detail = xasprintf("missing: %s", capability_list(mc | ms, caps, sizeof caps));
 	r->alerts[0] = r->alerts[1] = r->alerts[2] = r->alerts[3] = TLSH_NO_ALERT;
 }
 

@@ -21,6 +21,8 @@
  *                  also: [[source, verdict], ...] from earlier reports
  *                  that had the same (id, client, server): the last wins}
  *   transcripts[] {path, size, b64} or {path, error}
+ *   names         {alerts: {"CODE": "name"}}: tlsh.h's TLSH_ALERT_LIST, so
+ *                 that the page spells alerts as the rest of the harness does
  */
 #include <errno.h>
 #include <getopt.h>
@@ -288,6 +290,19 @@ static void append_script_safe(struct bytes *out, const char *s)
 	}
 }
 
+/* The names the page shows, from tlsh.h's lists. */
+static json_t *names_json(void)
+{
+	json_t *alerts = json_object();
+	char key[8];
+#define ALERT_(name, code, text)                                                                   \
+	snprintf(key, sizeof key, "%d", code);                                                     \
+	json_object_set_new(alerts, key, json_string(text));
+	TLSH_ALERT_LIST(ALERT_)
+#undef ALERT_
+	return json_pack("{s:o}", "alerts", alerts);
+}
+
 static char *template_path(void)
 {
 	const char *dir = getenv("TLSH_REPORTS_DIR");
@@ -406,6 +421,7 @@ int cmd_report(int argc, char **argv)
 		json_object_set(m.data, "strings", m.strings);
 		json_object_set(m.data, "results", m.results);
 		json_object_set(m.data, "transcripts", m.transcripts);
+		json_object_set_new(m.data, "names", names_json());
 		char *text = json_dumps(m.data, JSON_COMPACT | JSON_ENSURE_ASCII);
 		struct bytes page = {0};
 		bytes_append(&page, tpl_text, (size_t)(marker - tpl_text));
