@@ -377,6 +377,13 @@ TLSH_ADAPTER_API int tlsh_state_ragged(struct tlsh_state *s, const char *fmt, ..
 TLSH_ADAPTER_API int tlsh_state_incoming(struct tlsh_state *s, int drop, const uint8_t *data,
                                          size_t len, size_t pending, size_t cap);
 
+/** process_incoming for an adapter that keeps the incoming bytes in a
+ * tlsh_queue: tlsh_state_incoming (pending = the queue's length), then the
+ * bytes are appended to `in`. Returns what process_incoming returns: OK,
+ * WANT_READ, or TLS_ERROR (recorded; also when out of memory). */
+TLSH_ADAPTER_API int tlsh_state_store(struct tlsh_state *s, struct tlsh_queue *in, int drop,
+                                      const uint8_t *data, size_t len, size_t cap);
+
 /* ------------------------------------------------------------------------ */
 /* Identity (RFC 9525)                                                      */
 /* ------------------------------------------------------------------------ */
@@ -993,6 +1000,18 @@ TLSH_ADAPTER_API int tlsh_state_incoming(struct tlsh_state *s, int drop, const u
 	if (pending > 0 && (pending >= cap || len > cap - pending))
 		return TLSH_WANT_READ;
 	return TLSH_PROCEED;
+}
+
+TLSH_ADAPTER_API int tlsh_state_store(struct tlsh_state *s, struct tlsh_queue *in, int drop,
+                                      const uint8_t *data, size_t len, size_t cap)
+{
+	int st = tlsh_state_incoming(s, drop, data, len, tlsh_queue_length(in), cap);
+	if (st != TLSH_PROCEED)
+		return st;
+	if (!tlsh_queue_append(in, data, len))
+		return tlsh_state_fail(s, TLSH_TLS_ERROR,
+		                       "cannot buffer incoming bytes (out of memory)");
+	return TLSH_OK;
 }
 
 /* ---- identity -------------------------------------------------------------- */

@@ -738,6 +738,21 @@ static void test_state(void)
 	           s.last.status == TLSH_TLS_ERROR &&
 	           strstr(s.last.message, "process_incoming_eof") != NULL,
 	   "after process_incoming_eof: TLS_ERROR naming it");
+
+	/* The same with a queue. */
+	struct tlsh_queue q;
+	memset(&q, 0, sizeof q);
+	tlsh_state_init(&s);
+	OK(tlsh_state_store(&s, &q, 0, b, 4, 6) == TLSH_OK && tlsh_queue_length(&q) == 4,
+	   "tlsh_state_store stores");
+	OK(tlsh_state_store(&s, &q, 0, b, 4, 6) == TLSH_WANT_READ && tlsh_queue_length(&q) == 4,
+	   "tlsh_state_store: WANT_READ beyond cap, nothing stored");
+	OK(tlsh_state_store(&s, &q, 1, b, 1, 6) == TLSH_OK && tlsh_queue_length(&q) == 4,
+	   "tlsh_state_store: dropped");
+	s.eof = 1;
+	OK(tlsh_state_store(&s, &q, 0, b, 1, 6) == TLSH_TLS_ERROR && tlsh_queue_length(&q) == 4,
+	   "tlsh_state_store: after EOF, TLS_ERROR");
+	tlsh_queue_free(&q);
 }
 
 /* ---- identity -------------------------------------------------------------------------- */

@@ -1585,13 +1585,7 @@ static int brssl_shutdown(tlsh_buffer *b)
 
 static int brssl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	int st = tlsh_state_incoming(&b->st, 0, data, len, tlsh_queue_length(&b->in),
-	                             BRSSL_INCOMING_CAP);
-	if (st != TLSH_PROCEED)
-		return st;
-	if (!tlsh_queue_append(&b->in, data, len))
-		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR, "out of memory");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, BRSSL_INCOMING_CAP);
 }
 
 static int brssl_process_incoming_eof(tlsh_buffer *b)

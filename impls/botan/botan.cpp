@@ -1182,13 +1182,7 @@ int botan_shutdown(tlsh_buffer *b) noexcept
 
 int botan_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len) noexcept
 {
-	const int st = tlsh_state_incoming(&b->st, b->close_received, data, len,
-	                                   tlsh_queue_length(&b->in), BOTAN_INCOMING_CAP);
-	if (st != TLSH_PROCEED)
-		return st;
-	if (!tlsh_queue_append(&b->in, data, len))
-		return botan_buf_fail(b, TLSH_TLS_ERROR, "cannot buffer incoming bytes");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, b->close_received, data, len, BOTAN_INCOMING_CAP);
 }
 
 int botan_process_incoming_eof(tlsh_buffer *b) noexcept

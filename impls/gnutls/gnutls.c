@@ -1069,13 +1069,7 @@ static int gtls_shutdown(tlsh_buffer *b)
 
 static int gtls_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	int st = tlsh_state_incoming(&b->st, 0, data, len, tlsh_queue_length(&b->in),
-	                             GTLS_INCOMING_CAP);
-	if (st != TLSH_PROCEED)
-		return st;
-	if (!tlsh_queue_append(&b->in, data, len))
-		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR, "cannot buffer incoming bytes");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, GTLS_INCOMING_CAP);
 }
 
 static int gtls_process_incoming_eof(tlsh_buffer *b)

@@ -915,13 +915,7 @@ static int mbed_shutdown(tlsh_buffer *b)
 
 static int mbed_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	int st = tlsh_state_incoming(&b->st, 0, data, len, tlsh_queue_length(&b->in),
-	                             MBED_INCOMING_CAP);
-	if (st != TLSH_PROCEED)
-		return st;
-	if (!tlsh_queue_append(&b->in, data, len))
-		return mbed_buf_fail(b, TLSH_TLS_ERROR, 0, "out of memory");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, MBED_INCOMING_CAP);
 }
 
 static int mbed_process_incoming_eof(tlsh_buffer *b)

@@ -1591,13 +1591,7 @@ static int nss_shutdown(tlsh_buffer *b)
 
 static int nss_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	int st = tlsh_state_incoming(&b->st, b->got_close_notify, data, len,
-	                             tlsh_queue_length(&b->in), NSS_INCOMING_CAP);
-	if (st != TLSH_PROCEED)
-		return st;
-	if (!tlsh_queue_append(&b->in, data, len))
-		return nss_buf_fail(b, TLSH_TLS_ERROR, "cannot buffer incoming bytes", 0);
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, b->got_close_notify, data, len, NSS_INCOMING_CAP);
 }
 
 static int nss_process_incoming_eof(tlsh_buffer *b)

@@ -974,13 +974,7 @@ static int wssl_shutdown(tlsh_buffer *b)
 
 static int wssl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	int st = tlsh_state_incoming(&b->st, 0, data, len, tlsh_queue_length(&b->in),
-	                             WSSL_INCOMING_CAP);
-	if (st != TLSH_PROCEED)
-		return st;
-	if (!tlsh_queue_append(&b->in, data, len))
-		return wssl_buf_fail(b, TLSH_TLS_ERROR, 0, "cannot buffer incoming bytes");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, WSSL_INCOMING_CAP);
 }
 
 static int wssl_process_incoming_eof(tlsh_buffer *b)
