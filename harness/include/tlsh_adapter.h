@@ -130,7 +130,8 @@ TLSH_ADAPTER_API int tlsh_file_read(const char *path, size_t max, uint8_t **data
 
 /**
  * The bytes of a BUFFER or PATH source. BUFFER: *data points into the
- * source (borrowed) and *owned is NULL. PATH: the file is read with
+ * source (borrowed) and *owned is NULL; `max` does not apply (a BUFFER's
+ * length is tlsh_plan_config's to check). PATH: the file is read with
  * tlsh_file_read(s->path, max, ...); *data == *owned, which the caller
  * frees. Returns 0 or an errno value (EINVAL for another kind or a NULL
  * pointer where bytes or a path should be).

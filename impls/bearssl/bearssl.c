@@ -21,9 +21,11 @@
  * br_x509_decoder. Chain validation is br_x509_minimal behind a small
  * br_x509_class wrapper that also keeps the peer's leaf (getpeercert),
  * honours TLSH_INSECURE_NO_VERIFY (the leaf's key is then taken from
- * br_x509_decoder) and refuses a leaf without a subjectAltName dNSName,
- * because br_x509_minimal otherwise falls back to the subject CN
- * (RFC 9525 section 6.3 forbids that).
+ * br_x509_decoder) and checks the identity itself: br_x509_minimal extracts
+ * the leaf's subjectAltName dNSNames and the shared RFC 9525 matcher of
+ * tlsh_adapter.h decides (br_x509_minimal's own matching falls back to the
+ * subject CN when the leaf has no subjectAltName, which RFC 9525 section 6.3
+ * forbids).
  *
  * A server uses its own br_ssl_server_policy_class: it picks the chain
  * whose leaf names the client's SNI (else the first) and does the private

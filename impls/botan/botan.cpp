@@ -24,7 +24,7 @@
  *
  * Certificate verification is the adapter's (tls_verify_cert_chain):
  * Botan::x509_path_validate against the context's trust store without a
- * hostname, then the adapter's own RFC 9525 identity check against the
+ * hostname, then the RFC 9525 identity check of tlsh_adapter.h against the
  * subjectAltName only (dNSName, or iPAddress for an IP literal). Botan's own
  * hostname check (X509_Certificate::matches_dns_name) falls back to the
  * subject CN when there is no DNS SAN, which RFC 9525 section 6.3 forbids;

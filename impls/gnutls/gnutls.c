@@ -20,12 +20,12 @@
  * and is refused with CONFIGURATION_ERROR.
  *
  * Certificate verification runs in a session verify callback: the chain and
- * key purpose through gnutls_certificate_verify_peers, the host name through
- * its typed data (DNS name or raw IP address). GnuTLS matches a DNS name
- * against the subject CN when the leaf has no dNSName subjectAltName
- * (gnutls_x509_crt_check_hostname2, lib/x509/hostname-verify.c) and has no
- * flag to turn that off, so the callback rejects such a leaf itself
- * (RFC 9525 section 6.3).
+ * key purpose through gnutls_certificate_verify_peers, then the identity with
+ * the shared RFC 9525 matcher of tlsh_adapter.h over the leaf's dNSName and
+ * iPAddress subjectAltName entries. (GnuTLS's own host check matches a DNS
+ * name against the subject CN when the leaf has no dNSName subjectAltName,
+ * gnutls_x509_crt_check_hostname2 in lib/x509/hostname-verify.c, with no flag
+ * to turn that off; RFC 9525 section 6.3 forbids it. It is not used.)
  *
  * GnuTLS never sends an alert on its own when a handshake or record call
  * fails: the application does (gnutls_alert_send_appropriate). The adapter

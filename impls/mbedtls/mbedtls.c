@@ -36,8 +36,9 @@
  * mbedtls_ssl_set_hostname against the dNSName SANs, or against the subject
  * CN when the certificate has no SAN (x509_crt_verify_name), and cannot check
  * IP addresses. The verify callback replaces that verdict for the leaf with
- * the adapter's own check: dNSName SANs only (no CN fallback, wildcard only as
- * the whole leftmost label), iPAddress SANs for an IP literal. An IP literal
+ * the shared RFC 9525 check of tlsh_adapter.h over the SAN entries the adapter
+ * walks itself: dNSName entries (no CN fallback, wildcard only as the whole
+ * leftmost label), iPAddress entries for an IP literal. An IP literal
  * is never given to mbedtls_ssl_set_hostname, so no SNI is sent for it
  * (RFC 6066 section 3).
  */

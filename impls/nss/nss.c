@@ -25,11 +25,10 @@
  * certificates become temporary certificates and keys session objects of
  * the internal slot. Peer verification is ours, in the authenticate
  * certificate hook: libpkix (CERT_PKIXVerifyCert) with the configured trust
- * store as the only anchors, then the name check against the
- * subjectAltName only (no fallback to the subject CN, RFC 9525 section 6.3;
- * CERT_VerifyCertName falls back to the CN only when there is no SAN, so a
- * certificate without SAN is refused before calling it). The error code the
- * hook sets picks the alert NSS sends (ssl3_SendAlertForCertError).
+ * store as the only anchors, then the name check: the shared RFC 9525
+ * matcher of tlsh_adapter.h over the subjectAltName's dNSName and iPAddress
+ * entries (never the subject CN; CERT_VerifyCertName is not used). The error
+ * code the hook sets picks the alert NSS sends (ssl3_SendAlertForCertError).
  *
  * A context holds one model socket per server chain (one for a client), all
  * configured alike but for the certificate; buffers are imported from the

@@ -30,10 +30,11 @@
  *  - wolfSSL_shutdown calls wolfSSL_clear() once both close_notify alerts are
  *    through, which wipes the negotiated state; what the query functions
  *    report is therefore copied when the handshake completes.
- *  - Hostname and IP checks fall back to the subject CN when the leaf has no
- *    subjectAltName (WOLFSSL_HOSTNAME_VERIFY_ALT_NAME_ONLY is a build option
- *    Debian does not set); the verify callback refuses such a leaf, so the
- *    CN is never used (RFC 9525 section 6.3).
+ *  - wolfSSL's hostname and IP checks fall back to the subject CN when the
+ *    leaf has no subjectAltName (WOLFSSL_HOSTNAME_VERIFY_ALT_NAME_ONLY is a
+ *    build option Debian does not set), which RFC 9525 section 6.3 forbids:
+ *    they are not used. The verify callback checks the identity with the
+ *    shared matcher of tlsh_adapter.h over the leaf's subjectAltName.
  *  - ALPN names are kept as C strings and configured as a comma-separated
  *    list: a name containing ',' or a NUL byte cannot be expressed and is a
  *    CONFIGURATION_ERROR. wolfSSL's own matching follows the client's order;
