@@ -846,6 +846,10 @@ static void test_identity(void)
 	OK(!tlsh_identity_match(&id, TLSH_SAN_DNS, "127.0.0.1", 9),
 	   "an IP identity never matches a dNSName, even one spelling the address");
 	OK(!tlsh_identity_match(&id, TLSH_SAN_IP, lo6, 16), "nor another address length");
+	static const uint8_t lo4_long[16] = {127, 0, 0, 1};
+	OK(!tlsh_identity_match(&id, TLSH_SAN_IP, lo4_long, 16) &&
+	           !tlsh_identity_match(&id, TLSH_SAN_IP, lo4, 3),
+	   "nor an iPAddress that only starts with the address, nor a truncated one");
 	tlsh_identity_set(&id, "::1");
 	OK(id.kind == TLSH_IDENTITY_IP && tlsh_identity_match(&id, TLSH_SAN_IP, lo6, 16) &&
 	           !tlsh_identity_match(&id, TLSH_SAN_IP, lo4, 4),
