@@ -989,6 +989,8 @@ static int seal12_cbc(struct rp_dir *d, uint8_t type, uint16_t version, const ui
 	if (len > RP_MAX_FRAGMENT)
 		return RP_E_TOO_LONG;
 	size_t pad;
+	if (o->pad_bytes && o->padding < 0)
+		return RP_E_ARG; /* pad_bytes holds padding + 1 bytes: say how many */
 	if (o->padding < 0)
 		pad = (RP_BLOCK - (inside + 1) % RP_BLOCK) % RP_BLOCK;
 	else if (o->padding > 255)

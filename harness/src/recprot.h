@@ -6,8 +6,9 @@
  * record, change it and protect it again with the right sequence number.
  *
  * The crypto is Nettle's: the harness core links no TLS library (DESIGN.md
- * says why), and libnettle exports only nettle_* symbols, none of which any
- * of the eight backends' libraries defines.
+ * says why), and libnettle exports only nettle_* and _nettle_* symbols
+ * (versioned NETTLE_8), none of which any of the eight backends' libraries
+ * defines (GnuTLS itself uses the same libnettle.so.8).
  *
  * Every function that reads wire bytes or key-log text takes them as
  * untrusted: a malformed input gives an error status, never a read past the
@@ -231,12 +232,14 @@ struct rp_seal_opts {
 	long padding;               /* -1: 1.3 none, 1.2 CBC the least that aligns;
 	                             * 1.3: zero bytes after the content type;
 	                             * 1.2 CBC: padding_length (0-255), must align */
-	const uint8_t *pad_bytes;   /* 1.2 CBC: padding + 1 bytes appended verbatim
-	                             * (padding bytes and padding_length byte);
-	                             * NULL: each is the padding value */
+	const uint8_t *pad_bytes;   /* 1.2 CBC, padding >= 0 required: padding + 1
+	                             * bytes appended verbatim (padding bytes and
+	                             * padding_length byte); NULL: each is the
+	                             * padding value */
 	const uint8_t *explicit_iv; /* 1.2: GCM nonce_explicit (8 bytes) or CBC
 	                             * IV (16); NULL: the sequence number, big
-	                             * endian (in the last 8 bytes for CBC) */
+	                             * endian (in the last 8 bytes for CBC);
+	                             * unused by ChaCha20 and TLS 1.3 */
 	int corrupt_mac;            /* flip the low bit of the last byte of the AEAD
 	                             * tag or the CBC MAC (before encryption for
 	                             * MAC-then-encrypt): a bad_record_mac record */

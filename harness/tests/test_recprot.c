@@ -921,6 +921,12 @@ static void seal12_suite(uint16_t id, int etm)
 		o.padding = 256;
 		OK(rp_seal(&cw, 23, content, n, &o, &out) == RP_E_ARG,
 		   "1.2 %04x%s: padding over 255 is refused", id, etm ? " EtM" : "");
+		o.padding = -1;
+		o.pad_bytes = content;
+		OK(rp_seal(&cw, 23, content, n, &o, &out) == RP_E_ARG,
+		   "1.2 %04x%s: pad_bytes without a padding length is refused", id,
+		   etm ? " EtM" : "");
+		o.pad_bytes = NULL;
 		/* Bad padding bytes with a right MAC. */
 		uint8_t pad[256];
 		memset(pad, 255, sizeof pad);
