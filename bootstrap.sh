@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 packages=(
 	build-essential clang llvm libclang-rt-14-dev meson ninja-build pkg-config
-	libjansson-dev
+	libjansson-dev nettle-dev
 	libssl-dev openssl gnutls-bin
 	android-libboringssl-dev
 	libgnutls28-dev libwolfssl-dev libmbedtls-dev libbearssl-dev libnss3-dev libbotan-2-dev
