@@ -39,6 +39,33 @@ int cli_bad_option(const char *cmd, int c, int argc, char **argv)
 	return cli_error(cmd, "unknown option '%s'", name);
 }
 
+int cli_help_only(const char *cmd, int argc, char **argv, const char *usage)
+{
+	static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c != 'h')
+			return cli_bad_option(cmd, c, argc, argv);
+		fputs(usage, stdout);
+		return 0;
+	}
+	return -1;
+}
+
+char *cli_command_line(int argc, char **argv)
+{
+	struct bytes o = {0};
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			bytes_append(&o, " ", 1);
+		bytes_append(&o, argv[i], strlen(argv[i]));
+	}
+	bytes_append(&o, "", 1);
+	return (char *)o.data;
+}
+
 int cli_parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;

@@ -17,6 +17,14 @@ int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * Returns 2. */
 int cli_bad_option(const char *cmd, int c, int argc, char **argv);
 
+/* The option parsing of a subcommand whose only option is -h/--help:
+ * prints `usage` to stdout and returns 0 for it, returns 2 for another
+ * option, -1 to go on (optind at the first operand). */
+int cli_help_only(const char *cmd, int argc, char **argv, const char *usage);
+
+/* The words of a command line joined by spaces, for a report (malloc'd). */
+char *cli_command_line(int argc, char **argv);
+
 /* A whole decimal number in [lo, hi]. Returns 0, or -1 (nothing stored). */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 

@@ -226,18 +226,6 @@ static int add_pair(struct pair *pairs, size_t *np, int client, int server)
 	return 0;
 }
 
-static char *join_argv(int argc, char **argv)
-{
-	struct bytes o = {0};
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			bytes_append(&o, " ", 1);
-		bytes_append(&o, argv[i], strlen(argv[i]));
-	}
-	bytes_append(&o, "", 1);
-	return (char *)o.data;
-}
-
 /* ---- which instances run: --shard, --rerun ------------------------------ */
 
 /* The shard (0..n-1) of an instance: FNV-1a over its key (scenario id,
@@ -766,7 +754,7 @@ static int cmd_run(int argc, char **argv)
 
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	ri = (struct run_info){.command = join_argv(argc, argv),
+	ri = (struct run_info){.command = cli_command_line(argc, argv),
 	                       .started_unix = (double)tv.tv_sec,
 	                       .jobs = a.o.jobs,
 	                       .seed = a.o.seed,
@@ -849,28 +837,17 @@ out:
 	return rc;
 }
 
-static void list_usage(FILE *f)
-{
-	fputs("usage: tlsharness list [GLOB...]\n"
-	      "\n"
-	      "Every scenario whose id matches one of the globs (default all): its id and the\n"
-	      "spec text it checks, one a line; the count goes to stderr. Exit status 2 when\n"
-	      "no scenario matches.\n",
-	      f);
-}
-
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cli_bad_option("list", c, argc, argv);
-		list_usage(stdout);
-		return 0;
-	}
+	int rc = cli_help_only(
+	        "list", argc, argv,
+	        "usage: tlsharness list [GLOB...]\n"
+	        "\n"
+	        "Every scenario whose id matches one of the globs (default all): its id and the\n"
+	        "spec text it checks, one a line; the count goes to stderr. Exit status 2 when\n"
+	        "no scenario matches.\n");
+	if (rc >= 0)
+		return rc;
 	scen_register_all();
 	size_t n;
 	const struct scen_def *d = scen_all(&n);
@@ -897,20 +874,14 @@ static int cmd_list(int argc, char **argv)
 
 static int cmd_backends(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cli_bad_option("backends", c, argc, argv);
-		fputs("usage: tlsharness backends\n"
-		      "\n"
-		      "The backends built into this tree, one name a line (mutants and paths to\n"
-		      "adapters are not listed, but 'run' takes them too).\n",
-		      stdout);
-		return 0;
-	}
+	int rc = cli_help_only("backends", argc, argv,
+	                       "usage: tlsharness backends\n"
+	                       "\n"
+	                       "The backends built into this tree, one name a line (mutants and "
+	                       "paths to\n"
+	                       "adapters are not listed, but 'run' takes them too).\n");
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_error("backends", "unexpected argument '%s'", argv[optind]);
 	char **v = impl_list_builtin();
@@ -924,23 +895,17 @@ static int cmd_backends(int argc, char **argv)
 
 static int cmd_probe(int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c != 'h')
-			return cli_bad_option("probe", c, argc, argv);
-		fputs("usage: tlsharness probe NAME\n"
-		      "\n"
-		      "Loads backend NAME (a built backend, a mutant, or a path to an adapter "
-		      ".so)\n"
-		      "in a child process, validates its descriptor and prints its name, library\n"
-		      "version, path and capability bits. Exit status 2 when it cannot be "
-		      "loaded.\n",
-		      stdout);
-		return 0;
-	}
+	int rc = cli_help_only("probe", argc, argv,
+	                       "usage: tlsharness probe NAME\n"
+	                       "\n"
+	                       "Loads backend NAME (a built backend, a mutant, or a path to an "
+	                       "adapter .so)\n"
+	                       "in a child process, validates its descriptor and prints its name, "
+	                       "library\n"
+	                       "version, path and capability bits. Exit status 2 when it cannot be "
+	                       "loaded.\n");
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return cli_error("probe", "probe takes one backend name");
 	struct backend b;

@@ -286,18 +286,6 @@ static int item_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static char *join_argv(int argc, char **argv)
-{
-	struct bytes o = {0};
-	bytes_append(&o, "tlsharness", 10);
-	for (int i = 0; i < argc; i++) {
-		bytes_append(&o, " ", 1);
-		bytes_append(&o, argv[i], strlen(argv[i]));
-	}
-	bytes_append(&o, "", 1);
-	return (char *)o.data;
-}
-
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {{"out", required_argument, 0, 'o'},
@@ -564,7 +552,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	json_t *seed = json_object_get(in[0].run, "seed");
 	const char *mode = json_string_value(json_object_get(in[0].run, "endpoint_mode"));
-	command = join_argv(argc, argv);
+	command = cli_command_line(argc, argv);
 	struct run_info ri = {.command = command,
 	                      .started_unix = started >= 0 ? started : (double)time(NULL),
 	                      .wall_ms = wall,
