@@ -302,6 +302,9 @@ size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t
 		for (size_t i = 0; i < ndefs; i++) {
 			if (!id_matches(defs[i].id, filters, nfilters))
 				continue;
+			if (o->keep && !o->keep(&defs[i], &b[pairs[p].client], &b[pairs[p].server],
+			                        o->keep_arg))
+				continue;
 			res[total].def = &defs[i];
 			res[total].client = pairs[p].client;
 			res[total].server = pairs[p].server;
