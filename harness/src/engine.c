@@ -15,9 +15,6 @@
 #include "remote.h"
 #include "util.h"
 
-void scen_set_current(struct scen *s);
-extern void (*scen_finish)(struct scen *s);
-
 int id_matches(const char *id, char **filters, size_t nfilters)
 {
 	if (nfilters == 0)
