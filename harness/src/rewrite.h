@@ -1,0 +1,3 @@
+#ifndef TLSH_REWRITE_H
+#define TLSH_REWRITE_H
+#endif
