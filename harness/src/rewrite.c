@@ -60,8 +60,8 @@ int rw_plaintext(const struct rewriter *rw)
 	return !rw->done;
 }
 
-static void rw_note(struct rewriter *rw, uint8_t msg, size_t off, const uint8_t *before,
-                    size_t nb, const uint8_t *after, size_t na, const char *what)
+static void rw_note(struct rewriter *rw, uint8_t msg, size_t off, const uint8_t *before, size_t nb,
+                    const uint8_t *after, size_t na, const char *what)
 {
 	if (rw->n_log == RW_LOG_MAX)
 		return;
@@ -78,9 +78,9 @@ static void rw_note(struct rewriter *rw, uint8_t msg, size_t off, const uint8_t 
 struct emitter {
 	struct bytes *out;
 	uint16_t ver;
-	size_t max;   /* record size */
-	int zero;     /* a zero-length record before each */
-	int patch;    /* RW_LEN_RECORD: the next record's length is wrong */
+	size_t max; /* record size */
+	int zero;   /* a zero-length record before each */
+	int patch;  /* RW_LEN_RECORD: the next record's length is wrong */
 	enum rw_len_mode mode;
 	struct bytes pend;
 	size_t records;
@@ -152,10 +152,14 @@ static uint32_t len_value(uint32_t v, size_t width, enum rw_len_mode mode)
 {
 	uint32_t max = width >= 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
 	switch (mode) {
-	case RW_LEN_PLUS1: return (v + 1) & max;
-	case RW_LEN_MINUS1: return (v - 1) & max;
-	case RW_LEN_ZERO: return 0;
-	default: return max;
+	case RW_LEN_PLUS1:
+		return (v + 1) & max;
+	case RW_LEN_MINUS1:
+		return (v - 1) & max;
+	case RW_LEN_ZERO:
+		return 0;
+	default:
+		return max;
 	}
 }
 
@@ -165,9 +169,12 @@ static size_t inner_width(uint16_t type, int server)
 	switch (type) {
 	case TLS_EXT_EC_POINT_FORMATS:
 	case TLS_EXT_PSK_KEY_EXCHANGE_MODES:
-	case TLS_EXT_RENEGOTIATION_INFO: return 1;
-	case TLS_EXT_SUPPORTED_VERSIONS: return server ? 0 : 1;
-	default: return 2;
+	case TLS_EXT_RENEGOTIATION_INFO:
+		return 1;
+	case TLS_EXT_SUPPORTED_VERSIONS:
+		return server ? 0 : 1;
+	default:
+		return 2;
 	}
 }
 
@@ -281,7 +288,9 @@ static int mutate_body(const struct rw_mutation *m, uint8_t type, const uint8_t 
 		}
 		const struct tls_ext *e = find_ext(&hh, m->ext, NULL);
 		switch (m->field) {
-		case RW_LEN_EXTS: off = hh.off_exts, width = hh.has_exts ? 2 : 0; break;
+		case RW_LEN_EXTS:
+			off = hh.off_exts, width = hh.has_exts ? 2 : 0;
+			break;
 		case RW_LEN_EXT:
 			if (e)
 				off = e->off + 2, width = 2;
@@ -296,14 +305,17 @@ static int mutate_body(const struct rw_mutation *m, uint8_t type, const uint8_t 
 					width = 0;
 			}
 			break;
-		case RW_LEN_SID: off = hh.off_sid, width = 1; break;
+		case RW_LEN_SID:
+			off = hh.off_sid, width = 1;
+			break;
 		case RW_LEN_CIPHERS:
 			off = hh.off_ciphers, width = type == TLS_HS_CLIENT_HELLO ? 2 : 0;
 			break;
 		case RW_LEN_COMP:
 			off = hh.off_comp, width = type == TLS_HS_CLIENT_HELLO ? 1 : 0;
 			break;
-		default: break;
+		default:
+			break;
 		}
 		if (!width) {
 			*why = "no such length field";
@@ -359,7 +371,9 @@ static int mutate_body(const struct rw_mutation *m, uint8_t type, const uint8_t 
 		}
 		break;
 	}
-	case RW_SET_VERSION: h->legacy_version = (uint16_t)m->value; break;
+	case RW_SET_VERSION:
+		h->legacy_version = (uint16_t)m->value;
+		break;
 	case RW_SET_RANDOM: {
 		scratch = xmalloc(32);
 		memcpy(scratch, h->random, 32);
@@ -598,7 +612,9 @@ static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 		rw_note(rw, msg->type, stream_off, NULL, 0, m->data, m->len,
 		        "handshake bytes appended in the same record");
 		break;
-	default: em_hs(e, p, n); break;
+	default:
+		em_hs(e, p, n);
+		break;
 	}
 	bytes_free(&cur);
 }
@@ -655,8 +671,8 @@ static void release_coalesced(struct rewriter *rw, struct bytes *out)
 	bytes_free(&e.pend);
 	rw->applied++;
 	char what[64];
-	fmt_into(what, sizeof what, "%zu handshake bytes coalesced into %zu record(s)", rw->coal.len,
-	         e.records);
+	fmt_into(what, sizeof what, "%zu handshake bytes coalesced into %zu record(s)",
+	         rw->coal.len, e.records);
 	rw_note(rw, RW_ANY, rw->coal_off, NULL, 0, NULL, 0, what);
 	bytes_reset(&rw->coal);
 }
@@ -773,8 +789,8 @@ size_t rw_boundaries(uint8_t type, const uint8_t *body, size_t len, struct rw_bo
 		ADD(2, "after-legacy-version");
 		ADD(34, "after-random");
 		ADD(h->off_ciphers, "after-session-id");
-		ADD(h->off_comp, type == TLS_HS_CLIENT_HELLO ? "after-cipher-suites"
-		                                             : "after-cipher-suite");
+		ADD(h->off_comp,
+		    type == TLS_HS_CLIENT_HELLO ? "after-cipher-suites" : "after-cipher-suite");
 		if (h->has_exts) {
 			ADD(h->off_exts, "after-compression");
 			ADD(h->off_exts + 2, "after-extensions-length");
@@ -804,23 +820,23 @@ static const uint8_t d_comp_deflate[] = {0x01, 0x00};
 static const uint8_t d_psk[45] = {0x00, 0x08, 0x00, 0x02, 'a', 'b', 0, 0, 0, 0, 0x00, 0x21, 0x20};
 /* key_share bodies: P-256 then X25519 (against supported_groups order),
  * and X25519 twice. The key bytes are placeholders. */
-static const uint8_t d_ks_order[] = {0x00, 0x0a, 0x00, 0x17, 0x00, 0x01, 0x04,
-                                     0x00, 0x1d, 0x00, 0x01, 0x22};
-static const uint8_t d_ks_dup[] = {0x00, 0x0a, 0x00, 0x1d, 0x00, 0x01, 0x22,
-                                   0x00, 0x1d, 0x00, 0x01, 0x22};
-static const uint8_t d_ciphers_no_scsv[] = {0x13, 0x02, 0x13, 0x03, 0x13, 0x01, 0xc0, 0x2c,
-                                            0xc0, 0x30, 0xc0, 0x2b, 0xc0, 0x2f};
+static const uint8_t d_ks_order[] = {0x00, 0x0a, 0x00, 0x17, 0x00, 0x01,
+                                     0x04, 0x00, 0x1d, 0x00, 0x01, 0x22};
+static const uint8_t d_ks_dup[] = {0x00, 0x0a, 0x00, 0x1d, 0x00, 0x01,
+                                   0x22, 0x00, 0x1d, 0x00, 0x01, 0x22};
+static const uint8_t d_ciphers_no_scsv[] = {0x13, 0x02, 0x13, 0x03, 0x13, 0x01, 0xc0,
+                                            0x2c, 0xc0, 0x30, 0xc0, 0x2b, 0xc0, 0x2f};
 static const uint8_t d_reneg_full[] = {0x01, 0xaa};
 static const uint8_t d_one_zero[] = {0x00};
-static const uint8_t d_sni_two[] = {0x00, 0x18, 0x00, 0x00, 0x09, 'a', '.', 'e', 'x', 'a',
-                                    'm',  'p',  'l',  'e',  0x00, 0x00, 0x09, 'b', '.',
-                                    'e',  'x',  'a',  'm',  'p',  'l',  'e'};
+static const uint8_t d_sni_two[] = {0x00, 0x18, 0x00, 0x00, 0x09, 'a',  '.',  'e',  'x',
+                                    'a',  'm',  'p',  'l',  'e',  0x00, 0x00, 0x09, 'b',
+                                    '.',  'e',  'x',  'a',  'm',  'p',  'l',  'e'};
 static const uint8_t d_sni_dot[] = {0x00, 0x0f, 0x00, 0x00, 0x0c, 'e', 'x', 'a', 'm',
                                     'p',  'l',  'e',  '.',  'c',  'o', 'm', '.'};
-static const uint8_t d_sni_ip[] = {0x00, 0x0c, 0x00, 0x00, 0x09, '1', '2', '7',
-                                   '.',  '0',  '.',  '0',  '.',  '1'};
-static const uint8_t d_alpn_two[] = {0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h', 't',
-                                     't',  'p',  '/',  '1', '.', '1'};
+static const uint8_t d_sni_ip[] = {0x00, 0x0c, 0x00, 0x00, 0x09, '1', '2',
+                                   '7',  '.',  '0',  '.',  '0',  '.', '1'};
+static const uint8_t d_alpn_two[] = {0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h',
+                                     't',  't',  'p',  '/', '1', '.',  '1'};
 static const uint8_t d_alpn_bogus[] = {0x00, 0x06, 0x05, 'b', 'o', 'g', 'u', 's'};
 static const uint8_t d_alert_user_canceled[] = {0x01, 90};
 static const uint8_t d_alert_close_notify[] = {0x01, 0};
@@ -840,12 +856,10 @@ static const uint8_t d_downgrd11[] = {'D', 'O', 'W', 'N', 'G', 'R', 'D', 0x00};
 #define HRR .msg = TLS_HS_SERVER_HELLO, .hrr = 1
 #define ANY .msg = RW_ANY, .nth = -1
 
-static const struct rw_mutation m_drop_reneg = {.name = "ch-no-reneg-signal", CH,
-                                                .op = RW_EXT_DROP,
-                                                .ext = TLS_EXT_RENEGOTIATION_INFO};
-static const struct rw_mutation m_drop_modes = {.name = "ch-psk-no-modes", CH,
-                                                .op = RW_EXT_DROP,
-                                                .ext = TLS_EXT_PSK_KEY_EXCHANGE_MODES};
+static const struct rw_mutation m_drop_reneg = {
+        .name = "ch-no-reneg-signal", CH, .op = RW_EXT_DROP, .ext = TLS_EXT_RENEGOTIATION_INFO};
+static const struct rw_mutation m_drop_modes = {
+        .name = "ch-psk-no-modes", CH, .op = RW_EXT_DROP, .ext = TLS_EXT_PSK_KEY_EXCHANGE_MODES};
 
 static const struct rw_mutation named[] = {
         /* Record level. */
@@ -875,87 +889,189 @@ static const struct rw_mutation named[] = {
         {.name = "sh-truncate-mid-stale", SH, .op = RW_TRUNCATE, .at = -1},
         {.name = "sh-pad-end-fixed", SH, .op = RW_PAD, .at = -1, .size = 3, .fix = 1},
         /* Length fields. */
-        {.name = "ch-len-record-plus1", CH, .op = RW_LENGTH, .field = RW_LEN_RECORD,
+        {.name = "ch-len-record-plus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_RECORD,
          .mode = RW_LEN_PLUS1},
-        {.name = "ch-len-record-minus1", CH, .op = RW_LENGTH, .field = RW_LEN_RECORD,
+        {.name = "ch-len-record-minus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_RECORD,
          .mode = RW_LEN_MINUS1},
         {.name = "ch-len-hs-plus1", CH, .op = RW_LENGTH, .field = RW_LEN_HS, .mode = RW_LEN_PLUS1},
-        {.name = "ch-len-hs-minus1", CH, .op = RW_LENGTH, .field = RW_LEN_HS,
+        {.name = "ch-len-hs-minus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_HS,
          .mode = RW_LEN_MINUS1},
         {.name = "ch-len-hs-max", CH, .op = RW_LENGTH, .field = RW_LEN_HS, .mode = RW_LEN_MAX},
-        {.name = "ch-len-exts-plus1", CH, .op = RW_LENGTH, .field = RW_LEN_EXTS,
+        {.name = "ch-len-exts-plus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_EXTS,
          .mode = RW_LEN_PLUS1},
-        {.name = "ch-len-exts-minus1", CH, .op = RW_LENGTH, .field = RW_LEN_EXTS,
+        {.name = "ch-len-exts-minus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_EXTS,
          .mode = RW_LEN_MINUS1},
-        {.name = "ch-len-exts-zero", CH, .op = RW_LENGTH, .field = RW_LEN_EXTS,
+        {.name = "ch-len-exts-zero",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_EXTS,
          .mode = RW_LEN_ZERO},
         {.name = "ch-len-sid-max", CH, .op = RW_LENGTH, .field = RW_LEN_SID, .mode = RW_LEN_MAX},
-        {.name = "ch-len-ciphers-plus1", CH, .op = RW_LENGTH, .field = RW_LEN_CIPHERS,
+        {.name = "ch-len-ciphers-plus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_CIPHERS,
          .mode = RW_LEN_PLUS1},
-        {.name = "ch-len-groups-inner-minus1", CH, .op = RW_LENGTH, .field = RW_LEN_INNER,
-         .ext = TLS_EXT_SUPPORTED_GROUPS, .mode = RW_LEN_MINUS1},
-        {.name = "ch-len-sni-ext-plus1", CH, .op = RW_LENGTH, .field = RW_LEN_EXT,
-         .ext = TLS_EXT_SERVER_NAME, .mode = RW_LEN_PLUS1},
-        {.name = "sh-len-hs-plus1", SH, .op = RW_LENGTH, .field = RW_LEN_HS, .mode = RW_LEN_PLUS1},
-        {.name = "sh-len-exts-minus1", SH, .op = RW_LENGTH, .field = RW_LEN_EXTS,
+        {.name = "ch-len-groups-inner-minus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_INNER,
+         .ext = TLS_EXT_SUPPORTED_GROUPS,
          .mode = RW_LEN_MINUS1},
-        {.name = "sh-len-record-plus1", SH, .op = RW_LENGTH, .field = RW_LEN_RECORD,
+        {.name = "ch-len-sni-ext-plus1",
+         CH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_EXT,
+         .ext = TLS_EXT_SERVER_NAME,
+         .mode = RW_LEN_PLUS1},
+        {.name = "sh-len-hs-plus1", SH, .op = RW_LENGTH, .field = RW_LEN_HS, .mode = RW_LEN_PLUS1},
+        {.name = "sh-len-exts-minus1",
+         SH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_EXTS,
+         .mode = RW_LEN_MINUS1},
+        {.name = "sh-len-record-plus1",
+         SH,
+         .op = RW_LENGTH,
+         .field = RW_LEN_RECORD,
          .mode = RW_LEN_PLUS1},
         /* Extensions. */
-        {.name = "sh-ext-unoffered", SH, .op = RW_EXT_ADD, .ext = 0x4242, .at = -1,
-         .data = d_empty, .len = 0},
-        {.name = "sh-ext-sni-in-sh", SH, .op = RW_EXT_ADD, .ext = TLS_EXT_SERVER_NAME, .at = -1,
-         .data = d_empty, .len = 0},
-        {.name = "hrr-ext-unoffered", HRR, .op = RW_EXT_ADD, .ext = 0x4242, .at = -1,
-         .data = d_empty, .len = 0},
+        {.name = "sh-ext-unoffered",
+         SH,
+         .op = RW_EXT_ADD,
+         .ext = 0x4242,
+         .at = -1,
+         .data = d_empty,
+         .len = 0},
+        {.name = "sh-ext-sni-in-sh",
+         SH,
+         .op = RW_EXT_ADD,
+         .ext = TLS_EXT_SERVER_NAME,
+         .at = -1,
+         .data = d_empty,
+         .len = 0},
+        {.name = "hrr-ext-unoffered",
+         HRR,
+         .op = RW_EXT_ADD,
+         .ext = 0x4242,
+         .at = -1,
+         .data = d_empty,
+         .len = 0},
         {.name = "ch-ext-dup-groups", CH, .op = RW_EXT_DUP, .ext = TLS_EXT_SUPPORTED_GROUPS},
         {.name = "sh-ext-dup-first", SH, .op = RW_EXT_DUP, .ext = -1},
         {.name = "hrr-ext-dup-first", HRR, .op = RW_EXT_DUP, .ext = -1},
         {.name = "ch-ext-move-first-last", CH, .op = RW_EXT_MOVE, .ext = -1, .at = -1},
         {.name = "ch-drop-sigalgs", CH, .op = RW_EXT_DROP, .ext = TLS_EXT_SIGNATURE_ALGORITHMS},
-        {.name = "ch-drop-supported-versions", CH, .op = RW_EXT_DROP,
+        {.name = "ch-drop-supported-versions",
+         CH,
+         .op = RW_EXT_DROP,
          .ext = TLS_EXT_SUPPORTED_VERSIONS},
-        {.name = "ch-psk-first", CH, .op = RW_EXT_ADD, .ext = TLS_EXT_PRE_SHARED_KEY, .at = 0,
+        {.name = "ch-psk-first",
+         CH,
+         .op = RW_EXT_ADD,
+         .ext = TLS_EXT_PRE_SHARED_KEY,
+         .at = 0,
          D(d_psk)},
-        {.name = "ch-psk-no-modes", CH, .op = RW_EXT_ADD, .ext = TLS_EXT_PRE_SHARED_KEY, .at = -1,
-         D(d_psk), .then = &m_drop_modes},
+        {.name = "ch-psk-no-modes",
+         CH,
+         .op = RW_EXT_ADD,
+         .ext = TLS_EXT_PRE_SHARED_KEY,
+         .at = -1,
+         D(d_psk),
+         .then = &m_drop_modes},
         {.name = "ch-key-share-unlisted", CH, .op = RW_KS_GROUP, .at = 0, .value = 0x0200},
-        {.name = "ch-key-share-order", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_KEY_SHARE,
+        {.name = "ch-key-share-order",
+         CH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_KEY_SHARE,
          D(d_ks_order)},
-        {.name = "ch-key-share-dup", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_KEY_SHARE,
-         D(d_ks_dup)},
+        {.name = "ch-key-share-dup", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_KEY_SHARE, D(d_ks_dup)},
         {.name = "sh-key-share-p256", SH, .op = RW_KS_GROUP, .value = 0x0017},
         {.name = "hrr-key-share-x25519", HRR, .op = RW_KS_GROUP, .value = 0x001d},
-        {.name = "ch-no-reneg-signal", CH, .op = RW_SET_CIPHER, D(d_ciphers_no_scsv),
+        {.name = "ch-no-reneg-signal",
+         CH,
+         .op = RW_SET_CIPHER,
+         D(d_ciphers_no_scsv),
          .then = &m_drop_reneg},
-        {.name = "ch-reneg-not-empty", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_RENEGOTIATION_INFO,
+        {.name = "ch-reneg-not-empty",
+         CH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_RENEGOTIATION_INFO,
          D(d_reneg_full)},
         {.name = "sh-drop-reneg", SH, .op = RW_EXT_DROP, .ext = TLS_EXT_RENEGOTIATION_INFO},
-        {.name = "sh-reneg-not-empty", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_RENEGOTIATION_INFO,
+        {.name = "sh-reneg-not-empty",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_RENEGOTIATION_INFO,
          D(d_reneg_full)},
-        {.name = "sh-add-reneg", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_RENEGOTIATION_INFO,
+        {.name = "sh-add-reneg",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_RENEGOTIATION_INFO,
          D(d_one_zero)},
-        {.name = "sh-add-ems", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_EXTENDED_MASTER_SECRET,
-         .data = d_empty, .len = 0},
-        {.name = "sh-ems-not-empty", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_EXTENDED_MASTER_SECRET,
+        {.name = "sh-add-ems",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_EXTENDED_MASTER_SECRET,
+         .data = d_empty,
+         .len = 0},
+        {.name = "sh-ems-not-empty",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_EXTENDED_MASTER_SECRET,
          D(d_one_zero)},
-        {.name = "ch-ems-not-empty", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_EXTENDED_MASTER_SECRET,
+        {.name = "ch-ems-not-empty",
+         CH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_EXTENDED_MASTER_SECRET,
          D(d_one_zero)},
-        {.name = "ch-sni-two-names", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_SERVER_NAME,
+        {.name = "ch-sni-two-names",
+         CH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_SERVER_NAME,
          D(d_sni_two)},
-        {.name = "ch-sni-trailing-dot", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_SERVER_NAME,
+        {.name = "ch-sni-trailing-dot",
+         CH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_SERVER_NAME,
          D(d_sni_dot)},
         {.name = "ch-sni-ip", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_SERVER_NAME, D(d_sni_ip)},
-        {.name = "sh-sni-not-empty", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_SERVER_NAME,
+        {.name = "sh-sni-not-empty",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_SERVER_NAME,
          D(d_sni_dot)},
         {.name = "sh-alpn-two-names", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_ALPN, D(d_alpn_two)},
-        {.name = "sh-alpn-unoffered", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_ALPN,
-         D(d_alpn_bogus)},
-        {.name = "sh-sv-3-bytes", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_SUPPORTED_VERSIONS,
+        {.name = "sh-alpn-unoffered", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_ALPN, D(d_alpn_bogus)},
+        {.name = "sh-sv-3-bytes",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_SUPPORTED_VERSIONS,
          D(d_sv_3bytes)},
-        {.name = "sh-version-0305", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_SUPPORTED_VERSIONS,
+        {.name = "sh-version-0305",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_SUPPORTED_VERSIONS,
          D(d_sv_0305)},
-        {.name = "sh-sv-0303", SH, .op = RW_EXT_BODY, .ext = TLS_EXT_SUPPORTED_VERSIONS,
+        {.name = "sh-sv-0303",
+         SH,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_SUPPORTED_VERSIONS,
          D(d_sv_0303)},
         /* Fields. */
         {.name = "ch-legacy-version-0304", CH, .op = RW_SET_VERSION, .value = 0x0304},
@@ -966,38 +1082,67 @@ static const struct rw_mutation named[] = {
         {.name = "sh-compression-1", SH, .op = RW_SET_COMP, .value = 1},
         {.name = "sh-cipher-unoffered", SH, .op = RW_SET_CIPHER, .value = 0xc0ff},
         {.name = "sh-cipher-1302", SH, .op = RW_SET_CIPHER, .value = 0x1302},
-        {.name = "sh-random-downgrade-tls12", SH, .op = RW_SET_RANDOM, .at = 24,
-         D(d_downgrd12)},
-        {.name = "sh-random-downgrade-tls11", SH, .op = RW_SET_RANDOM, .at = 24,
-         D(d_downgrd11)},
+        {.name = "sh-random-downgrade-tls12", SH, .op = RW_SET_RANDOM, .at = 24, D(d_downgrd12)},
+        {.name = "sh-random-downgrade-tls11", SH, .op = RW_SET_RANDOM, .at = 24, D(d_downgrd11)},
         {.name = "ch2-new-random", CH, .nth = 1, .op = RW_SET_RANDOM, .at = 0, D(d_sid32)},
         {.name = "ch2-drop-cookie", CH, .nth = 1, .op = RW_EXT_DROP, .ext = TLS_EXT_COOKIE},
-        {.name = "ch2-key-share-dup", CH, .nth = 1, .op = RW_EXT_BODY, .ext = TLS_EXT_KEY_SHARE,
+        {.name = "ch2-key-share-dup",
+         CH,
+         .nth = 1,
+         .op = RW_EXT_BODY,
+         .ext = TLS_EXT_KEY_SHARE,
          D(d_ks_dup)},
         /* Injected records. */
-        {.name = "ch-inject-unknown-type", CH, .op = RW_INJECT_BEFORE, .ctype = 0x63,
-         D(d_unknown)},
-        {.name = "sh-inject-unknown-type", SH, .op = RW_INJECT_BEFORE, .ctype = 0x63,
-         D(d_unknown)},
-        {.name = "ch-inject-alert-after", CH, .op = RW_INJECT_AFTER, .ctype = TLS_CT_ALERT,
+        {.name = "ch-inject-unknown-type", CH, .op = RW_INJECT_BEFORE, .ctype = 0x63, D(d_unknown)},
+        {.name = "sh-inject-unknown-type", SH, .op = RW_INJECT_BEFORE, .ctype = 0x63, D(d_unknown)},
+        {.name = "ch-inject-alert-after",
+         CH,
+         .op = RW_INJECT_AFTER,
+         .ctype = TLS_CT_ALERT,
          D(d_alert_close_notify)},
-        {.name = "sh-inject-alert-after", SH, .op = RW_INJECT_AFTER, .ctype = TLS_CT_ALERT,
+        {.name = "sh-inject-alert-after",
+         SH,
+         .op = RW_INJECT_AFTER,
+         .ctype = TLS_CT_ALERT,
          D(d_alert_user_canceled)},
-        {.name = "sh-inject-fatal-alert-before", SH, .op = RW_INJECT_BEFORE,
-         .ctype = TLS_CT_ALERT, D(d_alert_fatal_unexpected)},
-        {.name = "sh-inject-alert-3-bytes", SH, .op = RW_INJECT_BEFORE, .ctype = TLS_CT_ALERT,
+        {.name = "sh-inject-fatal-alert-before",
+         SH,
+         .op = RW_INJECT_BEFORE,
+         .ctype = TLS_CT_ALERT,
+         D(d_alert_fatal_unexpected)},
+        {.name = "sh-inject-alert-3-bytes",
+         SH,
+         .op = RW_INJECT_BEFORE,
+         .ctype = TLS_CT_ALERT,
          D(d_alert_3)},
-        {.name = "ch-inject-appdata-after", CH, .op = RW_INJECT_AFTER, .ctype = TLS_CT_APPDATA,
+        {.name = "ch-inject-appdata-after",
+         CH,
+         .op = RW_INJECT_AFTER,
+         .ctype = TLS_CT_APPDATA,
          D(d_appdata)},
-        {.name = "sh-inject-appdata-before", SH, .op = RW_INJECT_BEFORE, .ctype = TLS_CT_APPDATA,
+        {.name = "sh-inject-appdata-before",
+         SH,
+         .op = RW_INJECT_BEFORE,
+         .ctype = TLS_CT_APPDATA,
          D(d_appdata)},
-        {.name = "ch-inject-ccs-before", CH, .op = RW_INJECT_BEFORE, .ctype = TLS_CT_CCS,
+        {.name = "ch-inject-ccs-before",
+         CH,
+         .op = RW_INJECT_BEFORE,
+         .ctype = TLS_CT_CCS,
          D(d_ccs1)},
         {.name = "sh-inject-ccs-2", SH, .op = RW_INJECT_AFTER, .ctype = TLS_CT_CCS, D(d_ccs2)},
-        {.name = "sh-split-ccs-inside", SH, .op = RW_INJECT_MID, .at = -1, .ctype = TLS_CT_CCS,
+        {.name = "sh-split-ccs-inside",
+         SH,
+         .op = RW_INJECT_MID,
+         .at = -1,
+         .ctype = TLS_CT_CCS,
          D(d_ccs1)},
-        {.name = "ch-split-alert-inside", CH, .op = RW_INJECT_MID, .at = -1,
-         .ctype = TLS_CT_ALERT, D(d_alert_close_notify)},
+        {.name = "ch-split-alert-inside",
+         CH,
+         .op = RW_INJECT_MID,
+         .at = -1,
+         .ctype = TLS_CT_ALERT,
+         D(d_alert_close_notify)},
         {.name = "sh-append-hs", SH, .op = RW_APPEND_HS, D(d_ee_plain)},
         {.name = "hrr-second", HRR, .op = RW_INJECT_AFTER, .copy = 1},
         {.name = "sh-dup-message", SH, .op = RW_INJECT_AFTER, .copy = 1},

@@ -29,15 +29,15 @@ enum rw_op {
 	RW_PASS = 0,
 	/* Record level (the target message's group, or every plaintext
 	 * handshake group when msg is RW_ANY). */
-	RW_FRAGMENT,      /* records of `size` bytes (1: one byte per record) */
-	RW_ZERO_RECORDS,  /* a zero-length handshake record before each record */
-	RW_SPLIT,         /* the target message over two records, cut at `at`
-	                     bytes of the message (-1: the middle) */
-	RW_COALESCE,      /* every handshake message of the flight, one record */
-	RW_OVERSIZE,      /* the target in one record of `size` bytes of
-	                     plaintext (a hello grows a padding extension) */
-	RW_BIG_HELLO,     /* the hello grows a padding extension to `size`
-	                     body bytes; records of 2^14 bytes */
+	RW_FRAGMENT,       /* records of `size` bytes (1: one byte per record) */
+	RW_ZERO_RECORDS,   /* a zero-length handshake record before each record */
+	RW_SPLIT,          /* the target message over two records, cut at `at`
+	                      bytes of the message (-1: the middle) */
+	RW_COALESCE,       /* every handshake message of the flight, one record */
+	RW_OVERSIZE,       /* the target in one record of `size` bytes of
+	                      plaintext (a hello grows a padding extension) */
+	RW_BIG_HELLO,      /* the hello grows a padding extension to `size`
+	                      body bytes; records of 2^14 bytes */
 	RW_RECORD_VERSION, /* the target's records carry version `value` */
 	/* Message structure. `at` is a body offset (rw_boundaries lists the
 	   structural ones); `fix`: enclosing lengths follow (1) or stay (0). */
@@ -86,11 +86,11 @@ enum rw_len_mode { RW_LEN_PLUS1, RW_LEN_MINUS1, RW_LEN_ZERO, RW_LEN_MAX };
 struct rw_mutation {
 	const char *name; /* stable, usable in scenario ids */
 	enum rw_op op;
-	uint8_t msg;      /* target handshake type, or RW_ANY */
-	int hrr;          /* msg 2: 1 HelloRetryRequest, 0 ServerHello, -1 either */
-	int nth;          /* occurrence (0-based); -1: every one */
-	int32_t ext;      /* extension type; -1: the first extension */
-	long at;          /* offset / position; -1: default (see the op) */
+	uint8_t msg; /* target handshake type, or RW_ANY */
+	int hrr;     /* msg 2: 1 HelloRetryRequest, 0 ServerHello, -1 either */
+	int nth;     /* occurrence (0-based); -1: every one */
+	int32_t ext; /* extension type; -1: the first extension */
+	long at;     /* offset / position; -1: default (see the op) */
 	size_t size;
 	uint32_t value;
 	int fix;
@@ -106,10 +106,10 @@ struct rw_mutation {
 
 /* What the rewriter did: one entry per change. */
 struct rw_log {
-	char what[96];     /* mutation name and action */
-	uint8_t msg;       /* handshake type (0xff: record level) */
-	size_t offset;     /* offset in the sender's original stream */
-	char before[72];   /* hex, cut at 32 bytes */
+	char what[96];   /* mutation name and action */
+	uint8_t msg;     /* handshake type (0xff: record level) */
+	size_t offset;   /* offset in the sender's original stream */
+	char before[72]; /* hex, cut at 32 bytes */
 	char after[72];
 };
 

@@ -284,8 +284,14 @@ void tls_conv_feed(struct tls_conv *c, int dir, const uint8_t *p, size_t n)
 			dnote(d, r->off, "record with an unknown content type");
 		if (r->type == TLS_CT_CCS) {
 			d->ccs_seen = 1;
-			if (is13(c))
-				r->encrypted = 0; /* compatibility mode: plaintext */
+			/* TLS 1.3 compatibility mode: plaintext, no key change.
+			 * Nor is there one inside a hello (the version is not
+			 * settled yet): the record is out of place. */
+			int in_hello = d->hs_split < d->hs.len &&
+			               (d->hs.data[d->hs_split] == TLS_HS_CLIENT_HELLO ||
+			                d->hs.data[d->hs_split] == TLS_HS_SERVER_HELLO);
+			if (is13(c) || in_hello)
+				r->encrypted = 0;
 			else
 				d->encrypted = 1;
 		} else if (r->type == TLS_CT_HANDSHAKE && !r->encrypted) {

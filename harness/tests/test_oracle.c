@@ -4,6 +4,7 @@
 
 #include "oracle.h"
 #include "t.h"
+#include "tr.h"
 #include "util.h"
 
 static void u8(struct bytes *b, unsigned v)
@@ -121,8 +122,288 @@ rest:
 	bytes_free(&e);
 }
 
+/* ---- Passive wire rules on real transcripts ------------------------------ */
+
+static int has_rule(const struct wire *w, int dir, const char *id)
+{
+	for (size_t k = 0; k < oracle_violation_count(w, dir); k++)
+		if (!strcmp(oracle_violation(w, dir, k)->rule->id, id))
+			return 1;
+	return 0;
+}
+
+static void list_violations(const struct wire *w)
+{
+	for (size_t k = 0; k < w->n_violations; k++)
+		printf("#   %s %s at %zu: %s [%s]\n", w->violations[k].dir ? "server" : "client",
+		       w->violations[k].rule->id, w->violations[k].offset, w->violations[k].text,
+		       w->violations[k].excerpt);
+}
+
+/* A transcript with a HelloRetryRequest, built from a real TLS 1.3 one:
+ * ClientHello 1 (X25519 share), HRR selecting P-256 with a cookie, CCS,
+ * ClientHello 2 (one P-256 share, the cookie), the real ServerHello with
+ * its group set to P-256, and the rest unchanged. */
+static const uint8_t hrr_cookie[] = {0x00, 0x04, 0xde, 0xad, 0xbe, 0xef};
+
+static void build_hrr(const struct tr *t, struct tr *out)
+{
+	struct tls_conv c;
+	tr_conv(t, &c);
+	const struct tls_dir *cd = &c.d[0], *sd = &c.d[1];
+	struct tls_hello ch, sh, h;
+	tls_hello_parse(&ch, 1, tls_msg_body(cd, 0), cd->msg[0].len);
+	tls_hello_parse(&sh, 2, tls_msg_body(sd, 0), sd->msg[0].len);
+	/* HRR. */
+	uint8_t sel[2] = {0x00, 0x17}, v13[2] = {0x03, 0x04};
+	memset(&h, 0, sizeof h);
+	h.type = 2;
+	h.legacy_version = 0x0303;
+	h.random = tls_hrr_random;
+	h.sid = ch.sid;
+	h.sid_len = ch.sid_len;
+	h.ciphers = sh.ciphers;
+	h.ciphers_len = 2;
+	h.comp = sh.comp;
+	h.comp_len = 1;
+	h.has_exts = 1;
+	h.n_ext = 3;
+	h.ext[0] = (struct tls_ext){TLS_EXT_SUPPORTED_VERSIONS, 0, v13, 2};
+	h.ext[1] = (struct tls_ext){TLS_EXT_KEY_SHARE, 0, sel, 2};
+	h.ext[2] = (struct tls_ext){TLS_EXT_COOKIE, 0, hrr_cookie, sizeof hrr_cookie};
+	struct bytes body = {0}, msg = {0}, rec = {0};
+	tls_hello_encode(&h, &body);
+	tls_put_hs(&msg, 2, body.data, body.len);
+	tls_put_record(&rec, 22, 0x0303, msg.data, msg.len);
+	static const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+	bytes_append(&rec, ccs, sizeof ccs);
+	/* ClientHello 2. */
+	uint8_t ks[71] = {0x00, 0x45, 0x00, 0x17, 0x00, 0x41, 0x04};
+	for (size_t i = 7; i < sizeof ks; i++)
+		ks[i] = (uint8_t)i;
+	for (size_t i = 0; i < ch.n_ext; i++)
+		if (ch.ext[i].type == TLS_EXT_KEY_SHARE)
+			ch.ext[i].body = ks, ch.ext[i].len = sizeof ks;
+	ch.ext[ch.n_ext++] = (struct tls_ext){TLS_EXT_COOKIE, 0, hrr_cookie, sizeof hrr_cookie};
+	struct bytes body2 = {0}, msg2 = {0}, rec2 = {0};
+	tls_hello_encode(&ch, &body2);
+	tls_put_hs(&msg2, 1, body2.data, body2.len);
+	tls_put_record(&rec2, 22, 0x0303, msg2.data, msg2.len);
+	/* The ServerHello with a P-256 share. */
+	uint8_t sks[128];
+	const struct tls_ext *e = tls_hello_ext(&sh, TLS_EXT_KEY_SHARE);
+	memcpy(sks, e->body, e->len);
+	sks[0] = 0x00, sks[1] = 0x17;
+	for (size_t i = 0; i < sh.n_ext; i++)
+		if (sh.ext[i].type == TLS_EXT_KEY_SHARE)
+			sh.ext[i].body = sks;
+	struct bytes body3 = {0}, msg3 = {0}, rec3 = {0};
+	tls_hello_encode(&sh, &body3);
+	tls_put_hs(&msg3, 2, body3.data, body3.len);
+	tls_put_record(&rec3, 22, 0x0303, msg3.data, msg3.len);
+	/* Reassemble: the first record of each side is its hello. */
+	memset(out, 0, sizeof *out);
+	size_t ch_end = 5 + ((size_t)t->seg[0].data[3] << 8 | t->seg[0].data[4]);
+	tr_add(out, 0, t->seg[0].data, ch_end);
+	tr_add(out, 1, rec.data, rec.len);
+	tr_add(out, 0, rec2.data, rec2.len);
+	tr_add(out, 0, t->seg[0].data + ch_end, t->seg[0].len - ch_end);
+	size_t sh_end = 5 + ((size_t)t->seg[1].data[3] << 8 | t->seg[1].data[4]);
+	tr_add(out, 1, rec3.data, rec3.len);
+	tr_add(out, 1, t->seg[1].data + sh_end, t->seg[1].len - sh_end);
+	for (size_t i = 2; i < t->nseg; i++)
+		tr_add(out, t->dir[i], t->seg[i].data, t->seg[i].len);
+	struct bytes *all[] = {&body, &msg, &rec, &body2, &msg2, &rec2, &body3, &msg3, &rec3};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		bytes_free(all[i]);
+	tls_conv_free(&c);
+}
+
+static struct tr base13, base12, base_alpn12, base_hrr;
+static int rules_proven[64];
+
+static const struct tr *base_of(const char *name)
+{
+	return !strcmp(name, "tls13")    ? &base13
+	       : !strcmp(name, "tls12")  ? &base12
+	       : !strcmp(name, "alpn12") ? &base_alpn12
+	                                 : &base_hrr;
+}
+
+/* The base transcript breaks no rule; rewritten by m on direction rwdir,
+ * rule `id` fires on `side`, and nothing fires on the other side when the
+ * rewritten side is the one judged. */
+static void rule_case(const char *base, const struct rw_mutation *m, int rwdir, const char *id,
+                      int side)
+{
+	const struct tr *t = base_of(base);
+	struct wire *w = xcalloc(1, sizeof *w);
+	oracle_parse(w, t->wire[0].data, t->wire[0].len, t->wire[1].data, t->wire[1].len);
+	int clean = w->n_violations == 0 && !w->malformed[0][0] && !w->malformed[1][0];
+	struct tr out;
+	struct rewriter *rw = tr_replay(t, m, rwdir, 0, &out);
+	oracle_parse(w, out.wire[0].data, out.wire[0].len, out.wire[1].data, out.wire[1].len);
+	int fired = has_rule(w, side, id);
+	OK(clean && fired && rw_applied(rw) > 0, "rule %s (%s) fires on the %s through %s on %s",
+	   id, oracle_rule(id) ? oracle_rule(id)->ref : "?", side ? "server" : "client", m->name,
+	   base);
+	if (!fired || !clean)
+		list_violations(w);
+	for (size_t i = 0; i < oracle_n_rules; i++)
+		if (!strcmp(oracle_rules[i].id, id) && fired)
+			rules_proven[i] = 1;
+	rw_free(rw);
+	tr_free(&out);
+	free(w);
+}
+
+static void named_case(const char *base, const char *name, int rwdir, const char *id, int side)
+{
+	const struct rw_mutation *m = rw_named(name);
+	if (!m) {
+		OK(0, "named mutation %s exists", name);
+		return;
+	}
+	rule_case(base, m, rwdir, id, side);
+}
+
+/* A record appended by hand to one direction of a base transcript. */
+static void appended_record_case(const char *base, int dir, uint8_t type, size_t len,
+                                 const char *id)
+{
+	const struct tr *t = base_of(base);
+	struct bytes w2 = {0};
+	bytes_append(&w2, t->wire[dir].data, t->wire[dir].len);
+	struct bytes frag = {0};
+	for (size_t i = 0; i < len; i++)
+		tls_put_u8(&frag, (unsigned)i);
+	tls_put_record(&w2, type, 0x0303, frag.data, frag.len);
+	struct wire *w = xcalloc(1, sizeof *w);
+	if (dir)
+		oracle_parse(w, t->wire[0].data, t->wire[0].len, w2.data, w2.len);
+	else
+		oracle_parse(w, w2.data, w2.len, t->wire[1].data, t->wire[1].len);
+	OK(has_rule(w, dir, id), "rule %s fires on a protected record of %zu bytes (%s)", id, len,
+	   base);
+	for (size_t i = 0; i < oracle_n_rules; i++)
+		if (!strcmp(oracle_rules[i].id, id) && has_rule(w, dir, id))
+			rules_proven[i] = 1;
+	if (!has_rule(w, dir, id))
+		list_violations(w);
+	free(w);
+	bytes_free(&w2);
+	bytes_free(&frag);
+}
+
+static void rule_tests(void)
+{
+	tr_load(&base13, "openssl-tls13.tlstr");
+	tr_load(&base12, "openssl-tls12.tlstr");
+	tr_load(&base_alpn12, "openssl-alpn-tls12.tlstr");
+	build_hrr(&base13, &base_hrr);
+	struct wire *w = xcalloc(1, sizeof *w);
+	const struct tr *bases[] = {&base13, &base12, &base_alpn12, &base_hrr};
+	for (size_t i = 0; i < 4; i++) {
+		oracle_parse(w, bases[i]->wire[0].data, bases[i]->wire[0].len,
+		             bases[i]->wire[1].data, bases[i]->wire[1].len);
+		OK(w->n_violations == 0 && !w->malformed[0][0] && !w->malformed[1][0],
+		   "base transcript %zu: no violation, nothing malformed", i);
+		list_violations(w);
+	}
+	OK(w->saw_hrr && w->version == 0x0304, "the HRR transcript is TLS 1.3 with an HRR");
+	free(w);
+
+	/* Custom mutations for rules a one-line named mutation cannot break. */
+	static const struct rw_mutation ch_drop_ems = {.name = "ch-drop-ems",
+	                                               .msg = 1,
+	                                               .op = RW_EXT_DROP,
+	                                               .ext = TLS_EXT_EXTENDED_MASTER_SECRET};
+	static const struct rw_mutation sh_cipher_1301 = {
+	        .name = "sh-cipher-1301", .msg = 2, .op = RW_SET_CIPHER, .value = 0x1301};
+	static const uint8_t partial_finished[] = {0x14, 0x00, 0x00, 0x0c};
+	static const struct rw_mutation cke_partial = {.name = "cke-append-partial",
+	                                               .msg = TLS_HS_CLIENT_KEY_EXCHANGE,
+	                                               .op = RW_APPEND_HS,
+	                                               .data = partial_finished,
+	                                               .len = sizeof partial_finished};
+
+	named_case("tls13", "sh-ext-unoffered", 1, "sh-ext-unoffered", 1);
+	named_case("tls12", "sh-ext-unoffered", 1, "sh-ext-unoffered", 1);
+	named_case("hrr", "hrr-ext-unoffered", 1, "hrr-ext-unoffered", 1);
+	named_case("tls13", "sh-ext-sni-in-sh", 1, "sh13-ext-misplaced", 1);
+	named_case("tls13", "ch-ext-dup-groups", 0, "ch-ext-duplicate", 0);
+	named_case("tls12", "sh-ext-dup-first", 1, "sh-ext-duplicate", 1);
+	named_case("hrr", "hrr-ext-dup-first", 1, "hrr-ext-duplicate", 1);
+	named_case("tls13", "ch-len-groups-inner-minus1", 0, "hello-ext-syntax", 0);
+	named_case("tls13", "sh-sv-3-bytes", 1, "hello-ext-syntax", 1);
+	named_case("tls13", "sh-legacy-version-0304", 1, "sh13-legacy-version", 1);
+	named_case("tls13", "sh-sid-changed", 1, "sh13-session-id-echo", 1);
+	named_case("tls13", "sh-compression-1", 1, "sh13-compression", 1);
+	named_case("tls13", "sh-version-0305", 1, "sh-version-unoffered", 1);
+	named_case("tls12", "sh-sv-0303", 1, "sh12-supported-versions", 1);
+	named_case("tls13", "sh-cipher-unoffered", 1, "sh-cipher-unoffered", 1);
+	named_case("tls12", "sh-cipher-unoffered", 1, "sh-cipher-unoffered", 1);
+	named_case("tls12", "sh-compression-1", 1, "sh-compression-unoffered", 1);
+	named_case("tls13", "ch-legacy-version-0304", 0, "ch13-legacy-version", 0);
+	named_case("tls13", "ch-compression-deflate", 0, "ch13-compression", 0);
+	named_case("tls13", "ch-drop-sigalgs", 0, "ch13-mandatory-ext", 0);
+	named_case("tls13", "ch-psk-first", 0, "ch13-psk-last", 0);
+	named_case("tls13", "ch-psk-no-modes", 0, "ch13-psk-modes", 0);
+	named_case("tls13", "ch-key-share-unlisted", 0, "ch-key-share-unlisted", 0);
+	named_case("tls13", "ch-key-share-order", 0, "ch-key-share-order", 0);
+	named_case("tls13", "ch-key-share-dup", 0, "ch-key-share-duplicate", 0);
+	named_case("tls13", "sh-key-share-p256", 1, "sh-key-share-group", 1);
+	named_case("hrr", "hrr-key-share-x25519", 1, "hrr-key-share-group", 1);
+	named_case("hrr", "hrr-second", 1, "hrr-second", 1);
+	rule_case("hrr", &sh_cipher_1301, 1, "sh-hrr-consistent", 1);
+	named_case("hrr", "ch2-key-share-dup", 0, "ch2-key-share", 0);
+	named_case("hrr", "ch2-drop-cookie", 0, "ch2-cookie", 0);
+	named_case("hrr", "ch2-new-random", 0, "ch2-unchanged", 0);
+	named_case("tls12", "ch-no-reneg-signal", 0, "ch-reneg-signal", 0);
+	named_case("tls12", "ch-reneg-not-empty", 0, "ch-reneg-not-empty", 0);
+	named_case("tls12", "sh-drop-reneg", 1, "sh12-reneg-missing", 1);
+	named_case("tls12", "sh-reneg-not-empty", 1, "sh12-reneg-not-empty", 1);
+	named_case("tls12", "ch-no-reneg-signal", 0, "sh12-reneg-unsolicited", 1);
+	rule_case("tls12", &ch_drop_ems, 0, "sh12-ems-unoffered", 1);
+	named_case("tls12", "sh-ems-not-empty", 1, "ems-not-empty", 1);
+	named_case("tls12", "ch-ems-not-empty", 0, "ems-not-empty", 0);
+	named_case("tls13", "ch-sni-two-names", 0, "ch-sni-one-host-name", 0);
+	named_case("tls13", "ch-sni-trailing-dot", 0, "ch-sni-trailing-dot", 0);
+	named_case("tls13", "ch-sni-ip", 0, "ch-sni-ip-literal", 0);
+	named_case("tls12", "sh-sni-not-empty", 1, "sh-sni-not-empty", 1);
+	named_case("alpn12", "sh-alpn-two-names", 1, "sh12-alpn-one", 1);
+	named_case("alpn12", "sh-alpn-unoffered", 1, "sh12-alpn-unoffered", 1);
+	named_case("tls13", "ch-oversize", 0, "record-plaintext-overflow", 0);
+	named_case("tls12", "sh-oversize", 1, "record-plaintext-overflow", 1);
+	appended_record_case("tls13", 1, 23, 16384 + 257, "record-ciphertext-overflow");
+	appended_record_case("tls12", 0, 23, 16384 + 2049, "record-ciphertext-overflow");
+	named_case("tls13", "zero-records", 0, "record-empty-fragment", 0);
+	named_case("tls12", "zero-records", 1, "record-empty-fragment", 1);
+	named_case("tls13", "ch-inject-unknown-type", 0, "record-unknown-type", 0);
+	named_case("tls13", "sh-inject-alert-after", 1, "record-outer-type", 1);
+	named_case("tls13", "sh-record-version-0301", 1, "record-version13", 1);
+	named_case("tls13", "sh-inject-ccs-2", 1, "record-ccs-value", 1);
+	named_case("tls13", "sh-inject-alert-3-bytes", 1, "record-alert13-form", 1);
+	named_case("tls13", "sh-split-ccs-inside", 1, "record-hs-interleaved", 1);
+	named_case("tls12", "ch-split-alert-inside", 0, "record-hs-interleaved", 0);
+	named_case("tls13", "sh-append-hs", 1, "record-hs-key-change", 1);
+	rule_case("tls12", &cke_partial, 0, "record-hs-key-change", 0);
+
+	/* Every rule has been proven by one of the cases above. */
+	size_t unproven = 0;
+	for (size_t i = 0; i < oracle_n_rules; i++)
+		if (!rules_proven[i]) {
+			printf("#   rule %s has no case\n", oracle_rules[i].id);
+			unproven++;
+		}
+	OK(unproven == 0, "every one of the %zu rules is proven by a case", oracle_n_rules);
+	/* Rule lookups. */
+	OK(oracle_rule("sh-ext-unoffered") && !oracle_rule("no-such-rule"), "oracle_rule lookup");
+}
+
 int main(void)
 {
+	rule_tests();
 	struct wire w;
 	struct bytes ch = {0}, sh = {0};
 	client_hello(&ch, "server.tlsh.test");
