@@ -274,6 +274,8 @@ static int mutate_body(const struct rw_mutation *m, uint8_t type, const uint8_t 
 	}
 	case RW_LENGTH: {
 		bytes_append(nb, body, len);
+		if (m->field == RW_LEN_RECORD)
+			break; /* at framing */
 		if (m->field == RW_LEN_HS) {
 			*hl = len_value((uint32_t)len, 3, m->mode);
 			break;
@@ -491,6 +493,13 @@ static void emit_raw_records(struct rewriter *rw, size_t first, size_t last, str
 		bytes_append(out, d->raw.data + d->rec[i].off, 5u + d->rec[i].len);
 }
 
+static int is_framing(enum rw_op op)
+{
+	return op == RW_FRAGMENT || op == RW_ZERO_RECORDS || op == RW_SPLIT || op == RW_COALESCE ||
+	       op == RW_RECORD_VERSION || op == RW_INJECT_BEFORE || op == RW_INJECT_AFTER ||
+	       op == RW_INJECT_MID || op == RW_APPEND_HS;
+}
+
 /* The message k (header and body), mutated by the op chain, into out. */
 static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 {
@@ -534,6 +543,8 @@ static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 	size_t at = i < orig_len ? tls_dir_stream_off(d, msg->hs_off + i) : stream_off;
 	if (i < orig_len || i < cur.len)
 		rw_note(rw, msg->type, at, orig + i, orig_len - i, cur.data + i, cur.len - i, what);
+	else if (!is_framing(m->op))
+		rw_note(rw, msg->type, stream_off, NULL, 0, NULL, 0, "applied, no byte changed");
 	/* Framing of the (mutated) message. */
 	size_t saved_max = e->max;
 	uint16_t saved_ver = e->ver;
@@ -562,6 +573,7 @@ static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 		rw_note(rw, msg->type, stream_off, NULL, 0, NULL, 0, "re-framed");
 		break;
 	case RW_SPLIT:
+		rw_note(rw, msg->type, stream_off, NULL, 0, NULL, 0, "split over two records");
 		em_cut(e);
 		em_hs(e, p, half);
 		em_cut(e);

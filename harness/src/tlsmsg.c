@@ -285,12 +285,13 @@ void tls_conv_feed(struct tls_conv *c, int dir, const uint8_t *p, size_t n)
 		if (r->type == TLS_CT_CCS) {
 			d->ccs_seen = 1;
 			/* TLS 1.3 compatibility mode: plaintext, no key change.
-			 * Nor is there one inside a hello (the version is not
-			 * settled yet): the record is out of place. */
+			 * Nor is there one before or inside this side's hello
+			 * (no keys yet): the record is out of place. */
 			int in_hello = d->hs_split < d->hs.len &&
 			               (d->hs.data[d->hs_split] == TLS_HS_CLIENT_HELLO ||
 			                d->hs.data[d->hs_split] == TLS_HS_SERVER_HELLO);
-			if (is13(c) || in_hello)
+			int before_hello = dir == 0 ? d->n_hello == 0 : !c->sh_done;
+			if (is13(c) || in_hello || before_hello)
 				r->encrypted = 0;
 			else
 				d->encrypted = 1;
