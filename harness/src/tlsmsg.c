@@ -485,50 +485,39 @@ int tls_dec_u8_list(const uint8_t *p, size_t n, uint8_t *out, size_t cap)
 	return (int)l.n;
 }
 
-int tls_dec_sni(const uint8_t *p, size_t n, struct tls_item *out, size_t cap)
+/* A list behind a 2-byte length of entries (kind of kind_bytes, opaque
+ * value behind a 2-byte length); values must be non-empty if nonempty. */
+static int dec_items(const uint8_t *p, size_t n, size_t kind_bytes, int nonempty,
+                     struct tls_item *out, size_t cap)
 {
-	if (n == 0)
-		return 0;
 	struct tcur c = tcur_of(p, n);
 	struct tcur l = tcur_vec(&c, 2);
 	if (c.bad || c.n)
 		return -1;
 	int k = 0;
 	while (l.n) {
-		uint8_t kind = (uint8_t)tcur_take(&l, 1);
-		struct tcur name = tcur_vec(&l, 2);
-		if (l.bad)
+		uint16_t kind = (uint16_t)tcur_take(&l, kind_bytes);
+		struct tcur v = tcur_vec(&l, 2);
+		if (l.bad || (nonempty && v.n == 0))
 			return -1;
 		if ((size_t)k < cap) {
 			out[k].kind = kind;
-			out[k].p = name.p;
-			out[k].len = name.n;
+			out[k].p = v.p;
+			out[k].len = v.n;
 		}
 		k++;
 	}
 	return k;
 }
 
+int tls_dec_sni(const uint8_t *p, size_t n, struct tls_item *out, size_t cap)
+{
+	return n == 0 ? 0 : dec_items(p, n, 1, 0, out, cap);
+}
+
 int tls_dec_key_share_ch(const uint8_t *p, size_t n, struct tls_item *out, size_t cap)
 {
-	struct tcur c = tcur_of(p, n);
-	struct tcur l = tcur_vec(&c, 2);
-	if (c.bad || c.n)
-		return -1;
-	int k = 0;
-	while (l.n) {
-		uint16_t g = (uint16_t)tcur_take(&l, 2);
-		struct tcur kx = tcur_vec(&l, 2);
-		if (l.bad || kx.n == 0)
-			return -1;
-		if ((size_t)k < cap) {
-			out[k].kind = g;
-			out[k].p = kx.p;
-			out[k].len = kx.n;
-		}
-		k++;
-	}
-	return k;
+	return dec_items(p, n, 2, 1, out, cap);
 }
 
 int tls_dec_key_share_sh(const uint8_t *p, size_t n, int hrr, uint16_t *group, struct tls_item *kx)

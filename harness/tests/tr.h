@@ -46,31 +46,44 @@ static inline void tr_add(struct tr *t, int dir, const uint8_t *p, size_t n)
 	bytes_append(&t->wire[dir], p, n);
 }
 
+/* Splits a TLSHTR01 file ("TLSHTR01", then segments: direction byte, u32
+ * BE length, bytes) into t. Returns 0, or -1 when it is not one. */
+static inline int tr_parse(struct tr *t, const uint8_t *p, size_t n)
+{
+	memset(t, 0, sizeof *t);
+	if (n < 8 || memcmp(p, "TLSHTR01", 8) != 0)
+		return -1;
+	size_t off = 8;
+	while (off < n) {
+		if (n - off < 5)
+			return -1;
+		int dir = p[off];
+		size_t len = (size_t)p[off + 1] << 24 | (size_t)p[off + 2] << 16 |
+		             (size_t)p[off + 3] << 8 | p[off + 4];
+		off += 5;
+		if (dir > 1 || len > n - off)
+			return -1;
+		tr_add(t, dir, p + off, len);
+		off += len;
+	}
+	return 0;
+}
+
+#ifdef TEST_DATA_DIR
 /* Loads harness/tests/data/NAME. Exits on failure (a missing file is a
  * broken test tree). */
 static inline void tr_load(struct tr *t, const char *name)
 {
-	memset(t, 0, sizeof *t);
 	char *path = xasprintf("%s/%s", TEST_DATA_DIR, name);
 	struct bytes f = {0};
-	if (read_file(path, &f) != 0 || f.len < 8 || memcmp(f.data, "TLSHTR01", 8) != 0) {
+	if (read_file(path, &f) != 0 || tr_parse(t, f.data, f.len) != 0) {
 		printf("Bail out! cannot read transcript %s\n", path);
 		exit(1);
-	}
-	size_t off = 8;
-	while (off + 5 <= f.len) {
-		int dir = f.data[off];
-		size_t len = (size_t)f.data[off + 1] << 24 | (size_t)f.data[off + 2] << 16 |
-		             (size_t)f.data[off + 3] << 8 | f.data[off + 4];
-		off += 5;
-		if (dir > 1 || len > f.len - off)
-			break;
-		tr_add(t, dir, f.data + off, len);
-		off += len;
 	}
 	bytes_free(&f);
 	free(path);
 }
+#endif
 
 /* Replays t with rewriter m on direction rwdir, pushing `chunk` bytes at a
  * time (0: whole segments), into out (a fresh transcript). Returns the
