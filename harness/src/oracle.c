@@ -309,6 +309,11 @@ enum {
 	R_ALERT13_FORM,
 	R_HS_INTERLEAVED,
 	R_HS_KEY_CHANGE,
+	R_SH12_VERSION_ABOVE,
+	R_HRR_SUPPORTED_VERSIONS,
+	R_HRR_NO_CHANGE,
+	R_CH_COMPRESSION_NULL,
+	R_SID_LENGTH,
 	R_N
 };
 
@@ -429,6 +434,17 @@ const struct wire_rule oracle_rules[] = {
                               "records"},
         [R_HS_KEY_CHANGE] = {"record-hs-key-change", "RFC 8446 5.1; RFC 5246 7.1",
                              "handshake messages end at a record boundary before a key change"},
+        [R_SH12_VERSION_ABOVE] = {"sh12-version-above-client", "RFC 5246 7.4.1.3",
+                                  "a ServerHello without supported_versions selects at most the "
+                                  "client's legacy_version"},
+        [R_HRR_SUPPORTED_VERSIONS] = {"hrr-supported-versions", "RFC 8446 4.1.4",
+                                      "a HelloRetryRequest carries supported_versions"},
+        [R_HRR_NO_CHANGE] = {"hrr-no-change", "RFC 8446 4.1.4",
+                             "a HelloRetryRequest asks for a change (key_share or cookie)"},
+        [R_CH_COMPRESSION_NULL] = {"ch-compression-null", "RFC 5246 7.4.1.2",
+                                   "the ClientHello's compression methods include null (0)"},
+        [R_SID_LENGTH] = {"hello-session-id-length", "RFC 8446 4.1.2, 4.1.3; RFC 5246 7.4.1.2",
+                          "a legacy_session_id holds at most 32 bytes"},
 };
 const size_t oracle_n_rules = R_N;
 
@@ -699,6 +715,12 @@ static void check_client_hello(struct rctx *x, size_t k, const struct tls_hello 
 	                                 u16_in(sv, nsv < 64 ? nsv : 64, 0x0301)
 	                       : ch->legacy_version <= 0x0303;
 	const uint8_t *body = ch->random - 2;
+	if (!memchr(ch->comp, 0, ch->comp_len))
+		MVIOL(x, R_CH_COMPRESSION_NULL, 0, k, ch->comp - 1, ch->comp_len + 1,
+		      "ClientHello compression methods without null");
+	if (ch->sid_len > 32)
+		MVIOL(x, R_SID_LENGTH, 0, k, ch->sid - 1, 1,
+		      "ClientHello legacy_session_id of %zu bytes", ch->sid_len);
 	if (offers13) {
 		if (ch->legacy_version != 0x0303)
 			MVIOL(x, R_CH13_LEGACY_VERSION, 0, k, body, 2,
@@ -838,6 +860,15 @@ static void check_server_hello(struct rctx *x, size_t k, const struct tls_hello 
 			      tls_ext_name(sh->ext[i].type), sh->ext[i].type);
 	if (sh->hrr && n_hrr_before > 0)
 		MVIOL(x, R_HRR_SECOND, 1, k, body, 34, "a second HelloRetryRequest");
+	if (sh->sid_len > 32)
+		MVIOL(x, R_SID_LENGTH, 1, k, sh->sid - 1, 1, "%s legacy_session_id of %zu bytes",
+		      name, sh->sid_len);
+	if (sh->hrr && !tls_hello_ext(sh, TLS_EXT_SUPPORTED_VERSIONS))
+		MVIOL(x, R_HRR_SUPPORTED_VERSIONS, 1, k, body, 2,
+		      "HelloRetryRequest without supported_versions");
+	if (sh->hrr && !tls_hello_ext(sh, TLS_EXT_KEY_SHARE) && !tls_hello_ext(sh, TLS_EXT_COOKIE))
+		MVIOL(x, R_HRR_NO_CHANGE, 1, k, body, 2,
+		      "HelloRetryRequest with neither key_share nor cookie");
 	const struct tls_ext *esv = tls_hello_ext(sh, TLS_EXT_SUPPORTED_VERSIONS);
 	uint16_t selected = sh->legacy_version;
 	if (esv && esv->len == 2)
@@ -947,6 +978,10 @@ static void check_server_hello(struct rctx *x, size_t k, const struct tls_hello 
 	}
 	if (v13 || !ch)
 		goto common;
+	if (!esv && sh->legacy_version > ch->legacy_version)
+		MVIOL(x, R_SH12_VERSION_ABOVE, 1, k, body, 2,
+		      "ServerHello version 0x%04x above the client's 0x%04x", sh->legacy_version,
+		      ch->legacy_version);
 	/* TLS 1.2: renegotiation_info, EMS, ALPN. */
 	const struct tls_ext *ri = tls_hello_ext(sh, TLS_EXT_RENEGOTIATION_INFO);
 	if (client_reneg && !ri)

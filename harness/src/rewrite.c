@@ -828,6 +828,8 @@ static const uint8_t d_sid32[32] = {0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0x
                                     0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab,
                                     0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab};
 static const uint8_t d_comp_deflate[] = {0x01, 0x00};
+static const uint8_t d_comp_deflate_only[] = {0x01};
+static const uint8_t d_sid33[33] = {0x33, 0x33, 0x33, 0x33};
 /* A well-formed pre_shared_key: one identity "ab", one 32-byte binder. */
 static const uint8_t d_psk[45] = {0x00, 0x08, 0x00, 0x02, 'a', 'b', 0, 0, 0, 0, 0x00, 0x21, 0x20};
 /* key_share bodies: P-256 then X25519 (against supported_groups order),
@@ -872,6 +874,9 @@ static const struct rw_mutation m_drop_reneg = {
         .name = "ch-no-reneg-signal", CH, .op = RW_EXT_DROP, .ext = TLS_EXT_RENEGOTIATION_INFO};
 static const struct rw_mutation m_drop_modes = {
         .name = "ch-psk-no-modes", CH, .op = RW_EXT_DROP, .ext = TLS_EXT_PSK_KEY_EXCHANGE_MODES};
+
+static const struct rw_mutation m_hrr_drop_cookie = {
+        .name = "hrr-no-change", HRR, .op = RW_EXT_DROP, .ext = TLS_EXT_COOKIE};
 
 static const struct rw_mutation named[] = {
         /* Record level. */
@@ -1089,6 +1094,19 @@ static const struct rw_mutation named[] = {
         {.name = "ch-legacy-version-0304", CH, .op = RW_SET_VERSION, .value = 0x0304},
         {.name = "ch-legacy-version-0300", CH, .op = RW_SET_VERSION, .value = 0x0300},
         {.name = "ch-compression-deflate", CH, .op = RW_SET_COMP, D(d_comp_deflate)},
+        {.name = "ch-compression-deflate-only", CH, .op = RW_SET_COMP, D(d_comp_deflate_only)},
+        {.name = "ch-legacy-version-0302", CH, .op = RW_SET_VERSION, .value = 0x0302},
+        {.name = "ch-sid-33", CH, .op = RW_SET_SID, D(d_sid33)},
+        {.name = "sh-sid-33", SH, .op = RW_SET_SID, D(d_sid33)},
+        {.name = "hrr-drop-supported-versions",
+         HRR,
+         .op = RW_EXT_DROP,
+         .ext = TLS_EXT_SUPPORTED_VERSIONS},
+        {.name = "hrr-no-change",
+         HRR,
+         .op = RW_EXT_DROP,
+         .ext = TLS_EXT_KEY_SHARE,
+         .then = &m_hrr_drop_cookie},
         {.name = "sh-legacy-version-0304", SH, .op = RW_SET_VERSION, .value = 0x0304},
         {.name = "sh-sid-changed", SH, .op = RW_SET_SID, D(d_sid32)},
         {.name = "sh-compression-1", SH, .op = RW_SET_COMP, .value = 1},

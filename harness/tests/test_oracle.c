@@ -388,6 +388,13 @@ static void rule_tests(void)
 	named_case("tls12", "ch-split-alert-inside", 0, "record-hs-interleaved", 0);
 	named_case("tls13", "sh-append-hs", 1, "record-hs-key-change", 1);
 	rule_case("tls12", &cke_partial, 0, "record-hs-key-change", 0);
+	named_case("tls12", "sh-legacy-version-0304", 1, "sh12-version-above-client", 1);
+	named_case("tls12", "ch-legacy-version-0302", 0, "sh12-version-above-client", 1);
+	named_case("hrr", "hrr-drop-supported-versions", 1, "hrr-supported-versions", 1);
+	named_case("hrr", "hrr-no-change", 1, "hrr-no-change", 1);
+	named_case("tls12", "ch-compression-deflate-only", 0, "ch-compression-null", 0);
+	named_case("tls13", "ch-sid-33", 0, "hello-session-id-length", 0);
+	named_case("tls12", "sh-sid-33", 1, "hello-session-id-length", 1);
 
 	/* Every rule has been proven by one of the cases above. */
 	size_t unproven = 0;

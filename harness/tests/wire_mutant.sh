@@ -64,6 +64,10 @@ record-alert13-form        sh-inject-alert-3-bytes    server handshake/version/t
 record-hs-interleaved      sh-split-ccs-inside        server handshake/version/tls13
 record-hs-interleaved      ch-split-alert-inside      client handshake/version/tls12
 record-hs-key-change       sh-append-hs               server handshake/version/tls13
+sh12-version-above-client  sh-legacy-version-0304     server handshake/version/tls12
+ch-compression-null        ch-compression-deflate-only client handshake/version/tls12
+hello-session-id-length    ch-sid-33                  client handshake/version/tls13
+hello-session-id-length    sh-sid-33                  server handshake/version/tls12
 '
 
 while read -r rule mutation role scenario; do
