@@ -248,74 +248,85 @@ static void rule_tests(void)
 	                                               .data = partial_finished,
 	                                               .len = sizeof partial_finished};
 
-	named_case("tls13", "sh-ext-unoffered", 1, "sh-ext-unoffered", 1);
-	named_case("tls12", "sh-ext-unoffered", 1, "sh-ext-unoffered", 1);
-	named_case("hrr", "hrr-ext-unoffered", 1, "hrr-ext-unoffered", 1);
-	named_case("tls13", "sh-ext-sni-in-sh", 1, "sh13-ext-misplaced", 1);
-	named_case("tls13", "ch-ext-dup-groups", 0, "ch-ext-duplicate", 0);
-	named_case("tls12", "sh-ext-dup-first", 1, "sh-ext-duplicate", 1);
-	named_case("hrr", "hrr-ext-dup-first", 1, "hrr-ext-duplicate", 1);
-	named_case("tls13", "ch-len-groups-inner-minus1", 0, "hello-ext-syntax", 0);
-	named_case("tls13", "sh-sv-3-bytes", 1, "hello-ext-syntax", 1);
-	named_case("tls13", "sh-legacy-version-0304", 1, "sh13-legacy-version", 1);
-	named_case("tls13", "sh-sid-changed", 1, "sh13-session-id-echo", 1);
-	named_case("tls13", "sh-compression-1", 1, "sh13-compression", 1);
-	named_case("tls13", "sh-version-0305", 1, "sh-version-unoffered", 1);
-	named_case("tls12", "sh-sv-0303", 1, "sh12-supported-versions", 1);
-	named_case("tls13", "sh-cipher-unoffered", 1, "sh-cipher-unoffered", 1);
-	named_case("tls12", "sh-cipher-unoffered", 1, "sh-cipher-unoffered", 1);
-	named_case("tls12", "sh-compression-1", 1, "sh-compression-unoffered", 1);
-	named_case("tls13", "ch-legacy-version-0304", 0, "ch13-legacy-version", 0);
-	named_case("tls13", "ch-compression-deflate", 0, "ch13-compression", 0);
-	named_case("tls13", "ch-drop-sigalgs", 0, "ch13-mandatory-ext", 0);
-	named_case("tls13", "ch-psk-first", 0, "ch13-psk-last", 0);
-	named_case("tls13", "ch-psk-no-modes", 0, "ch13-psk-modes", 0);
-	named_case("tls13", "ch-key-share-unlisted", 0, "ch-key-share-unlisted", 0);
-	named_case("tls13", "ch-key-share-order", 0, "ch-key-share-order", 0);
-	named_case("tls13", "ch-key-share-dup", 0, "ch-key-share-duplicate", 0);
-	named_case("tls13", "sh-key-share-p256", 1, "sh-key-share-group", 1);
-	named_case("hrr", "hrr-key-share-x25519", 1, "hrr-key-share-group", 1);
-	named_case("hrr", "hrr-second", 1, "hrr-second", 1);
+	/* base transcript, named mutation, rewritten direction, rule, side */
+	static const struct {
+		const char *base, *mutation;
+		int dir;
+		const char *rule;
+		int side;
+	} named_cases[] = {
+	        {"tls13", "sh-ext-unoffered", 1, "sh-ext-unoffered", 1},
+	        {"tls12", "sh-ext-unoffered", 1, "sh-ext-unoffered", 1},
+	        {"hrr", "hrr-ext-unoffered", 1, "hrr-ext-unoffered", 1},
+	        {"tls13", "sh-ext-sni-in-sh", 1, "sh13-ext-misplaced", 1},
+	        {"tls13", "ch-ext-dup-groups", 0, "ch-ext-duplicate", 0},
+	        {"tls12", "sh-ext-dup-first", 1, "sh-ext-duplicate", 1},
+	        {"hrr", "hrr-ext-dup-first", 1, "hrr-ext-duplicate", 1},
+	        {"tls13", "ch-len-groups-inner-minus1", 0, "hello-ext-syntax", 0},
+	        {"tls13", "sh-sv-3-bytes", 1, "hello-ext-syntax", 1},
+	        {"tls13", "sh-legacy-version-0304", 1, "sh13-legacy-version", 1},
+	        {"tls13", "sh-sid-changed", 1, "sh13-session-id-echo", 1},
+	        {"tls13", "sh-compression-1", 1, "sh13-compression", 1},
+	        {"tls13", "sh-version-0305", 1, "sh-version-unoffered", 1},
+	        {"tls12", "sh-sv-0303", 1, "sh12-supported-versions", 1},
+	        {"tls13", "sh-cipher-unoffered", 1, "sh-cipher-unoffered", 1},
+	        {"tls12", "sh-cipher-unoffered", 1, "sh-cipher-unoffered", 1},
+	        {"tls12", "sh-compression-1", 1, "sh-compression-unoffered", 1},
+	        {"tls13", "ch-legacy-version-0304", 0, "ch13-legacy-version", 0},
+	        {"tls13", "ch-compression-deflate", 0, "ch13-compression", 0},
+	        {"tls13", "ch-drop-sigalgs", 0, "ch13-mandatory-ext", 0},
+	        {"tls13", "ch-psk-first", 0, "ch13-psk-last", 0},
+	        {"tls13", "ch-psk-no-modes", 0, "ch13-psk-modes", 0},
+	        {"tls13", "ch-key-share-unlisted", 0, "ch-key-share-unlisted", 0},
+	        {"tls13", "ch-key-share-order", 0, "ch-key-share-order", 0},
+	        {"tls13", "ch-key-share-dup", 0, "ch-key-share-duplicate", 0},
+	        {"tls13", "sh-key-share-p256", 1, "sh-key-share-group", 1},
+	        {"hrr", "hrr-key-share-x25519", 1, "hrr-key-share-group", 1},
+	        {"hrr", "hrr-second", 1, "hrr-second", 1},
+	        {"hrr", "ch2-key-share-dup", 0, "ch2-key-share", 0},
+	        {"hrr", "ch2-drop-cookie", 0, "ch2-cookie", 0},
+	        {"hrr", "ch2-new-random", 0, "ch2-unchanged", 0},
+	        {"tls12", "ch-no-reneg-signal", 0, "ch-reneg-signal", 0},
+	        {"tls12", "ch-reneg-not-empty", 0, "ch-reneg-not-empty", 0},
+	        {"tls12", "sh-drop-reneg", 1, "sh12-reneg-missing", 1},
+	        {"tls12", "sh-reneg-not-empty", 1, "sh12-reneg-not-empty", 1},
+	        {"tls12", "ch-no-reneg-signal", 0, "sh12-reneg-unsolicited", 1},
+	        {"tls12", "sh-ems-not-empty", 1, "ems-not-empty", 1},
+	        {"tls12", "ch-ems-not-empty", 0, "ems-not-empty", 0},
+	        {"tls13", "ch-sni-two-names", 0, "ch-sni-one-host-name", 0},
+	        {"tls13", "ch-sni-trailing-dot", 0, "ch-sni-trailing-dot", 0},
+	        {"tls13", "ch-sni-ip", 0, "ch-sni-ip-literal", 0},
+	        {"tls12", "sh-sni-not-empty", 1, "sh-sni-not-empty", 1},
+	        {"alpn12", "sh-alpn-two-names", 1, "sh12-alpn-one", 1},
+	        {"alpn12", "sh-alpn-unoffered", 1, "sh12-alpn-unoffered", 1},
+	        {"tls13", "ch-oversize", 0, "record-plaintext-overflow", 0},
+	        {"tls12", "sh-oversize", 1, "record-plaintext-overflow", 1},
+	        {"tls13", "zero-records", 0, "record-empty-fragment", 0},
+	        {"tls12", "zero-records", 1, "record-empty-fragment", 1},
+	        {"tls13", "ch-inject-unknown-type", 0, "record-unknown-type", 0},
+	        {"tls13", "sh-inject-alert-after", 1, "record-outer-type", 1},
+	        {"tls13", "sh-record-version-0301", 1, "record-version13", 1},
+	        {"tls13", "sh-inject-ccs-2", 1, "record-ccs-value", 1},
+	        {"tls13", "sh-inject-alert-3-bytes", 1, "record-alert13-form", 1},
+	        {"tls13", "sh-split-ccs-inside", 1, "record-hs-interleaved", 1},
+	        {"tls12", "ch-split-alert-inside", 0, "record-hs-interleaved", 0},
+	        {"tls13", "sh-append-hs", 1, "record-hs-key-change", 1},
+	        {"tls12", "sh-legacy-version-0304", 1, "sh12-version-above-client", 1},
+	        {"tls12", "ch-legacy-version-0302", 0, "sh12-version-above-client", 1},
+	        {"hrr", "hrr-drop-supported-versions", 1, "hrr-supported-versions", 1},
+	        {"hrr", "hrr-no-change", 1, "hrr-no-change", 1},
+	        {"tls12", "ch-compression-deflate-only", 0, "ch-compression-null", 0},
+	        {"tls13", "ch-sid-33", 0, "hello-session-id-length", 0},
+	        {"tls12", "sh-sid-33", 1, "hello-session-id-length", 1},
+	};
+	for (size_t i = 0; i < sizeof named_cases / sizeof named_cases[0]; i++)
+		named_case(named_cases[i].base, named_cases[i].mutation, named_cases[i].dir,
+		           named_cases[i].rule, named_cases[i].side);
 	rule_case("hrr", &sh_cipher_1301, 1, "sh-hrr-consistent", 1);
-	named_case("hrr", "ch2-key-share-dup", 0, "ch2-key-share", 0);
-	named_case("hrr", "ch2-drop-cookie", 0, "ch2-cookie", 0);
-	named_case("hrr", "ch2-new-random", 0, "ch2-unchanged", 0);
-	named_case("tls12", "ch-no-reneg-signal", 0, "ch-reneg-signal", 0);
-	named_case("tls12", "ch-reneg-not-empty", 0, "ch-reneg-not-empty", 0);
-	named_case("tls12", "sh-drop-reneg", 1, "sh12-reneg-missing", 1);
-	named_case("tls12", "sh-reneg-not-empty", 1, "sh12-reneg-not-empty", 1);
-	named_case("tls12", "ch-no-reneg-signal", 0, "sh12-reneg-unsolicited", 1);
 	rule_case("tls12", &ch_drop_ems, 0, "sh12-ems-unoffered", 1);
-	named_case("tls12", "sh-ems-not-empty", 1, "ems-not-empty", 1);
-	named_case("tls12", "ch-ems-not-empty", 0, "ems-not-empty", 0);
-	named_case("tls13", "ch-sni-two-names", 0, "ch-sni-one-host-name", 0);
-	named_case("tls13", "ch-sni-trailing-dot", 0, "ch-sni-trailing-dot", 0);
-	named_case("tls13", "ch-sni-ip", 0, "ch-sni-ip-literal", 0);
-	named_case("tls12", "sh-sni-not-empty", 1, "sh-sni-not-empty", 1);
-	named_case("alpn12", "sh-alpn-two-names", 1, "sh12-alpn-one", 1);
-	named_case("alpn12", "sh-alpn-unoffered", 1, "sh12-alpn-unoffered", 1);
-	named_case("tls13", "ch-oversize", 0, "record-plaintext-overflow", 0);
-	named_case("tls12", "sh-oversize", 1, "record-plaintext-overflow", 1);
 	appended_record_case("tls13", 1, 23, 16384 + 257, "record-ciphertext-overflow");
 	appended_record_case("tls12", 0, 23, 16384 + 2049, "record-ciphertext-overflow");
-	named_case("tls13", "zero-records", 0, "record-empty-fragment", 0);
-	named_case("tls12", "zero-records", 1, "record-empty-fragment", 1);
-	named_case("tls13", "ch-inject-unknown-type", 0, "record-unknown-type", 0);
-	named_case("tls13", "sh-inject-alert-after", 1, "record-outer-type", 1);
-	named_case("tls13", "sh-record-version-0301", 1, "record-version13", 1);
-	named_case("tls13", "sh-inject-ccs-2", 1, "record-ccs-value", 1);
-	named_case("tls13", "sh-inject-alert-3-bytes", 1, "record-alert13-form", 1);
-	named_case("tls13", "sh-split-ccs-inside", 1, "record-hs-interleaved", 1);
-	named_case("tls12", "ch-split-alert-inside", 0, "record-hs-interleaved", 0);
-	named_case("tls13", "sh-append-hs", 1, "record-hs-key-change", 1);
 	rule_case("tls12", &cke_partial, 0, "record-hs-key-change", 0);
-	named_case("tls12", "sh-legacy-version-0304", 1, "sh12-version-above-client", 1);
-	named_case("tls12", "ch-legacy-version-0302", 0, "sh12-version-above-client", 1);
-	named_case("hrr", "hrr-drop-supported-versions", 1, "hrr-supported-versions", 1);
-	named_case("hrr", "hrr-no-change", 1, "hrr-no-change", 1);
-	named_case("tls12", "ch-compression-deflate-only", 0, "ch-compression-null", 0);
-	named_case("tls13", "ch-sid-33", 0, "hello-session-id-length", 0);
-	named_case("tls12", "sh-sid-33", 1, "hello-session-id-length", 1);
 
 	/* Every rule has been proven by one of the cases above. */
 	size_t unproven = 0;
