@@ -40,25 +40,8 @@ cpu_ticks() { # pid -> utime + stime in clock ticks
 	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
-wait_port() {
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "bench/serve.sh: nothing listens on port $1" >&2
-	return 1
-}
+# shellcheck source=../harness/tests/ports.sh
+. harness/tests/ports.sh
 
 # Starts one server on a free port; sets $srv (pid) and $port. A readiness
 # probe is one connection like the others (s_server counts it, ours too).
@@ -73,7 +56,7 @@ start_server() { # ours|s_server version
 	fi
 	srv=$!
 	pids+=("$srv")
-	wait_port "$port"
+	wait_for_port "$port" || { echo "bench/serve.sh: nothing listens on port $port" >&2; exit 1; }
 }
 
 stop_server() {

@@ -36,16 +36,8 @@ result() { # ok? description [log]
 
 has() { grep -qE -- "$2" "$1"; }
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return
-		fi
-	done
-}
+# shellcheck source=ports.sh
+. harness/tests/ports.sh
 
 # Starts `tlsharness serve` (pid in $srv) and waits for its port.
 serve() { # backend outfile args...
@@ -69,12 +61,17 @@ wait_for_line() { # file pattern
 	return 1
 }
 
-wait_for_port() {
-	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+# Runs `tlsharness connect` against the server started by serve(), then waits
+# for the server: exit statuses in $crc and $src, outputs in LOG.cli, LOG.srv
+# and both in LOG.
+connect_to() { # backend log connect-args...
+	local b="$1" log="$2"
+	shift 2
+	"$bin" connect --impl "$b" -t 10 "$@" "127.0.0.1:$port" >"$log.cli" 2>&1
+	crc=$?
+	wait "$srv"
+	src=$?
+	cat "$log.srv" "$log.cli" >"$log"
 }
 
 # A TLS 1.2-only ClientHello from Python's ssl module, sent over a raw socket
@@ -183,11 +180,7 @@ for b in "${backends[@]}"; do
 	log="$tmp/$b-seq"
 	text="GET /stream-echo HTTP/1.1 0123456789 abcdefghijklmnopqrstuvwxyz"
 	serve "$b" "$log.srv" -m 2
-	"$bin" connect --impl "$b" --alpn h2 --count 2 --send "$text" --split 7 -t 10 "127.0.0.1:$port" >"$log.cli" 2>&1
-	crc=$?
-	wait "$srv"
-	src=$?
-	cat "$log.srv" "$log.cli" >"$log"
+	connect_to "$b" "$log" --alpn h2 --count 2 --send "$text" --split 7
 	[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] &&
 		has "$log.cli" "^client.1.received=$text\$" && has "$log.cli" "^client.2.received=$text\$" &&
 		has "$log.srv" "^server.1.echoed_bytes=${#text}\$" && has "$log.srv" "^server.2.echoed_bytes=${#text}\$" &&
@@ -199,11 +192,7 @@ for b in "${backends[@]}"; do
 	# report the failed handshake, and both see the other's FIN, not a reset.
 	log="$tmp/$b-unknown-ca"
 	serve "$b" "$log.srv" -m 1
-	"$bin" connect --impl "$b" --trust "$pki/rsa-unknown-ca.pem" -t 10 "127.0.0.1:$port" >"$log.cli" 2>&1
-	crc=$?
-	wait "$srv"
-	src=$?
-	cat "$log.srv" "$log.cli" >"$log"
+	connect_to "$b" "$log" --trust "$pki/rsa-unknown-ca.pem"
 	[ "$crc" -eq 1 ] && [ "$src" -eq 1 ] &&
 		has "$log.cli" "^client.1.handshake=failed" && has "$log.cli" "^client.1.tcp_end=eof" &&
 		has "$log.srv" "^server.1.handshake=failed" && has "$log.srv" "^server.1.tcp_end=eof"
