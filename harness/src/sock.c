@@ -260,6 +260,8 @@ static void flush_sock(struct conn *c)
 		if (w <= 0) { /* EPIPE, ECONNRESET: the peer is gone */
 			c->reset = 1;
 			c->sock_err = w < 0 ? errno : EPIPE;
+			c->rd_eof = 1;
+			c->moved = 1;
 			break;
 		}
 		c->out_off += (size_t)w;
@@ -325,10 +327,11 @@ static void feed_tls(struct conn *c)
 	}
 }
 
-/* All input is in the TLS buffer and no more will come. */
+/* All input is in the TLS buffer and no more will come, or the connection
+ * was reset (nothing more comes or goes). */
 static int transport_over(const struct conn *c)
 {
-	return c->eof_given;
+	return c->eof_given || c->reset;
 }
 
 /* ---- the phases --------------------------------------------------------- */
@@ -809,7 +812,9 @@ static void run_loop(struct loop *l)
 				ev |= POLLIN;
 			if (c->deadline < next)
 				next = c->deadline;
-			pf[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+			/* Nothing to wait for but the deadline: left out of the poll,
+			 * where an error or a hang-up would wake it again and again. */
+			pf[n++] = (struct pollfd){.fd = ev ? c->fd : -1, .events = ev};
 		}
 		double wait = next - now_ms();
 		struct timespec ts = {0, 0};
