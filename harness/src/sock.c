@@ -749,10 +749,16 @@ static void begin_stop(struct loop *l)
 		l->listen_fd = -1;
 	}
 	for (struct conn *c = l->conns; c; c = c->next) {
-		if (c->phase == P_TALK)
+		if (c->phase == P_TALK) {
 			go_closing(l, c);
-		else if (c->phase == P_HANDSHAKE || c->phase == P_CONNECTING)
-			go_linger(c);
+		} else if (c->phase == P_HANDSHAKE || c->phase == P_CONNECTING) {
+			say(c, "stopped=%s", c->phase == P_HANDSHAKE ? "handshake" : "connect");
+			c->failed = 1;
+			if (c->phase == P_HANDSHAKE)
+				go_linger(c);
+			else
+				c->phase = P_DONE;
+		}
 		if (c->deadline > l->stop_at)
 			c->deadline = l->stop_at;
 	}
