@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import big_report  # noqa: E402
 

@@ -281,7 +281,15 @@ slowest=$(sed -n 's/^server\.[0-9]*\.ms=\([0-9]*\).*/\1/p' "$log.srv" | sort -n 
 	[ "${slowest:-99999}" -lt 3000 ]
 result $? "serve --impl $b: 100 connections reset by openssl s_time end at once (slowest ${slowest:-?} ms)" "$log"
 
-# 11. --help and bad usage.
+# 11. connect --parallel: six connections, three at a time, one context.
+log="$tmp/parallel"
+serve "$b" "$log.srv" -m 6
+connect_to "$b" "$log" --count 6 --parallel 3 --send "p"
+[ "$crc" -eq 0 ] && [ "$src" -eq 0 ] && has "$log.cli" "^connections=6 ok=6 failed=0" &&
+	has "$log.srv" "^connections=6 ok=6 failed=0" && [ "$(grep -c '^client\.[0-9]\.received=p$' "$log.cli")" -eq 6 ]
+result $? "connect --impl $b --count 6 --parallel 3 against one serve process" "$log"
+
+# 12. --help and bad usage.
 log="$tmp/usage"
 {
 	"$bin" serve --help && "$bin" connect --help
