@@ -56,7 +56,7 @@ start_server() { # ours|s_server version
 	fi
 	srv=$!
 	pids+=("$srv")
-	wait_for_port "$port" || { echo "bench/serve.sh: nothing listens on port $port" >&2; exit 1; }
+	wait_for_port "$port" 30 || { echo "bench/serve.sh: nothing listens on port $port" >&2; exit 1; }
 }
 
 stop_server() {

@@ -13,10 +13,10 @@ free_port() {
 	done
 }
 
-# Waits up to 5 s until something accepts connections on PORT (the probe is
-# one connection: servers that count them see it).
-wait_for_port() { # port
-	for _ in $(seq 50); do
+# Waits up to SECONDS (default 5) until something accepts connections on
+# PORT (the probe is one connection: servers that count them see it).
+wait_for_port() { # port [seconds]
+	for _ in $(seq $((${2:-5} * 10))); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		sleep 0.1
 	done
