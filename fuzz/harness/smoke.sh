@@ -15,7 +15,7 @@ mkdir -p "$work/oracle" "$work/expect" "$work/report"
 i=0
 for t in "$work"/run/transcripts/*/*.tlstr; do
 	[ -f "$t" ] || continue
-	python3 - "$t" "$work/oracle/seed$i" <<'PY'
+	/usr/bin/python3 - "$t" "$work/oracle/seed$i" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()[8:]
 c2s, s2c, off = b"", b"", 0

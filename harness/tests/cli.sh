@@ -51,7 +51,7 @@ expect 2 "unknown backend" -- "$bin" probe nosuch
 # A good run: exit 0, valid JSON report with the run marked complete, JUnit.
 expect 0 "report:" -- "$bin" run --impl openssl -f 'handshake/default' -o "$tmp/good"
 n=$((n + 1))
-if python3 -c "import json,sys; d=json.load(open('$tmp/good/report.json')); sys.exit(0 if d['run']['complete'] and d['schema_version']==1 and d['results'][0]['verdict']=='PASS' else 1)" 2>/dev/null &&
+if /usr/bin/python3 -c "import json,sys; d=json.load(open('$tmp/good/report.json')); sys.exit(0 if d['run']['complete'] and d['schema_version']==1 and d['results'][0]['verdict']=='PASS' else 1)" 2>/dev/null &&
 	grep -q '<testsuites' "$tmp/good/junit.xml"; then
 	echo "ok $n - report.json complete and valid, junit.xml written"
 else
@@ -77,7 +77,7 @@ wait "$pid"
 status=$?
 n=$((n + 1))
 if [ "$status" -eq 130 ] && [ "$(md5sum <"$tmp/int/report.json")" = "$before" ] &&
-	python3 -c "import json,sys; d=json.load(open('$tmp/int/report.partial.json')); sys.exit(0 if not d['run']['complete'] and d['run']['interrupted'] else 1)"; then
+	/usr/bin/python3 -c "import json,sys; d=json.load(open('$tmp/int/report.partial.json')); sys.exit(0 if not d['run']['complete'] and d['run']['interrupted'] else 1)"; then
 	echo "ok $n - SIGINT: exit 130, partial report marked incomplete, earlier report kept"
 else
 	echo "not ok $n - SIGINT handling (status $status)"
