@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Installs what tlsharness needs on Debian 12: Debian packages, and `just`
 # from npm's rust-just. Idempotent: when everything is present it only checks
-# (well under a second). Then configures the build folders.
+# (well under a second). The build itself is `just build` (the justfile).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(
-	build-essential clang llvm libclang-rt-14-dev meson ninja-build pkg-config
-	libjansson-dev
+	build-essential clang llvm lld libclang-rt-14-dev meson ninja-build pkg-config clang-format
+	libjansson-dev nettle-dev
 	libssl-dev openssl gnutls-bin
 	android-libboringssl-dev
 	libgnutls28-dev libwolfssl-dev libmbedtls-dev libbearssl-dev libnss3-dev libbotan-2-dev
-	git ca-certificates
-	python3 python3-dev python3-jsonschema
+	git ca-certificates time
+	# Python tools run by Debian's /usr/bin/python3 with Debian's modules:
+	# reports/validate.py, harness/tests/html_report.py, harness/tests/fresh.sh
+	python3 python3-dev python3-jsonschema python3-docker
 	chromium chromium-driver python3-selenium
 )
 
