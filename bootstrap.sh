@@ -29,9 +29,15 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 	fi
 done
-# npm (for just): Debian's package, unless some npm is already there (a
-# nodesource nodejs ships its own and conflicts with Debian's npm).
-if ! command -v npm >/dev/null 2>&1 && ! command -v just >/dev/null 2>&1; then
+# `just` comes from npm's rust-just, whose wrapper runs on Node.js: 1.40.0 is
+# the last release that runs on Debian 12's Node.js 18 (later ones need Node
+# >= 20.19 and fail with a SyntaxError there). A `just` that does not run is
+# installed again.
+just_pkg=rust-just@1.40.0
+just_ok() { just --version >/dev/null 2>&1; }
+# npm: Debian's package, unless some npm is already there (a nodesource
+# nodejs ships its own and conflicts with Debian's npm).
+if ! command -v npm >/dev/null 2>&1 && ! just_ok; then
 	missing+=(npm)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -41,9 +47,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if ! command -v just >/dev/null 2>&1; then
-	echo "bootstrap: installing just (npm: rust-just)"
-	$sudo npm install -g --no-fund --no-audit rust-just
+if ! just_ok; then
+	echo "bootstrap: installing just (npm: $just_pkg)"
+	$sudo npm install -g --no-fund --no-audit "$just_pkg"
+	if ! just_ok; then
+		echo "bootstrap: 'just --version' fails after installing $just_pkg (Node.js $(node --version 2>&1)):" >&2
+		just --version >&2 || true
+		exit 1
+	fi
 fi
 
 echo "bootstrap: all dependencies present ($(just --version), meson $(meson --version), $(openssl version | cut -d' ' -f1-2))"
