@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the harness's own parser fuzz targets (libFuzzer, ASan+UBSan) into
 # OUT (default fuzz/out/harness): fuzz_oracle (wire oracle), fuzz_expect
-# (expectations files) and fuzz_report (the report reader).
+# (expectations files), fuzz_report (the report reader) and fuzz_recprot
+# (key logs and protected records).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -14,4 +15,6 @@ flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sa
 "$cc" "${flags[@]}" -o "$out/fuzz_expect" "$here/fuzz_expect.c" "$top/harness/src/expect.c" "$top/harness/src/util.c" -ljansson
 "$cc" "${flags[@]}" -o "$out/fuzz_report" "$here/fuzz_report.c" "$top/harness/src/report_load.c" \
 	"$top/harness/src/verdict.c" "$top/harness/src/util.c" -ljansson
+"$cc" "${flags[@]}" -o "$out/fuzz_recprot" "$here/fuzz_recprot.c" "$top/harness/src/recprot.c" \
+	"$top/harness/src/util.c" -lnettle
 echo "$out"

@@ -9,7 +9,7 @@ secs=${1:-5}
 out=$("$here/build.sh")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/oracle" "$work/expect" "$work/report"
+mkdir -p "$work/oracle" "$work/expect" "$work/report" "$work/recprot"
 # Seeds: transcripts and reports from a real run, the expectations files.
 "$top/build/harness/tlsharness" run --impl openssl -f 'handshake/default' -f 'alpn/no-overlap/*' -q -o "$work/run" >/dev/null 2>&1 || true
 i=0
@@ -31,8 +31,16 @@ PY
 done
 cp "$top"/impls/*/expectations.json "$work/expect/" 2>/dev/null || true
 cp "$work/run/report.json" "$work/report/" 2>/dev/null || true
+# recprot: key logs (selector byte 0) and protected records of the unit
+# test's fixtures (selector 1, suite, sequence, padding, record).
+for k in "$top"/harness/tests/recprot/*.keylog; do
+	{ printf '\0'; cat "$k"; } >"$work/recprot/$(basename "$k").seed"
+done
+for t in "$top"/harness/tests/recprot/*.tlstr; do
+	{ printf '\1\0\0\0'; tail -c +14 "$t" | head -c 600; } >"$work/recprot/$(basename "$t").seed"
+done
 status=0
-for t in oracle expect report; do
+for t in oracle expect report recprot; do
 	[ -x "$out/fuzz_$t" ] || continue
 	echo "fuzz_$t: ${secs}s"
 	if ! "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \

@@ -15,9 +15,6 @@
 #include "remote.h"
 #include "util.h"
 
-void scen_set_current(struct scen *s);
-extern void (*scen_finish)(struct scen *s);
-
 int id_matches(const char *id, char **filters, size_t nfilters)
 {
 	if (nfilters == 0)
@@ -301,6 +298,9 @@ size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t
 	for (size_t p = 0; p < npairs; p++) {
 		for (size_t i = 0; i < ndefs; i++) {
 			if (!id_matches(defs[i].id, filters, nfilters))
+				continue;
+			if (o->keep && !o->keep(&defs[i], &b[pairs[p].client], &b[pairs[p].server],
+			                        o->keep_arg))
 				continue;
 			res[total].def = &defs[i];
 			res[total].client = pairs[p].client;

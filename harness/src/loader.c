@@ -130,8 +130,15 @@ char *impl_resolve(const char *spec, char **arg_out, char *err, size_t errcap)
 	}
 	size_t sl = strlen(spec);
 	if (strchr(spec, '/') || (sl > 3 && strcmp(spec + sl - 3, ".so") == 0)) {
-		if (!is_file(spec)) {
-			fmt_into(err, errcap, "adapter '%s': no such file", spec);
+		struct stat st;
+		if (stat(spec, &st) != 0) {
+			fmt_into(err, errcap, "adapter '%s': %s", spec,
+			         errno == ENOENT ? "no such file" : strerror(errno));
+			return NULL;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			fmt_into(err, errcap, "adapter '%s' is %s, not an adapter .so", spec,
+			         S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
 			return NULL;
 		}
 		return xstrdup(spec);

@@ -176,7 +176,7 @@ expect 2 "$tmp/dup.json: results\[22\] repeats results\[0\]" -- "$bin" compare "
 expect 2 "$tmp/noresults.json: \"results\" is an object, not an array" -- "$bin" compare "$tmp/base.json" "$tmp/noresults.json"
 expect 2 "$tmp/nosuch.json: cannot read: No such file" -- "$bin" compare "$tmp/nosuch.json" "$tmp/base.json"
 expect 2 "give two reports" -- "$bin" compare "$tmp/base.json"
-expect 2 "unknown or incomplete option" -- "$bin" compare --frobnicate "$tmp/base.json" "$tmp/base.json"
+expect 2 "unknown or ambiguous option '--frobnicate'" -- "$bin" compare --frobnicate "$tmp/base.json" "$tmp/base.json"
 expect 0 "usage: tlsharness compare" -- "$bin" compare --help
 
 # --backends A B: where two backends differ, side by side.

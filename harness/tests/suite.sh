@@ -48,6 +48,9 @@ step "unit tests (ASan+UBSan)" meson test -C build-asan --suite unit --print-err
 step "fresh Debian 12: Python modules from bootstrap's Debian packages, Docker build context (.dockerignore)" harness/tests/fresh.sh
 step "formatting (.clang-format)" bash -c "git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format --dry-run --Werror"
 step "command line and bad input" harness/tests/cli.sh ./build/harness/tlsharness
+step "bash completion" harness/tests/completion.sh ./build/harness/tlsharness
+step "scale-out: run --shard K/N and merge equal the unsharded run" harness/tests/scaleout.sh ./build/harness/tlsharness
+step "CI examples (.github/workflows, .clusterfuzzlite): YAML, paths" /usr/bin/python3 harness/tests/ci_examples.py
 for b in ${backends//,/ }; do
 	step "test-impl ${b}" ./build/harness/tlsharness run --impl "$b" -j "$jobs" -q -o "reports/out/${b}"
 done
