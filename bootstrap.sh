@@ -13,8 +13,8 @@ packages=(
 	libgnutls28-dev libwolfssl-dev libmbedtls-dev libbearssl-dev libnss3-dev libbotan-2-dev
 	git ca-certificates time
 	# Python tools run by Debian's /usr/bin/python3 with Debian's modules:
-	# reports/validate.py, harness/tests/html_report.py, harness/tests/fresh.sh
-	python3 python3-dev python3-jsonschema python3-docker
+	# reports/validate.py, harness/tests/html_report.py, ci_examples.py, fresh.sh
+	python3 python3-dev python3-jsonschema python3-yaml python3-docker
 	chromium chromium-driver python3-selenium
 )
 

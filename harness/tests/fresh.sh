@@ -33,9 +33,10 @@ boot_pkgs=$(sed -n '/^packages=(/,/^)/p' bootstrap.sh | sed 's/#.*//' | tr -s ' 
 in_bootstrap() { grep -qx -- "$1" <<<"$boot_pkgs"; }
 
 # 1. Modules of reports/validate.py (jsonschema), harness/tests/html_report.py
-# (selenium, with chromium-driver), impls/pep748/tests and the bridge (the
-# standard library only) and the Docker context check below (docker).
-for mod in jsonschema selenium docker; do
+# (selenium, with chromium-driver), harness/tests/ci_examples.py (yaml),
+# impls/pep748/tests and the bridge (the standard library only) and the
+# Docker context check below (docker).
+for mod in jsonschema selenium yaml docker; do
 	file=$("$py" -I -c "import $mod; print($mod.__file__)" 2>"$tmp/err") || file=""
 	ok '[ -n "$file" ]' "$py imports $mod$( [ -n "$file" ] || echo ": $(tail -n 1 "$tmp/err")")"
 	[ -n "$file" ] || continue
