@@ -60,7 +60,8 @@ fi
 # crun (podman's default where installed) cannot set the container's rlimits
 # in every sandbox; runc can, within the host's own limits. Processes: at most
 # pid_max, which some kernels also enforce on RLIMIT_NPROC.
-podman=($sudo podman --runtime runc)
+podman=(podman --runtime runc)
+[ -z "$sudo" ] || podman=("$sudo" "${podman[@]}")
 if [ -n "${TLSH_PODMAN_ULIMITS:-}" ]; then
 	read -r -a ulimits <<<"$TLSH_PODMAN_ULIMITS"
 else

@@ -11,7 +11,7 @@
 #     made of the tracked paths plus one file in each generated folder.
 # Usage: fresh.sh. TAP-style lines; exit 0 when all pass.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 py=/usr/bin/python3
 n=0
 bad=0
