@@ -154,3 +154,7 @@ fuzz-speed SECONDS="20" *TARGETS:
 # merge corpora, triage, run the matrix, write reports/nightly/DATE/.
 nightly SECONDS="3600": build
     docker/nightly.sh {{SECONDS}}
+
+# The nightly job in the Docker image with podman (docker/podman-nightly.sh): results in reports/nightly/DATE/, corpora/, fuzz/crashes/.
+docker-nightly SECONDS="3600":
+    docker/podman-nightly.sh {{SECONDS}}
