@@ -46,6 +46,9 @@ static struct scen *child_scen;
 static const char *child_transcript;
 static int child_finishing;
 
+/* Writes the transcript under a temporary name and renames it into place.
+ * No fsync: a transcript is rebuilt by rerunning its scenario, and a sync
+ * per instance costs more than the instance on a busy disk. */
 static void child_write_transcript(struct scen *s)
 {
 	if (!child_transcript || !s->opened)
@@ -63,7 +66,22 @@ static void child_write_transcript(struct scen *s)
 		bytes_append(&out, s->pump.wire[g->dir].data + off[g->dir], g->len);
 		off[g->dir] += g->len;
 	}
-	write_file_atomic(child_transcript, out.data, out.len);
+	char *tmp = xasprintf("%s.tmp", child_transcript);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t done = 0;
+	while (fd >= 0 && done < out.len) {
+		ssize_t w = write(fd, out.data + done, out.len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (fd >= 0 && close(fd) == 0 && done == out.len)
+		rename(tmp, child_transcript);
+	else
+		unlink(tmp);
+	free(tmp);
 	bytes_free(&out);
 }
 

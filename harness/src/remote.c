@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <link.h>
 #include <poll.h>
 #include <signal.h>
@@ -1346,13 +1348,18 @@ struct warm_msg {
 };
 
 /* Libraries whose initialised state a forked child must not share: the
- * host only dlopen()s the adapter, and each child calls its entry point. */
+ * host only dlopen()s the adapter (and the modules the library would
+ * dlopen at initialisation, so that children find them mapped and
+ * relocated), and each child calls the entry point itself. */
 static const struct {
 	const char *dso;
 	const char *why;
+	const char *preload[4];
 } child_init[] = {
-        {"libnss3.so", "NSS: softoken refuses use after fork (CKR_DEVICE_ERROR unless "
-                       "NSS_STRICT_NOFORK=DISABLED) and freebl's DRBG would be shared"},
+        {"libnss3.so",
+         "NSS: softoken refuses use after fork (CKR_DEVICE_ERROR unless "
+         "NSS_STRICT_NOFORK=DISABLED) and freebl's DRBG would be shared",
+         {"libsoftokn3.so", "libfreeblpriv3.so", "libnssckbi.so", NULL}},
 };
 
 struct dso_search {
@@ -1371,15 +1378,16 @@ static int dso_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	return s->found;
 }
 
-static const char *needs_child_init(void)
+/* Which entry of child_init applies to the loaded adapter, or -1. */
+static int needs_child_init(void)
 {
 	for (size_t i = 0; i < sizeof child_init / sizeof child_init[0]; i++) {
 		struct dso_search s = {child_init[i].dso, 0};
 		dl_iterate_phdr(dso_cb, &s);
 		if (s.found)
-			return child_init[i].why;
+			return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* fork() copies only the calling thread: a lock another thread holds at that
@@ -1592,9 +1600,12 @@ static void warm_main(int ctl, const char *spec, int level, warm_run_fn run, war
 	w.ctl = ctl;
 	w.self = getpid();
 	w.ok = impl_open(spec, &w.ih, w.err, sizeof w.err) == 0;
-	int got = 0;
-	const char *why = NULL;
-	if (w.ok && level >= 1 && !(why = needs_child_init())) {
+	int got = 0, late = w.ok ? needs_child_init() : -1;
+	const char *why = late >= 0 ? child_init[late].why : NULL;
+	if (late >= 0) {
+		for (const char *const *p = child_init[late].preload; *p; p++)
+			dlopen(*p, RTLD_NOW | RTLD_LOCAL);
+	} else if (w.ok && level >= 1) {
 		w.ok = impl_init(&w.ih, w.err, sizeof w.err) == 0;
 		got = 1;
 		if (w.ok && level >= 2 && prep) {
@@ -1602,6 +1613,9 @@ static void warm_main(int ctl, const char *spec, int level, warm_run_fn run, war
 			got = 2;
 		}
 	}
+	/* Free heap pages go back to the kernel: a child that allocates there
+	 * then faults in a fresh page instead of copying one of ours. */
+	malloc_trim(0);
 	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		_exit(4);
 	struct sigaction sa;
