@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,7 +45,9 @@ enum op {
 	OP_VERSION,
 	OP_PEERCERT,
 	OP_LAST_ERROR,
-	OP_SYNC, /* only the deferred process_incoming calls */
+	OP_SYNC,     /* only the deferred process_incoming calls */
+	OP_BUF_DROP, /* buffer_free without a reply (nothing deferred) */
+	OP_PING,     /* a reply, to know every posted request was served */
 };
 
 #define NUL32 0xffffffffu
@@ -163,57 +166,78 @@ static char *get_str(struct rd *r, struct arena *a)
 	return s;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+/* One end of a connection, with what was read ahead of the message being
+ * parsed (a request or reply arrives in one read, not two). */
+struct conn {
+	int fd;
+	struct bytes rx;
+	size_t off;
+};
 
-static int read_all(int fd, void *p, size_t n)
+static int conn_read(struct conn *c, void *p, size_t n)
 {
-	uint8_t *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
+	while (c->rx.len - c->off < n) {
+		if (c->off) {
+			memmove(c->rx.data, c->rx.data + c->off, c->rx.len - c->off);
+			c->rx.len -= c->off;
+			c->off = 0;
+		}
+		size_t want = n - c->rx.len > 65536 ? n - c->rx.len : 65536;
+		if (c->rx.cap - c->rx.len < want) {
+			c->rx.cap = c->rx.len + want;
+			c->rx.data = xrealloc(c->rx.data, c->rx.cap);
+		}
+		ssize_t r = read(c->fd, c->rx.data + c->rx.len, c->rx.cap - c->rx.len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -1;
-		c += r;
-		n -= (size_t)r;
+		c->rx.len += (size_t)r;
+	}
+	memcpy(p, c->rx.data + c->off, n);
+	c->off += n;
+	return 0;
+}
+
+/* A message: 4-byte length, then the bytes; header and body in one write. */
+static int send_msg(struct conn *c, const struct bytes *b)
+{
+	uint8_t h[4] = {(uint8_t)(b->len >> 24), (uint8_t)(b->len >> 16), (uint8_t)(b->len >> 8),
+	                (uint8_t)b->len};
+	struct iovec v[2] = {{h, 4}, {b->data, b->len}};
+	size_t left = 4 + b->len;
+	int k = 0;
+	while (left) {
+		ssize_t w = writev(c->fd, v + k, 2 - k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		left -= (size_t)w;
+		while (k < 2 && (size_t)w >= v[k].iov_len) {
+			w -= (ssize_t)v[k].iov_len;
+			k++;
+		}
+		if (k < 2) {
+			v[k].iov_base = (uint8_t *)v[k].iov_base + w;
+			v[k].iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
-static int send_msg(int fd, const struct bytes *b)
-{
-	uint8_t h[4] = {(uint8_t)(b->len >> 24), (uint8_t)(b->len >> 16), (uint8_t)(b->len >> 8),
-	                (uint8_t)b->len};
-	if (write_all(fd, h, 4) != 0)
-		return -1;
-	return write_all(fd, b->data, b->len);
-}
-
 /* Returns 0, -1 (connection closed or broken) or -2 (a death notice: the
  * wait status is in *status). */
-static int recv_msg(int fd, struct bytes *b, int *status)
+static int recv_msg(struct conn *c, struct bytes *b, int *status)
 {
 	uint8_t h[4];
 	bytes_reset(b);
-	if (read_all(fd, h, 4) != 0)
+	if (conn_read(c, h, 4) != 0)
 		return -1;
 	uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 	if (n == DEATH_NOTICE) {
 		uint8_t x[4];
-		if (!status || read_all(fd, x, 4) != 0)
+		if (!status || conn_read(c, x, 4) != 0)
 			return -1;
 		*status = (int)((uint32_t)x[0] << 24 | (uint32_t)x[1] << 16 | (uint32_t)x[2] << 8 |
 		                x[3]);
@@ -226,7 +250,7 @@ static int recv_msg(int fd, struct bytes *b, int *status)
 		b->cap = n;
 	}
 	b->len = n;
-	return n ? read_all(fd, b->data, n) : 0;
+	return n ? conn_read(c, b->data, n) : 0;
 }
 
 static void put_source(struct bytes *b, const struct tlsh_source *s)
@@ -579,6 +603,13 @@ static int host_buffer_op(struct host *h, uint32_t op, tlsh_buffer *b, struct rd
 	return 0;
 }
 
+/* Requests the proxy does not wait for: the next reply tells it they were
+ * served (a crash in one ends the connection before that reply). */
+static int posted(uint32_t op)
+{
+	return op == OP_BUF_DROP || op == OP_CTX_FREE;
+}
+
 static int host_request(struct host *h, uint32_t op, uint32_t id, struct rd *r, struct arena *a,
                         struct bytes *out)
 {
@@ -625,7 +656,10 @@ static int host_request(struct host *h, uint32_t op, uint32_t id, struct rd *r, 
 		put_error(out, &e);
 		return 0;
 	}
-	case OP_BUF_FREE: {
+	case OP_PING:
+		return 0;
+	case OP_BUF_FREE:
+	case OP_BUF_DROP: {
 		tlsh_buffer *b = table_get(&h->bufs, id);
 		if (!b)
 			return -1;
@@ -651,8 +685,9 @@ void remote_serve(int fd, const struct impl_handle *ih, const char *load_err)
 {
 	struct bytes in = {0}, out = {0};
 	struct host h = {.ih = ih, .f = ih ? &ih->fn : NULL};
+	struct conn c = {.fd = fd};
 	signal(SIGPIPE, SIG_IGN);
-	while (recv_msg(fd, &in, NULL) == 0) {
+	while (recv_msg(&c, &in, NULL) == 0) {
 		struct rd r = {in.data, in.len, 0};
 		struct arena a = {0};
 		uint32_t op = get_u32(&r);
@@ -681,12 +716,15 @@ void remote_serve(int fd, const struct impl_handle *ih, const char *load_err)
 			fprintf(stderr, "tlsharness host: malformed request (op %u)\n", op);
 			break;
 		}
-		if (send_msg(fd, &out) != 0)
+		if (posted(op))
+			continue; /* no reply: the proxy does not wait for one */
+		if (send_msg(&c, &out) != 0)
 			break;
 	}
 	free(h.scratch);
 	bytes_free(&in);
 	bytes_free(&out);
+	bytes_free(&c.rx);
 	_exit(0);
 }
 
@@ -728,7 +766,9 @@ void (*remote_lost)(const char *spec, const char *why) = default_lost;
 
 struct rimpl {
 	struct tlsh_implementation d; /* first: the proxy's self */
-	int fd;
+	struct conn c;
+	int posted; /* requests sent that no reply has confirmed yet */
+	struct rimpl *next_live;
 	pid_t pid; /* our child, or 0 (a warm host's child: death notices) */
 	char *spec;
 	char *name, *version;
@@ -776,7 +816,7 @@ static struct rbuf *live_bufs;
 static void lost_why(struct rimpl *ri, int status, int have_status)
 {
 	char why[128] = "connection closed";
-	close(ri->fd);
+	close(ri->c.fd);
 	if (!have_status && ri->pid > 0 && waitpid(ri->pid, &status, 0) == ri->pid)
 		have_status = 1;
 	if (have_status) {
@@ -795,16 +835,28 @@ static void lost_why(struct rimpl *ri, int status, int have_status)
 static struct rd call(struct rimpl *ri)
 {
 	int status = 0;
-	if (send_msg(ri->fd, &ri->msg) != 0) {
+	if (send_msg(&ri->c, &ri->msg) != 0) {
 		/* The host is gone; its death notice may still be readable. */
-		int rc = recv_msg(ri->fd, &ri->msg, &status);
+		int rc = recv_msg(&ri->c, &ri->msg, &status);
 		lost_why(ri, status, rc == -2);
 	}
-	int rc = recv_msg(ri->fd, &ri->msg, &status);
+	int rc = recv_msg(&ri->c, &ri->msg, &status);
 	if (rc != 0)
 		lost_why(ri, status, rc == -2);
+	ri->posted = 0;
 	struct rd r = {ri->msg.data, ri->msg.len, 0};
 	return r;
+}
+
+/* Sends the request in ri->msg without waiting for a reply. */
+static void post(struct rimpl *ri)
+{
+	int status = 0;
+	if (send_msg(&ri->c, &ri->msg) != 0) {
+		int rc = recv_msg(&ri->c, &ri->msg, &status);
+		lost_why(ri, status, rc == -2);
+	}
+	ri->posted = 1;
 }
 
 static void begin(struct rimpl *ri, enum op op, uint32_t id)
@@ -944,7 +996,7 @@ static void r_ctx_free(tlsh_context *ctx)
 	if (!x)
 		return;
 	begin(x->ri, OP_CTX_FREE, x->id);
-	call(x->ri);
+	post(x->ri);
 	free(x);
 }
 
@@ -978,10 +1030,14 @@ static void r_buf_free(tlsh_buffer *buf)
 	struct rbuf *b = (struct rbuf *)buf;
 	if (!b)
 		return;
-	begin_buf(b, OP_BUF_FREE);
-	struct rd r = call(b->ri);
-	if (r.n)
+	if (b->ndefer) {
+		begin_buf(b, OP_BUF_FREE);
+		struct rd r = call(b->ri);
 		check_deferred(b, &r);
+	} else {
+		begin_buf(b, OP_BUF_DROP);
+		post(b->ri);
+	}
 	if (b->prev_live)
 		b->prev_live->next_live = b->next_live;
 	else
@@ -1188,6 +1244,8 @@ static void r_last_error(tlsh_buffer *buf, struct tlsh_error *err)
 	get_error(&r, err);
 }
 
+static struct rimpl *live_impls;
+
 void remote_sync(void)
 {
 	for (struct rbuf *b = live_bufs; b; b = b->next_live) {
@@ -1195,6 +1253,12 @@ void remote_sync(void)
 			continue;
 		struct rd r = query((tlsh_buffer *)b, OP_SYNC);
 		(void)r;
+	}
+	for (struct rimpl *ri = live_impls; ri; ri = ri->next_live) {
+		if (!ri->posted)
+			continue;
+		begin(ri, OP_PING, 0);
+		call(ri);
 	}
 }
 
@@ -1204,7 +1268,7 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 {
 	int status = 0;
 	begin(ri, OP_HELLO, 0);
-	if (send_msg(ri->fd, &ri->msg) != 0 || recv_msg(ri->fd, &ri->msg, &status) != 0) {
+	if (send_msg(&ri->c, &ri->msg) != 0 || recv_msg(&ri->c, &ri->msg, &status) != 0) {
 		fmt_into(err, errcap, "endpoint host for %s died during start-up", spec);
 		return -1;
 	}
@@ -1253,12 +1317,25 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 	out->spec = xstrdup(spec);
 	out->path = xasprintf("remote:%s", spec);
 	out->host_pid = ri->pid;
-	out->remote_fd = ri->fd;
+	out->remote_fd = ri->c.fd;
 	return 0;
+}
+
+static void rimpl_live(struct rimpl *ri)
+{
+	ri->next_live = live_impls;
+	live_impls = ri;
 }
 
 static void rimpl_free(struct rimpl *ri)
 {
+	for (struct rimpl **p = &live_impls; *p; p = &(*p)->next_live) {
+		if (*p == ri) {
+			*p = ri->next_live;
+			break;
+		}
+	}
+	bytes_free(&ri->c.rx);
 	bytes_free(&ri->msg);
 	free(ri->spec);
 	free(ri->name);
@@ -1270,13 +1347,14 @@ int remote_attach(int fd, const char *spec, struct impl_handle *out, char *err, 
 {
 	memset(out, 0, sizeof *out);
 	struct rimpl *ri = xcalloc(1, sizeof *ri);
-	ri->fd = fd;
+	ri->c.fd = fd;
 	ri->spec = xstrdup(spec);
 	if (hello(ri, spec, out, err, errcap) != 0) {
 		close(fd);
 		rimpl_free(ri);
 		return -1;
 	}
+	rimpl_live(ri);
 	return 0;
 }
 
@@ -1306,16 +1384,17 @@ int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t er
 	}
 	close(sv[1]);
 	struct rimpl *ri = xcalloc(1, sizeof *ri);
-	ri->fd = sv[0];
+	ri->c.fd = sv[0];
 	ri->pid = pid;
 	ri->spec = xstrdup(spec);
 	if (hello(ri, spec, out, err, errcap) != 0) {
-		close(ri->fd);
+		close(ri->c.fd);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		rimpl_free(ri);
 		return -1;
 	}
+	rimpl_live(ri);
 	return 0;
 }
 
@@ -1324,7 +1403,7 @@ void remote_close(struct impl_handle *h)
 	if (!h->path || strncmp(h->path, "remote:", 7) != 0)
 		return;
 	struct rimpl *ri = (struct rimpl *)h->self;
-	close(ri->fd);
+	close(ri->c.fd);
 	if (ri->pid > 0)
 		waitpid(ri->pid, NULL, 0);
 	rimpl_free(ri);
