@@ -768,6 +768,7 @@ struct rimpl {
 	struct tlsh_implementation d; /* first: the proxy's self */
 	struct conn c;
 	int posted; /* requests sent that no reply has confirmed yet */
+	int dead;   /* the connection ended (remote_lost was called) */
 	struct rimpl *next_live;
 	pid_t pid; /* our child, or 0 (a warm host's child: death notices) */
 	char *spec;
@@ -817,6 +818,7 @@ static void lost_why(struct rimpl *ri, int status, int have_status)
 {
 	char why[128] = "connection closed";
 	close(ri->c.fd);
+	ri->dead = 1;
 	if (!have_status && ri->pid > 0 && waitpid(ri->pid, &status, 0) == ri->pid)
 		have_status = 1;
 	if (have_status) {
@@ -1249,13 +1251,13 @@ static struct rimpl *live_impls;
 void remote_sync(void)
 {
 	for (struct rbuf *b = live_bufs; b; b = b->next_live) {
-		if (!b->ndefer)
+		if (!b->ndefer || b->ri->dead)
 			continue;
 		struct rd r = query((tlsh_buffer *)b, OP_SYNC);
 		(void)r;
 	}
 	for (struct rimpl *ri = live_impls; ri; ri = ri->next_live) {
-		if (!ri->posted)
+		if (!ri->posted || ri->dead)
 			continue;
 		begin(ri, OP_PING, 0);
 		call(ri);
@@ -1469,6 +1471,19 @@ static int needs_child_init(void)
 	return -1;
 }
 
+/* Whether this process has threads besides the calling one. */
+static int has_other_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	if (!d)
+		return 1;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n > 1;
+}
+
 /* fork() copies only the calling thread: a lock another thread holds at that
  * moment (malloc's, the sanitizer allocator's) stays locked in the child.
  * A library that started a thread in the host must have every other thread
@@ -1531,6 +1546,7 @@ struct hjob {
 struct whost {
 	int ctl;
 	pid_t self;
+	int threads; /* other threads after initialisation: check before forks */
 	struct impl_handle ih;
 	int ok;
 	char err[512];
@@ -1621,7 +1637,10 @@ static void warm_request(struct whost *w, const struct warm_msg *m, int *fds, in
 		warm_send_event(w->ctl, WARM_EXITED, m->job, 0, 127 << 8, 0, "malformed request");
 		return;
 	}
-	wait_threads_quiet();
+	/* After initialisation the host runs no library code, so a host that
+	 * was single-threaded then stays so. */
+	if (w->threads)
+		wait_threads_quiet();
 	pid_t pid = fork();
 	if (pid == 0) {
 		warm_child_setup(w, m->deadline_s, fds[0]);
@@ -1695,6 +1714,7 @@ static void warm_main(int ctl, const char *spec, int level, warm_run_fn run, war
 	/* Free heap pages go back to the kernel: a child that allocates there
 	 * then faults in a fresh page instead of copying one of ours. */
 	malloc_trim(0);
+	w.threads = has_other_threads();
 	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		_exit(4);
 	struct sigaction sa;

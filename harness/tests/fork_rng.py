@@ -145,6 +145,9 @@ def main():
     bin_ = sys.argv[1]
     names = sys.argv[2:] or subprocess.run(
         [bin_, "backends"], check=True, capture_output=True, text=True).stdout.split()
+    # The PEP 748 bridge needs a Python implementation named.
+    names = ["pep748:tlsh_pep748.stdlib:IMPLEMENTATION" if x == "pep748" else x
+             for x in names]
     tmp = tempfile.mkdtemp(prefix="fork-rng-")
     n = bad = 0
 
@@ -157,7 +160,7 @@ def main():
     try:
         for name in names:
             for mode in ("auto", "oop"):
-                out = os.path.join(tmp, f"{name}-{mode}")
+                out = os.path.join(tmp, f"{name.split(':')[0]}-{mode}")
                 subprocess.run([bin_, "run", "--impl", name, "--endpoints", mode, "-f",
                                 "handshake/*", "-j", "2", "-q", "--no-expectations",
                                 "-o", out], stdout=subprocess.DEVNULL,
