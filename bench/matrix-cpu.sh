@@ -6,31 +6,33 @@
 # before and after the matrix. Prints one line per run, then the medians,
 # with the machine's load next to each run.
 #
-# Usage: bench/matrix-cpu.sh [-n RUNS] [-b BENCH-HANDSHAKE] TLSHARNESS [RUN-ARGS...]
+# Usage: bench/matrix-cpu.sh [-n RUNS] [-m A,B,...] [-b BENCH-HANDSHAKE] TLSHARNESS [RUN-ARGS...]
 #   e.g. bench/matrix-cpu.sh -n 3 ./build/harness/tlsharness
 #        bench/matrix-cpu.sh -n 1 ./build-asan/harness/tlsharness -t 60
 # TLSHARNESS may be another tree's binary (the unmodified one, for a
 # before/after pair); the direct handshake always comes from BENCH-HANDSHAKE
-# (default ./build/bench/bench-handshake).
+# (default ./build/bench/bench-handshake). -m runs a smaller matrix (a
+# quick before/after pair on a busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=3
 direct=./build/bench/bench-handshake
-while getopts "n:b:" o; do
+backends=bearssl,boringssl,botan,gnutls,mbedtls,nss,openssl,wolfssl
+while getopts "n:b:m:" o; do
 	case "$o" in
 	n) runs="$OPTARG" ;;
 	b) direct="$OPTARG" ;;
+	m) backends="$OPTARG" ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || {
-	echo "usage: bench/matrix-cpu.sh [-n RUNS] [-b BENCH-HANDSHAKE] TLSHARNESS [RUN-ARGS...]" >&2
+	echo "usage: bench/matrix-cpu.sh [-n RUNS] [-m A,B,...] [-b BENCH-HANDSHAKE] TLSHARNESS [RUN-ARGS...]" >&2
 	exit 2
 }
 bin="$1"
 shift
-backends=bearssl,boringssl,botan,gnutls,mbedtls,nss,openssl,wolfssl
 families=(-f 'handshake/*' -f 'ragged-eof/*' -f 'version-bounding/*' -f 'alpn/*')
 [ -x "$direct" ] || {
 	echo "bench/matrix-cpu.sh: $direct not built (just build)" >&2
