@@ -1360,6 +1360,24 @@ int remote_attach(int fd, const char *spec, struct impl_handle *out, char *err, 
 	return 0;
 }
 
+/* fork() for a process that must not outlive this one: the child gets
+ * SIGKILL when we die (also when we died before it could ask). Returns as
+ * fork does, with err set on failure. */
+static pid_t fork_tied(char *err, size_t errcap)
+{
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		fmt_into(err, errcap, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
+	}
+	return pid;
+}
+
 int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t errcap)
 {
 	memset(out, 0, sizeof *out);
@@ -1368,19 +1386,13 @@ int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t er
 		fmt_into(err, errcap, "socketpair: %s", strerror(errno));
 		return -1;
 	}
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = fork_tied(err, errcap);
 	if (pid < 0) {
-		fmt_into(err, errcap, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(3);
 		close(sv[0]);
 		host_serve(sv[1], spec);
 	}
@@ -1545,7 +1557,6 @@ struct hjob {
 
 struct whost {
 	int ctl;
-	pid_t self;
 	int threads; /* other threads after initialisation: check before forks */
 	struct impl_handle ih;
 	int ok;
@@ -1610,9 +1621,6 @@ static void warm_child_setup(struct whost *w, unsigned deadline_s, int errfd)
 	for (size_t i = 0; i < w->njobs; i++)
 		if (w->jobs[i].keep_fd >= 0)
 			close(w->jobs[i].keep_fd);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != w->self)
-		_exit(3);
 	setpgid(0, 0);
 	if (deadline_s)
 		alarm(deadline_s);
@@ -1641,7 +1649,8 @@ static void warm_request(struct whost *w, const struct warm_msg *m, int *fds, in
 	 * was single-threaded then stays so. */
 	if (w->threads)
 		wait_threads_quiet();
-	pid_t pid = fork();
+	char err[128];
+	pid_t pid = fork_tied(err, sizeof err);
 	if (pid == 0) {
 		warm_child_setup(w, m->deadline_s, fds[0]);
 		if (m->kind == WARM_SERVE)
@@ -1656,7 +1665,7 @@ static void warm_request(struct whost *w, const struct warm_msg *m, int *fds, in
 		if (fds[i] != keep)
 			close(fds[i]);
 	if (pid < 0) {
-		warm_send_event(w->ctl, WARM_EXITED, m->job, 0, 127 << 8, 0, "fork failed");
+		warm_send_event(w->ctl, WARM_EXITED, m->job, 0, 127 << 8, 0, err);
 		return;
 	}
 	if (w->njobs == w->cap) {
@@ -1696,7 +1705,6 @@ static void warm_main(int ctl, const char *spec, int level, warm_run_fn run, war
 {
 	static struct whost w;
 	w.ctl = ctl;
-	w.self = getpid();
 	w.ok = impl_open(spec, &w.ih, w.err, sizeof w.err) == 0;
 	int got = 0, late = w.ok ? needs_child_init() : -1;
 	const char *why = late >= 0 ? child_init[late].why : NULL;
@@ -1773,11 +1781,8 @@ pid_t warm_spawn(const char *spec, int level, warm_run_fn run, warm_prepare_fn p
 		close(sv[1]);
 		return -1;
 	}
-	pid_t parent = getpid();
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = fork_tied(err, errcap);
 	if (pid < 0) {
-		fmt_into(err, errcap, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		close(ep[0]);
@@ -1785,9 +1790,6 @@ pid_t warm_spawn(const char *spec, int level, warm_run_fn run, warm_prepare_fn p
 		return -1;
 	}
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(3);
 		setpgid(0, 0);
 		signal(SIGINT, SIG_IGN); /* the harness decides; Ctrl-C reaches the group */
 		signal(SIGTERM, SIG_DFL);

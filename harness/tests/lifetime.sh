@@ -94,7 +94,7 @@ grandchildren() { # the children of the warm hosts
 		[ "$(awk '{print $4}' /proc/"$p"/stat 2>/dev/null)" != "$1" ] && echo "$p"
 	done
 }
-"$bin" run --matrix hostile-hang,openssl -f handshake/default -t 5 -j 4 -q \
+"$bin" run --matrix hostile-hang,openssl -f handshake/default -t 15 -j 4 -q \
 	--no-expectations -o "$tmp/stop" >/dev/null 2>&1 &
 h=$!
 for i in $(seq 600); do
@@ -104,7 +104,7 @@ done
 kill -STOP "$h"
 kids=$(stamp $(grandchildren "$h"))
 ok '[ "$(echo $kids | wc -w)" -ge 5 ]' "a stopped harness still has scenario processes and endpoint children ($(echo $kids | wc -w))"
-for i in $(seq 250); do
+for i in $(seq 400); do
 	[ "$(alive $kids)" -eq 0 ] && break
 	sleep 0.1
 done
