@@ -29,8 +29,9 @@ struct scen_def {
 	 * that side's backend is exercised (e.g. validate_config). */
 	int solo;
 	void (*run)(struct scen *s);
-	intptr_t p[4];     /* integer parameters */
-	const void *ptr;   /* static parameter */
+	intptr_t p[4];   /* integer parameters */
+	const void *ptr; /* static parameter */
+
 	double time_scale; /* 0 means 1 */
 };
 
