@@ -114,6 +114,32 @@ ok '[ "$left" -eq 0 ]' "they end within the limit plus the backstop while the ha
 kill -KILL "$h" 2>/dev/null
 kill -CONT "$h" 2>/dev/null
 wait "$h" 2>/dev/null
+
+# 3. A warm host killed mid-run: the instances it was serving are CRASH
+# naming it, a new host serves the rest, the run completes.
+"$bin" run --impl openssl -f 'handshake/*' -j 2 -q --no-expectations -o "$tmp/host" \
+	>/dev/null 2>&1 &
+h=$!
+host=""
+for i in $(seq 400); do
+	host=$(cat /proc/"$h"/task/*/children 2>/dev/null | awk '{print $1}')
+	# the host has children of its own: instances are running
+	[ -n "$host" ] && [ -n "$(cat /proc/"$host"/task/*/children 2>/dev/null)" ] && break
+	sleep 0.05
+done
+kill -KILL "$host" 2>/dev/null
+wait "$h"
+rc=$?
+ok '[ "$rc" -eq 1 ] && /usr/bin/python3 - "$tmp/host/report.json" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["run"]["complete"]
+crash = [r for r in d["results"] if r["verdict"] == "CRASH"]
+assert crash and all("warm host (openssl) ended: killed by signal 9" in r["observed"] for r in crash), crash
+assert len(crash) <= 2, len(crash)
+others = {r["verdict"] for r in d["results"] if r not in crash}
+assert others <= {"PASS", "PASS-LOOSE"}, others
+PY' "a warm host killed mid-run: its instances are CRASH naming it, a new host runs the rest (exit $rc)"
 rm -rf "$tmp"
 echo "1..$n"
 [ "$bad" -eq 0 ]
