@@ -470,7 +470,8 @@ static int host_deferred(struct host *h, struct rd *r, tlsh_buffer *b, struct by
  * exactly as it would call it), then everything process_outgoing has, asked
  * for with the caller's last size, one chunk per call: [1, status, n, bytes]
  * per chunk, then [0, drained]. drained = 1 means process_outgoing returned
- * OK with 0 bytes (the proxy answers the caller's next call itself). */
+ * OK with 0 bytes (the proxy answers the caller's next call itself). After
+ * an operation, last, incoming_bytes_buffered. */
 static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_status, uint32_t cap,
                            struct bytes *out)
 {
@@ -486,13 +487,13 @@ static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_stat
 	}
 	uint8_t *buf = host_scratch(h, cap);
 	size_t total = 0;
+	int drained = 0;
 	for (unsigned k = 0; k < 65536 && total < (4u << 20); k++) {
 		size_t n = 0;
 		int ost = h->f->process_outgoing(b, buf, cap, &n);
 		if (ost == TLSH_OK && n == 0) {
-			put_u32(out, 0);
-			put_u32(out, 1);
-			return;
+			drained = 1;
+			break;
 		}
 		put_u32(out, 1);
 		put_u32(out, (uint32_t)ost);
@@ -505,7 +506,11 @@ static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_stat
 			break;
 	}
 	put_u32(out, 0);
-	put_u32(out, 0);
+	put_u32(out, (uint32_t)drained);
+	/* What the adapter holds unread after an operation: the proxy defers
+	 * process_incoming only far below any adapter's limit. */
+	if (with_status)
+		put_u64(out, h->f->incoming_bytes_buffered(b));
 }
 
 /* One request on a buffer: deferred process_incoming calls, the operation,
@@ -762,6 +767,10 @@ static void default_lost(const char *spec, const char *why)
 void (*remote_lost)(const char *spec, const char *why) = default_lost;
 
 #define DEFER_MAX (64u * 1024u)
+/* Deferred only while the adapter holds less than this unread (with what is
+ * deferred): every adapter here takes 1 MiB before process_incoming says
+ * WANT_READ, and that answer cannot be deferred. */
+#define DEFER_SAFE (256u * 1024u)
 #define OUT_CAP_DEFAULT (16384u + 512u)
 
 struct rimpl {
@@ -799,6 +808,7 @@ struct rbuf {
 	/* Deferred process_incoming calls, encoded as blobs. */
 	struct bytes defer;
 	uint32_t ndefer;
+	size_t in_pending; /* incoming_bytes_buffered after the last operation */
 	int eof_sent;
 	/* process_outgoing cache. */
 	struct bytes cache;
@@ -946,6 +956,8 @@ static int read_tail(struct rbuf *b, struct rd *r, int with_status)
 		b->ch[b->nch++] = c;
 	}
 	b->drained = (int)get_u32(r);
+	if (with_status)
+		b->in_pending = (size_t)get_u64(r);
 	return st;
 }
 
@@ -1118,7 +1130,8 @@ static int r_write(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n)
 static int r_in(tlsh_buffer *buf, const uint8_t *data, size_t len)
 {
 	struct rbuf *b = RB(buf);
-	if (!b->eof_sent && data != NULL && b->defer.len + len + 4 <= DEFER_MAX) {
+	if (!b->eof_sent && data != NULL && b->defer.len + len + 4 <= DEFER_MAX &&
+	    b->in_pending + b->defer.len + len <= DEFER_SAFE) {
 		put_blob(&b->defer, data, len, 1);
 		b->ndefer++;
 		before_op(b);
@@ -1188,7 +1201,8 @@ static struct rd query(tlsh_buffer *buf, enum op op)
 static size_t r_in_pending(tlsh_buffer *buf)
 {
 	struct rd r = query(buf, OP_IN_PENDING);
-	return (size_t)get_u64(&r);
+	RB(buf)->in_pending = (size_t)get_u64(&r);
+	return RB(buf)->in_pending;
 }
 
 static size_t r_out_pending(tlsh_buffer *buf)
