@@ -109,6 +109,7 @@ struct progress {
 	int tty;
 	double start;
 	double last_write;
+	double write_ms; /* how long the last partial report took to write */
 	double last_line;
 	size_t bad;
 	/* partial report */
@@ -150,7 +151,9 @@ static void on_result(const struct result *r, size_t done, size_t total, void *a
 			p->last_line = t;
 		}
 	}
-	if (p->out_dir && t - p->last_write > 2000) {
+	/* At most a tenth of the run goes to partial reports: one of a large
+	 * matrix takes seconds to write, and the engine waits meanwhile. */
+	if (p->out_dir && t - p->last_write > 2000 && t - p->last_write > 10 * p->write_ms) {
 		/* A partial report so that a killed run still leaves a valid
 		 * document marked incomplete. Results are taken in order. */
 		p->last_write = t;
@@ -165,6 +168,7 @@ static void on_result(const struct result *r, size_t done, size_t total, void *a
 		report_write(p->out_dir, p->ri, p->b, p->nb, p->pairs, p->npairs, tmp, n, err,
 		             sizeof err);
 		free(tmp);
+		p->write_ms = now_ms() - t;
 	}
 }
 

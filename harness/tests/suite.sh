@@ -63,6 +63,8 @@ fi
 step "socket front-end against openssl and gnutls peers" harness/tests/socket.sh ./build/harness/tlsharness
 step "hostile adapters" harness/tests/hostile.sh ./build/harness/tlsharness
 step "hostile adapters (ASan+UBSan)" harness/tests/hostile.sh ./build-asan/harness/tlsharness asan
+step "warm hosts: sibling instances share no random value, every backend" /usr/bin/python3 harness/tests/fork_rng.py ./build/harness/tlsharness
+step "warm hosts: nothing outlives the harness or its time limit" harness/tests/lifetime.sh ./build/harness/tlsharness
 step "compare, report and summary.md on crafted and bad input" harness/tests/compare.sh ./build/harness/tlsharness
 step "HTML report in headless Chromium" /usr/bin/python3 harness/tests/html_report.py ./build/harness/tlsharness
 step "harness parsers smoke-fuzzed (oracle, expectations, reports)" fuzz/harness/smoke.sh 5
