@@ -1,5 +1,6 @@
 #include "pump.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server)
 	p->rng.state = 1;
 	p->max_chunk = 64;
 	p->limit[0] = p->limit[1] = SIZE_MAX;
+	p->digest[0] = p->digest[1] = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
 }
 
 void pump_free(struct pump *p)
@@ -37,10 +39,18 @@ void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof)
 	p->eof_at_limit[d] = then_eof;
 }
 
+void pump_fold(struct pump *p, enum dir d, const void *data, size_t n)
+{
+	const uint8_t *b = data;
+	for (size_t i = 0; i < n; i++)
+		p->digest[d] = (p->digest[d] ^ b[i]) * 0x100000001b3ull;
+}
+
 static void record(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 {
 	if (n == 0)
 		return;
+	pump_fold(p, d, data, n);
 	size_t room = p->wire[d].len < TRANSCRIPT_CAP ? TRANSCRIPT_CAP - p->wire[d].len : 0;
 	size_t keep = n < room ? n : room;
 	if (keep < n)
@@ -138,12 +148,19 @@ size_t pump_flush(struct pump *p, enum dir d)
 
 size_t pump_hold(struct pump *p, enum dir d)
 {
+	return pump_hold_n(p, d, 0, UINT_MAX);
+}
+
+size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls)
+{
 	struct endpoint *tx = p->ep[d];
 	uint8_t buf[16384 + 512];
 	size_t moved = 0;
-	for (;;) {
+	if (cap == 0 || cap > sizeof buf)
+		cap = sizeof buf;
+	for (unsigned i = 0; i < calls; i++) {
 		size_t n = 0;
-		ep_outgoing(tx, buf, sizeof buf, &n);
+		ep_outgoing(tx, buf, cap, &n);
 		if (n == 0)
 			break;
 		record(p, d, buf, n);

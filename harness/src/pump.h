@@ -41,6 +41,10 @@ struct pump {
 	struct segment *seg;
 	size_t nseg;
 	int truncated_transcript;
+	/* FNV-1a over every byte that left each sender (all of them, unlike the
+	 * transcript), and whatever a caller folded in with pump_fold: a digest
+	 * for determinism checks. */
+	uint64_t digest[2];
 	/* Bytes held back (not yet delivered) per direction. */
 	struct bytes held[2];
 	/* Set when process_incoming failed; the status. */
@@ -60,11 +64,19 @@ size_t pump_flush(struct pump *p, enum dir d);
  * bytes go to the transcript and into `held[d]` (for scenarios that
  * deliver by hand, e.g. coalescing flights). Returns the count. */
 size_t pump_hold(struct pump *p, enum dir d);
+/* pump_hold in at most `calls` process_outgoing calls of at most `cap`
+ * bytes each (0: the pump's usual 16 KiB + 512); stops at the first that
+ * returns nothing. Returns the count. */
+size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls);
 /* Delivers held[d] in one process_incoming call. Returns its status. */
 int pump_release(struct pump *p, enum dir d);
 
 /* Delivers a transport EOF to the receiver of direction d (once). Returns
  * the status, or -1 when the adapter has no process_incoming_eof. */
 int pump_eof(struct pump *p, enum dir d);
+
+/* Folds `n` more bytes (e.g. what a query of the sender of d returned) into
+ * digest[d]. */
+void pump_fold(struct pump *p, enum dir d, const void *data, size_t n);
 
 #endif

@@ -152,5 +152,38 @@ int main(void)
 	pump_free(&p);
 	ep_close(&c);
 	ep_close(&s);
+
+	/* pump_hold_n: bounded calls of a bounded size. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	send_bytes(&c, 40000);
+	OK(pump_hold_n(&p, C2S, 1, 1) == 1, "hold_n: one call of 1 byte");
+	OK(pump_hold_n(&p, C2S, 1000, 3) == 3000, "hold_n: three calls of 1000 bytes");
+	OK(pump_hold_n(&p, C2S, 16384, 1024) == 40000 - 3001 && p.held[C2S].len == 40000,
+	   "hold_n: the rest in 16 KiB calls, all held");
+	OK(fb(&s)->calls == 0, "hold_n delivers nothing");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* The digest: FNV-1a of every byte sent, past the transcript's cap too,
+	 * per direction; pump_fold adds to it. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	size_t big = TRANSCRIPT_CAP + 5000;
+	send_bytes(&c, big);
+	pump_flush(&p, C2S);
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < big; i++)
+		h = (h ^ (uint8_t)(i % 4096)) * 0x100000001b3ull;
+	OK(p.wire[C2S].len == TRANSCRIPT_CAP && p.total[C2S] == big && p.digest[C2S] == h,
+	   "digest covers all %zu bytes, the transcript only %u", big, TRANSCRIPT_CAP);
+	OK(p.digest[S2C] == 0xcbf29ce484222325ull, "the other direction's digest is untouched");
+	pump_fold(&p, S2C, "ab", 2);
+	h = ((0xcbf29ce484222325ull ^ 'a') * 0x100000001b3ull ^ 'b') * 0x100000001b3ull;
+	OK(p.digest[S2C] == h, "pump_fold folds bytes in");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
 	return t_done();
 }
