@@ -17,6 +17,20 @@ void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server)
 	p->digest[0] = p->digest[1] = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
 }
 
+void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *server)
+{
+	struct bytes wire[2] = {p->wire[0], p->wire[1]}, held[2] = {p->held[0], p->held[1]};
+	struct segment *seg = p->seg;
+	pump_init(p, client, server);
+	for (int d = 0; d < 2; d++) {
+		p->wire[d] = wire[d];
+		p->held[d] = held[d];
+		bytes_reset(&p->wire[d]);
+		bytes_reset(&p->held[d]);
+	}
+	p->seg = seg;
+}
+
 void pump_free(struct pump *p)
 {
 	for (int d = 0; d < 2; d++) {

@@ -52,6 +52,11 @@ struct pump {
 };
 
 void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server);
+/* pump_init for a pump that served an earlier connection (or is zeroed):
+ * everything starts afresh, but the storage it allocated (transcript,
+ * segments, held bytes) is kept, so that a caller running one connection
+ * after another (the fuzz driver, once per input) allocates nothing. */
+void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *server);
 void pump_free(struct pump *p);
 void pump_policy(struct pump *p, enum delivery d, uint64_t seed);
 void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof);

@@ -182,6 +182,22 @@ int main(void)
 	pump_fold(&p, S2C, "ab", 2);
 	h = ((0xcbf29ce484222325ull ^ 'a') * 0x100000001b3ull ^ 'b') * 0x100000001b3ull;
 	OK(p.digest[S2C] == h, "pump_fold folds bytes in");
+
+	/* pump_restart: a fresh start on the same storage. */
+	send_bytes(&s, 10);
+	pump_hold(&p, S2C);
+	uint8_t *wire = p.wire[C2S].data, *held = p.held[S2C].data;
+	struct segment *seg = p.seg;
+	pump_restart(&p, &c, &s);
+	OK(p.total[C2S] == 0 && p.total[S2C] == 0 && p.nseg == 0 && p.wire[C2S].len == 0 &&
+	           p.held[S2C].len == 0 && p.digest[C2S] == 0xcbf29ce484222325ull &&
+	           p.digest[S2C] == 0xcbf29ce484222325ull,
+	   "pump_restart: nothing crossed yet");
+	OK(p.wire[C2S].data == wire && p.held[S2C].data == held && p.seg == seg,
+	   "pump_restart keeps the storage");
+	send_bytes(&c, 7);
+	OK(pump_flush(&p, C2S) == 7 && p.nseg == 1 && p.wire[C2S].len == 7,
+	   "and the restarted pump works");
 	pump_free(&p);
 	ep_close(&c);
 	ep_close(&s);
