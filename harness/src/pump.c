@@ -31,6 +31,24 @@ void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *serv
 	p->seg = seg;
 }
 
+static void reserve(struct bytes *b, size_t n)
+{
+	if (b->cap < n) {
+		b->data = xrealloc(b->data, n);
+		b->cap = n;
+	}
+}
+
+void pump_reserve(struct pump *p, size_t held)
+{
+	if (!p->seg)
+		p->seg = xcalloc(SEGMENT_CAP, sizeof *p->seg);
+	for (int d = 0; d < 2; d++) {
+		reserve(&p->wire[d], TRANSCRIPT_CAP);
+		reserve(&p->held[d], held);
+	}
+}
+
 void pump_free(struct pump *p)
 {
 	for (int d = 0; d < 2; d++) {

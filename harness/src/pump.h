@@ -57,6 +57,10 @@ void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server)
  * segments, held bytes) is kept, so that a caller running one connection
  * after another (the fuzz driver, once per input) allocates nothing. */
 void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *server);
+/* Allocates now all the storage the pump may need - the whole transcript
+ * and segment table, and `held` bytes of held[] per direction - so that
+ * traffic within those sizes allocates nothing, across pump_restart too. */
+void pump_reserve(struct pump *p, size_t held);
 void pump_free(struct pump *p);
 void pump_policy(struct pump *p, enum delivery d, uint64_t seed);
 void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof);

@@ -198,6 +198,19 @@ int main(void)
 	send_bytes(&c, 7);
 	OK(pump_flush(&p, C2S) == 7 && p.nseg == 1 && p.wire[C2S].len == 7,
 	   "and the restarted pump works");
+
+	/* pump_reserve: traffic within the reserved sizes allocates nothing. */
+	pump_reserve(&p, 50000);
+	wire = p.wire[S2C].data;
+	held = p.held[C2S].data;
+	OK(p.wire[S2C].cap == TRANSCRIPT_CAP && p.held[C2S].cap == 50000,
+	   "pump_reserve: the whole transcript, the held bytes asked for");
+	send_bytes(&s, 40000);
+	pump_flush(&p, S2C);
+	send_bytes(&c, 45000);
+	pump_hold(&p, C2S);
+	OK(p.wire[S2C].data == wire && p.held[C2S].data == held && p.held[C2S].len == 45000,
+	   "then 40000 bytes one way and 45000 held the other move nothing");
 	pump_free(&p);
 	ep_close(&c);
 	ep_close(&s);
