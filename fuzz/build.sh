@@ -20,7 +20,7 @@
 # impls/botan/botan.cpp with -std=c++17, linked with the engine's C++
 # compiler) is compiled into each target, so its coverage counts; so are the
 # harness pieces the driver uses (harness_srcs below: the guarded endpoint
-# calls, the pump, the configuration builder).
+# calls, the pump with the rewriter it can carry, the configuration builder).
 #
 # Instrumented or smoke: a target links the engine's instrumented build of its
 # library when there is one and is labelled "instrumented"; otherwise it links
@@ -67,7 +67,7 @@ say() {
 
 warn_flags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror)
 # The harness sources compiled into every target (harness/src/NAME.c).
-harness_srcs=(util endpoint pump config)
+harness_srcs=(util endpoint pump rewrite tlsmsg config)
 harness_files=()
 for h in "${harness_srcs[@]}"; do
 	harness_files+=("harness/src/$h.c")

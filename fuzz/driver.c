@@ -125,8 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct tlsh_implementation *impl;
 static struct impl_handle fz_ih; /* impl, as the endpoint calls take it */
-static tlsh_context *fz_ctx;     /* the fuzzed side's */
-static tlsh_context *peer_ctx;   /* the real peer's */
+/* The contexts, as endpoints without a buffer (ep_open_context). */
+static const struct endpoint *fz_ctx;   /* the fuzzed side's */
+static const struct endpoint *peer_ctx; /* the real peer's */
 static const enum tlsh_role fz_role = (enum tlsh_role)TLSH_FUZZ_ROLE;
 static const enum tlsh_role peer_role = TLSH_FUZZ_ROLE == 1 ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
 static int trace;
@@ -352,7 +353,7 @@ static void fz_trust_both(struct cfgb *b)
 	cfg_trust_add(b, "rsa-ca.pem");
 }
 
-static tlsh_context *fz_context(enum tlsh_role role)
+static const struct endpoint *fz_context(enum tlsh_role role)
 {
 	/* Static storage: contexts live for the process, and so does what
 	 * they were built from. */
@@ -390,7 +391,7 @@ static tlsh_context *fz_context(enum tlsh_role role)
 	if (!(impl->capabilities & TLSH_CAP_TLS13) &&
 	    b->cfg.highest_supported_version == TLSH_TLS_1_3)
 		b->cfg.highest_supported_version = TLSH_TLS_1_2;
-	if (b->cfg.ciphers != NULL && ep_context(e, &fz_ih, role, &b->cfg) != TLSH_OK) {
+	if (b->cfg.ciphers != NULL && ep_open_context(e, &fz_ih, role, &b->cfg) != TLSH_OK) {
 		/* A library that cannot enable exactly this set (GnuTLS enables
 		 * key exchange x cipher x MAC) keeps its default suites. */
 		if (getenv("TLSH_FUZZ_QUIET") == NULL)
@@ -401,11 +402,11 @@ static tlsh_context *fz_context(enum tlsh_role role)
 		b->cfg.ciphers = NULL;
 		b->cfg.ciphers_len = 0;
 	}
-	if (e->ctx == NULL && ep_context(e, &fz_ih, role, &b->cfg) != TLSH_OK) {
+	if (e->ctx == NULL && ep_open_context(e, &fz_ih, role, &b->cfg) != TLSH_OK) {
 		fprintf(stderr, "tlsh-fuzz: %s context_new failed: %s\n", e->label, e->err.message);
 		abort();
 	}
-	return e->ctx;
+	return e;
 }
 
 static void fz_load(void)
@@ -612,7 +613,7 @@ static size_t fz_cfg_context(const uint8_t *data, size_t size, struct endpoint *
 	fz_host = f2 & 8 ? ALT_HOST : TEST_HOST;
 
 	int valid = ep_validate(&fz_ih, fz_role, &b.cfg, &err);
-	int st = ep_context(ctx, &fz_ih, fz_role, &b.cfg);
+	int st = ep_open_context(ctx, &fz_ih, fz_role, &b.cfg);
 	if (st == TLSH_OK && valid != TLSH_OK)
 		fz_violation("context_new accepted a configuration validate_config rejected");
 	if (trace && st != TLSH_OK)
@@ -819,19 +820,15 @@ static void fz_op(struct run *r, int op, int i)
 	side_drain(r, s, 0);
 }
 
-/* A new buffer for `s` on `ctx` (a context that lives longer than it). A
+/* A new buffer for `s` on the context of `ctx` (which lives longer). A
  * -cfg target's fuzzed side may be refused one (-1); anything else that
  * goes wrong aborts, naming `what`. */
-static int fz_buffer(struct side *s, tlsh_context *ctx, enum tlsh_role role, const char *what)
+static int fz_buffer(struct side *s, const struct endpoint *ctx, const char *what)
 {
 	memset(s, 0, sizeof *s);
-	s->ep = (struct endpoint){.ih = &fz_ih,
-	                          .role = role,
-	                          .label = role == TLSH_ROLE_CLIENT ? "client" : "server",
-	                          .ctx = ctx};
-	s->dir = role == TLSH_ROLE_CLIENT ? C2S : S2C;
-	int st = ep_buffer(&s->ep, fz_host);
-	if (TLSH_FUZZ_CFG && role == fz_role && st == TLSH_CONFIGURATION_ERROR)
+	s->dir = ctx->role == TLSH_ROLE_CLIENT ? C2S : S2C;
+	int st = ep_open_buffer(&s->ep, ctx, fz_host);
+	if (TLSH_FUZZ_CFG && ctx->role == fz_role && st == TLSH_CONFIGURATION_ERROR)
 		return -1; /* a configuration from the input may not allow a buffer */
 	if (st != TLSH_OK) {
 		fprintf(stderr, "tlsh-fuzz: %s buffer_new failed: %s\n", what, s->ep.err.message);
@@ -842,7 +839,6 @@ static int fz_buffer(struct side *s, tlsh_context *ctx, enum tlsh_role role, con
 
 static void fz_side_free(struct side *s)
 {
-	s->ep.ctx = NULL; /* not the side's: ep_close frees only the buffer */
 	ep_close(&s->ep);
 }
 
@@ -869,8 +865,8 @@ static void fz_warmup(void *arg)
 	(void)arg;
 	memset(&r, 0, sizeof r);
 	fz_pump(&r);
-	fz_buffer(&r.fz, fz_ctx, fz_role, "warm-up fuzzed side");
-	fz_buffer(&r.peer, peer_ctx, peer_role, "warm-up peer");
+	fz_buffer(&r.fz, fz_ctx, "warm-up fuzzed side");
+	fz_buffer(&r.peer, peer_ctx, "warm-up peer");
 	struct side *cur = fz_client(&r);
 	for (int round = 0, idle = 0; round < 4 * FZ_MAX_ROUNDS && idle < 4; round++) {
 		struct side *other = cur == &r.fz ? &r.peer : &r.fz;
@@ -898,8 +894,7 @@ static void fz_warmup(void *arg)
 static int fz_prepare(struct run *r)
 {
 	fz_pump(r);
-	if (fz_buffer(&r->fz, fz_ctx, fz_role, fz_role == TLSH_ROLE_CLIENT ? "client" : "server") !=
-	    0)
+	if (fz_buffer(&r->fz, fz_ctx, fz_ctx->label) != 0)
 		return -1;
 	if (fz_role == TLSH_ROLE_CLIENT) {
 		/* The client speaks first: its ClientHello is produced (and
@@ -908,8 +903,7 @@ static int fz_prepare(struct run *r)
 	}
 	r->have_peer = TLSH_FUZZ_STAGE > 0 || emit_path != NULL;
 	if (r->have_peer) {
-		fz_buffer(&r->peer, peer_ctx, peer_role,
-		          peer_role == TLSH_ROLE_CLIENT ? "client" : "server");
+		fz_buffer(&r->peer, peer_ctx, peer_ctx->label);
 		fz_prestage(r);
 	}
 	side_drop(r, &r->fz);
@@ -960,7 +954,7 @@ static void fz_input_cb(void *arg)
 static void fz_one(void *arg)
 {
 	struct run *r = arg;
-	tlsh_context *deflt = fz_ctx;
+	const struct endpoint *deflt = fz_ctx;
 	struct endpoint cfg_ctx;
 	if (TLSH_FUZZ_CFG) {
 		r->skip = fz_cfg_context(r->data, r->size, &cfg_ctx);
@@ -968,7 +962,7 @@ static void fz_one(void *arg)
 			fz_host = FZ_HOST;
 			return;
 		}
-		fz_ctx = cfg_ctx.ctx;
+		fz_ctx = &cfg_ctx;
 	}
 	r->pump = fz_kept;
 	if (fz_prepare(r) == 0) {

@@ -42,14 +42,14 @@ int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct 
  * e->err filled. On failure nothing needs freeing but ep_close is safe. */
 int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
             const struct tlsh_config *cfg, const char *hostname);
+/* The two halves of ep_open, for many buffers from one context: the context
+ * alone (e->buf stays NULL), and a buffer from `owner`'s context. An endpoint
+ * made by ep_open_buffer does not own the context (its ctx is NULL): ep_close
+ * frees only its buffer, and every such endpoint is closed before the owner. */
+int ep_open_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+                    const struct tlsh_config *cfg);
+int ep_open_buffer(struct endpoint *e, const struct endpoint *owner, const char *hostname);
 void ep_close(struct endpoint *e);
-/* The two halves of ep_open, for a context that serves several buffers:
- * ep_context makes e->ctx (e gets no buffer); ep_buffer makes e->buf on
- * e->ctx, which the caller may have taken from another endpoint (then it
- * clears e->ctx before ep_close, which frees both). Statuses as ep_open. */
-int ep_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
-               const struct tlsh_config *cfg);
-int ep_buffer(struct endpoint *e, const char *hostname);
 
 int ep_handshake(struct endpoint *e);
 int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n);

@@ -1,5 +1,7 @@
 #include "pump.h"
 
+#include "rewrite.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -137,7 +139,7 @@ static void deliver_raw(struct pump *p, enum dir d, const uint8_t *data, size_t 
 
 /* Records bytes that left the sender and delivers what the truncation limit
  * allows. */
-static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n)
+static void deliver_now(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 {
 	size_t sent_before = p->total[d];
 	record(p, d, data, n);
@@ -149,6 +151,39 @@ static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 	deliver_raw(p, d, data, n);
 	if (p->limit[d] != SIZE_MAX && p->total[d] >= p->limit[d] && p->eof_at_limit[d])
 		pump_eof(p, d);
+}
+
+void pump_rewrite(struct pump *p, enum dir d, struct rewriter *rw)
+{
+	p->rw[d] = rw;
+}
+
+/* The other direction's rewriter observes what crossed in direction d. */
+static void observe(struct pump *p, enum dir d, const uint8_t *data, size_t n)
+{
+	struct rewriter *other = p->rw[d == C2S ? S2C : C2S];
+	if (other && n)
+		rw_observe(other, data, n);
+}
+
+/* Through the rewriter of direction d, if any; `end`: the sender's burst
+ * is over (held bytes are released). */
+static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n, int end)
+{
+	if (!p->rw[d]) {
+		observe(p, d, data, n);
+		deliver_now(p, d, data, n);
+		return;
+	}
+	struct bytes out = {0};
+	if (n)
+		rw_push(p->rw[d], data, n, &out);
+	if (end)
+		rw_flush(p->rw[d], &out);
+	observe(p, d, out.data, out.len);
+	if (out.len)
+		deliver_now(p, d, out.data, out.len);
+	bytes_free(&out);
 }
 
 size_t pump_flush(struct pump *p, enum dir d)
@@ -171,10 +206,12 @@ size_t pump_flush(struct pump *p, enum dir d)
 		if (n == 0)
 			break;
 		moved += n;
-		deliver(p, d, buf, n);
+		deliver(p, d, buf, n, 0);
 		if (p->held[d].len)
 			break; /* receiver full: leave the rest with the sender */
 	}
+	if (p->rw[d] && !p->held[d].len)
+		deliver(p, d, NULL, 0, 1);
 	return moved;
 }
 
@@ -195,9 +232,27 @@ size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls)
 		ep_outgoing(tx, buf, cap, &n);
 		if (n == 0)
 			break;
-		record(p, d, buf, n);
-		bytes_append(&p->held[d], buf, n);
 		moved += n;
+		if (!p->rw[d]) {
+			observe(p, d, buf, n);
+			record(p, d, buf, n);
+			bytes_append(&p->held[d], buf, n);
+			continue;
+		}
+		struct bytes out = {0};
+		rw_push(p->rw[d], buf, n, &out);
+		observe(p, d, out.data, out.len);
+		record(p, d, out.data, out.len);
+		bytes_append(&p->held[d], out.data, out.len);
+		bytes_free(&out);
+	}
+	if (p->rw[d]) {
+		struct bytes out = {0};
+		rw_flush(p->rw[d], &out);
+		observe(p, d, out.data, out.len);
+		record(p, d, out.data, out.len);
+		bytes_append(&p->held[d], out.data, out.len);
+		bytes_free(&out);
 	}
 	return moved;
 }

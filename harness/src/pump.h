@@ -6,6 +6,8 @@
 #include "endpoint.h"
 #include "util.h"
 
+struct rewriter;
+
 enum dir { C2S = 0, S2C = 1 };
 
 enum delivery {
@@ -49,6 +51,10 @@ struct pump {
 	struct bytes held[2];
 	/* Set when process_incoming failed; the status. */
 	int in_status[2];
+	/* Optional rewriter per direction (not owned): what the sender
+	 * produces passes through it before delivery; the transcript records
+	 * the rewritten bytes, i.e. what the receiver got. */
+	struct rewriter *rw[2];
 };
 
 void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server);
@@ -79,6 +85,11 @@ size_t pump_hold(struct pump *p, enum dir d);
 size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls);
 /* Delivers held[d] in one process_incoming call. Returns its status. */
 int pump_release(struct pump *p, enum dir d);
+
+/* Installs a rewriter on direction d (NULL removes it). It sees every byte
+ * of d before delivery (pump_flush and pump_hold) and observes the bytes of
+ * the other direction. Install it before the first byte crosses. */
+void pump_rewrite(struct pump *p, enum dir d, struct rewriter *rw);
 
 /* Delivers a transport EOF to the receiver of direction d (once). Returns
  * the status, or -1 when the adapter has no process_incoming_eof. */

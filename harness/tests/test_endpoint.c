@@ -92,7 +92,7 @@ static int violates(enum call call, int strict)
 	if (call == CONTEXT || call == VALIDATE) {
 		if (setjmp(caught) == 0) {
 			if (call == CONTEXT) {
-				ep_context(&e, &fh, TLSH_ROLE_CLIENT, &cfg);
+				ep_open_context(&e, &fh, TLSH_ROLE_CLIENT, &cfg);
 				ep_close(&e);
 			} else {
 				ep_validate(&fh, TLSH_ROLE_CLIENT, &cfg, &err);

@@ -2,7 +2,9 @@
  * and a full receiver. Uses the fake pipe descriptor. */
 #include "fake.h"
 #include "pump.h"
+#include "rewrite.h"
 #include "t.h"
+#include "tr.h"
 
 static struct impl_handle fh = {.fn = {0}};
 
@@ -29,6 +31,94 @@ static void send_bytes(struct endpoint *e, size_t n)
 		ep_write(e, b, m, &k);
 		n -= m;
 	}
+}
+
+/* Replays a real TLS 1.3 transcript through the fake pipes with a rewriter
+ * on one direction: the receiver gets (and the transcript keeps) the
+ * rewritten bytes, whatever the delivery policy. */
+static void replay_through_pump(const struct tr *t, const char *mutation, int rwdir,
+                                enum delivery policy, int hold, struct tr *expect,
+                                struct bytes got[2], struct bytes wire[2], int *applied)
+{
+	struct endpoint c, s;
+	struct pump p;
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	pump_policy(&p, policy, 3);
+	struct rewriter *rw = rw_new(rw_named(mutation), rwdir);
+	pump_rewrite(&p, (enum dir)rwdir, rw);
+	for (size_t i = 0; i < t->nseg; i++) {
+		struct endpoint *tx = t->dir[i] ? &s : &c;
+		size_t k;
+		ep_write(tx, t->seg[i].data, t->seg[i].len, &k);
+		if (hold) {
+			pump_hold(&p, (enum dir)t->dir[i]);
+			pump_release(&p, (enum dir)t->dir[i]);
+		} else {
+			pump_flush(&p, (enum dir)t->dir[i]);
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		struct fake_buf *rx = fb(d == C2S ? &s : &c);
+		memset(&got[d], 0, sizeof got[d]);
+		memset(&wire[d], 0, sizeof wire[d]);
+		bytes_append(&got[d], rx->in.data, rx->in.len);
+		bytes_append(&wire[d], p.wire[d].data, p.wire[d].len);
+	}
+	*applied = rw_applied(rw);
+	struct rewriter *direct = tr_replay(t, rw_named(mutation), rwdir, 0, expect);
+	rw_free(direct);
+	pump_free(&p);
+	rw_free(rw);
+	ep_close(&c);
+	ep_close(&s);
+}
+
+static void rewrite_hook(void)
+{
+	struct tr t13;
+	tr_load(&t13, "openssl-tls13.tlstr");
+	static const struct {
+		const char *mutation;
+		int dir;
+		enum delivery policy;
+		int hold;
+	} cases[] = {
+	        {"ch-legacy-version-0304", 0, DELIVER_WHOLE, 0},
+	        {"ch-legacy-version-0304", 0, DELIVER_OUT_ONE_BYTE, 0},
+	        {"ch-legacy-version-0304", 0, DELIVER_ONE_BYTE, 0},
+	        {"frag-1", 0, DELIVER_OUT_ONE_BYTE, 0},
+	        {"sh-ext-unoffered", 1, DELIVER_OUT_ONE_BYTE, 0},
+	        {"sh-ext-unoffered", 1, DELIVER_RANDOM, 0},
+	        {"sh-inject-ccs-2", 1, DELIVER_WHOLE, 1},
+	        {"ch-16k", 0, DELIVER_WHOLE, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct bytes got[2], wire[2];
+		struct tr expect;
+		int applied;
+		replay_through_pump(&t13, cases[i].mutation, cases[i].dir, cases[i].policy,
+		                    cases[i].hold, &expect, got, wire, &applied);
+		int d = cases[i].dir;
+		int same_rx = got[d].len == expect.wire[d].len &&
+		              !memcmp(got[d].data, expect.wire[d].data, got[d].len);
+		int same_wire =
+		        wire[d].len == got[d].len && !memcmp(wire[d].data, got[d].data, got[d].len);
+		int other = got[!d].len == t13.wire[!d].len &&
+		            !memcmp(got[!d].data, t13.wire[!d].data, got[!d].len);
+		int changed = got[d].len != t13.wire[d].len ||
+		              memcmp(got[d].data, t13.wire[d].data, got[d].len) != 0;
+		OK(same_rx && same_wire && other && changed && applied == 1,
+		   "pump hook, %s (policy %d%s): the receiver gets the rewritten bytes, the "
+		   "transcript records them, the other way is untouched",
+		   cases[i].mutation, (int)cases[i].policy, cases[i].hold ? ", hold" : "");
+		for (int k = 0; k < 2; k++) {
+			bytes_free(&got[k]);
+			bytes_free(&wire[k]);
+		}
+		tr_free(&expect);
+	}
+	tr_free(&t13);
 }
 
 int main(void)
@@ -214,5 +304,7 @@ int main(void)
 	pump_free(&p);
 	ep_close(&c);
 	ep_close(&s);
+
+	rewrite_hook();
 	return t_done();
 }
