@@ -24,6 +24,15 @@ struct endpoint {
  * default prints the message and aborts. */
 extern void (*ep_violation)(const char *msg);
 
+/* Strict checks, off by default (the fuzz driver turns them on): also the
+ * rules of tlsh.h that cost an extra call or a poisoned out-parameter -
+ * every count (*n) written whatever the status (it is poisoned before the
+ * call), process_outgoing never returning more than outgoing_bytes_buffered
+ * said just before, process_incoming_eof returning only OK, a context or a
+ * buffer only with OK, every error message NUL-terminated (checked before
+ * the harness terminates it), last_error's status a tlsh_status. */
+extern int ep_strict;
+
 /* Bitmask helpers for allowed statuses. */
 #define ST(s) (1u << (s))
 
@@ -33,6 +42,13 @@ int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct 
  * e->err filled. On failure nothing needs freeing but ep_close is safe. */
 int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
             const struct tlsh_config *cfg, const char *hostname);
+/* The two halves of ep_open, for many buffers from one context: the context
+ * alone (e->buf stays NULL), and a buffer from `owner`'s context. An endpoint
+ * made by ep_open_buffer does not own the context (its ctx is NULL): ep_close
+ * frees only its buffer, and every such endpoint is closed before the owner. */
+int ep_open_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+                    const struct tlsh_config *cfg);
+int ep_open_buffer(struct endpoint *e, const struct endpoint *owner, const char *hostname);
 void ep_close(struct endpoint *e);
 
 int ep_handshake(struct endpoint *e);
@@ -49,6 +65,9 @@ uint16_t ep_cipher(struct endpoint *e);
 int ep_alpn(struct endpoint *e, const uint8_t **p, size_t *len);
 enum tlsh_version ep_version(struct endpoint *e);
 int ep_peercert(struct endpoint *e, const uint8_t **der, size_t *len);
+/* last_error into *err, checked (alerts -1..255; in strict mode also the
+ * status and the message's terminator); the message comes back terminated. */
+void ep_last_error(struct endpoint *e, struct tlsh_error *err);
 
 /* Names from tlsh.h's lists (TLSH_STATUS_LIST, TLSH_CAPABILITY_LIST,
  * TLSH_ALERT_LIST). */

@@ -15,6 +15,14 @@ static json_t *alert_json(int a)
 	return a < 0 ? json_null() : json_integer(a);
 }
 
+static json_t *shard_json(int index, int count)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "index", json_integer(index));
+	json_object_set_new(o, "count", json_integer(count));
+	return o;
+}
+
 static void iso_time(double unix_s, char *buf, size_t cap)
 {
 	time_t t = (time_t)unix_s;
@@ -45,6 +53,27 @@ char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const
 	json_object_set_new(run, "seed", json_integer((json_int_t)ri->seed));
 	json_object_set_new(run, "endpoint_mode",
 	                    json_string(ri->endpoint_mode ? ri->endpoint_mode : "auto"));
+	if (ri->shard_count > 0)
+		json_object_set_new(run, "shard", shard_json(ri->shard_index, ri->shard_count));
+	if (ri->rerun_of)
+		json_object_set_new(run, "rerun_of", json_string(ri->rerun_of));
+	if (ri->nsources) {
+		json_t *from = json_array();
+		for (size_t i = 0; i < ri->nsources; i++) {
+			const struct run_source *x = &ri->sources[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "report", json_string(x->report));
+			json_object_set_new(o, "started", json_string(x->started));
+			json_object_set_new(o, "command", json_string(x->command));
+			json_object_set_new(o, "wall_ms", json_real(x->wall_ms));
+			json_object_set_new(o, "results", json_integer((json_int_t)x->results));
+			if (x->shard_count > 0)
+				json_object_set_new(o, "shard",
+				                    shard_json(x->shard_index, x->shard_count));
+			json_array_append_new(from, o);
+		}
+		json_object_set_new(run, "merged_from", from);
+	}
 	json_object_set_new(root, "run", run);
 	json_t *backends = json_array();
 	for (size_t i = 0; i < nb; i++) {

@@ -9,197 +9,21 @@
 
 #include "util.h"
 
-#ifndef TLSH_PKI_DIR
-#define TLSH_PKI_DIR "harness/pki"
-#endif
-
-/* ---- registry ------------------------------------------------------------ */
-
-static struct scen_def *defs;
-static size_t ndefs, capdefs;
-
-void scen_add(const struct scen_def *d)
-{
-	for (size_t i = 0; i < ndefs; i++) {
-		if (strcmp(defs[i].id, d->id) == 0) {
-			fprintf(stderr, "tlsharness: duplicate scenario id %s\n", d->id);
-			abort();
-		}
-	}
-	if (ndefs == capdefs) {
-		capdefs = capdefs ? capdefs * 2 : 256;
-		defs = xrealloc(defs, capdefs * sizeof *defs);
-	}
-	defs[ndefs++] = *d;
-}
-
-const struct scen_def *scen_all(size_t *n)
-{
-	*n = ndefs;
-	return defs;
-}
-
-void scen_register_all(void)
-{
-	if (ndefs)
-		return;
-	family_handshake();
-	family_ragged_eof();
-	family_version_bounding();
-	family_alpn();
-}
-
 /* ---- PKI ---------------------------------------------------------------- */
-
-struct pki_entry {
-	char *name;
-	char *path;
-	struct bytes data;
-};
-
-static struct pki_entry pki_cache[64];
-static size_t pki_n;
 
 static struct scen *current;
 
-static const char *pki_dir(void)
+static void cfg_fatal_scen(const char *msg)
 {
-	const char *e = getenv("TLSH_PKI_DIR");
-	return e && *e ? e : TLSH_PKI_DIR;
-}
-
-static struct pki_entry *pki_get(const char *name)
-{
-	for (size_t i = 0; i < pki_n; i++)
-		if (strcmp(pki_cache[i].name, name) == 0)
-			return &pki_cache[i];
-	if (pki_n == sizeof pki_cache / sizeof pki_cache[0])
-		scen_abort(current, V_HARNESS_ERROR, "PKI cache full");
-	struct pki_entry *e = &pki_cache[pki_n];
-	memset(e, 0, sizeof *e);
-	e->path = xasprintf("%s/%s", pki_dir(), name);
-	if (read_file(e->path, &e->data) != 0) {
-		char *p = e->path;
-		scen_abort(current, V_HARNESS_ERROR, "test PKI file %s cannot be read", p);
-	}
-	e->name = xstrdup(name);
-	pki_n++;
-	return e;
-}
-
-const struct bytes *pki_file(const char *name)
-{
-	return &pki_get(name)->data;
-}
-
-const char *pki_path(const char *name)
-{
-	return pki_get(name)->path;
-}
-
-/* ---- configuration builder ------------------------------------------------ */
-
-void cfg_init(struct cfgb *b)
-{
-	memset(b, 0, sizeof *b);
-	b->cfg.struct_size = sizeof b->cfg;
-}
-
-static struct tlsh_source buf_source(const char *file)
-{
-	const struct bytes *f = pki_file(file);
-	struct tlsh_source s = {.kind = TLSH_SOURCE_BUFFER, .data = f->data, .len = f->len};
-	return s;
-}
-
-void cfg_chain(struct cfgb *b, const char *kt, const char *leaf, int with_intermediate)
-{
-	size_t i = b->cfg.certificate_chains_len;
-	if (i >= CFG_MAX_CHAINS)
-		scen_abort(current, V_HARNESS_ERROR, "too many chains in a config");
-	char leaf_file[64], key_file[64], int_file[64];
-	fmt_into(leaf_file, sizeof leaf_file, "%s-%s.pem", kt, leaf);
-	fmt_into(key_file, sizeof key_file, "%s-%s.key", kt, leaf);
-	fmt_into(int_file, sizeof int_file, "%s-int.pem", kt);
-	b->chains[i].leaf = buf_source(leaf_file);
-	b->chains[i].key = buf_source(key_file);
-	if (with_intermediate) {
-		b->inter[i][0] = buf_source(int_file);
-		b->chains[i].chain = b->inter[i];
-		b->chains[i].chain_len = 1;
-	}
-	b->cfg.certificate_chains = b->chains;
-	b->cfg.certificate_chains_len = i + 1;
-}
-
-void cfg_trust(struct cfgb *b, const char *file)
-{
-	b->trust = buf_source(file);
-	b->cfg.trust_store = &b->trust;
-}
-
-void cfg_trust_path(struct cfgb *b, const char *file)
-{
-	b->trust = (struct tlsh_source){.kind = TLSH_SOURCE_PATH, .path = pki_path(file)};
-	b->cfg.trust_store = &b->trust;
-}
-
-void cfg_versions(struct cfgb *b, enum tlsh_version lo, enum tlsh_version hi)
-{
-	b->cfg.lowest_supported_version = lo;
-	b->cfg.highest_supported_version = hi;
-}
-
-void cfg_alpn_raw(struct cfgb *b, const uint8_t *p, size_t len)
-{
-	size_t i = b->cfg.inner_protocols_len;
-	if (i >= CFG_MAX_ALPN || len > sizeof b->alpn_store[0])
-		scen_abort(current, V_HARNESS_ERROR, "ALPN list too long for the builder");
-	memcpy(b->alpn_store[i], p, len);
-	b->alpn[i].data = b->alpn_store[i];
-	b->alpn[i].len = len;
-	b->cfg.inner_protocols = b->alpn;
-	b->cfg.inner_protocols_len = i + 1;
-}
-
-void cfg_alpn(struct cfgb *b, ...)
-{
-	va_list ap;
-	va_start(ap, b);
-	const char *p;
-	while ((p = va_arg(ap, const char *)))
-		cfg_alpn_raw(b, (const uint8_t *)p, strlen(p));
-	va_end(ap);
-}
-
-void cfg_ciphers(struct cfgb *b, const uint16_t *ids, size_t n)
-{
-	if (n > CFG_MAX_CIPHERS)
-		scen_abort(current, V_HARNESS_ERROR, "cipher list too long for the builder");
-	memcpy(b->ciphers, ids, n * sizeof *ids);
-	b->cfg.ciphers = b->ciphers;
-	b->cfg.ciphers_len = n;
-}
-
-void cfg_std_client(struct cfgb *b, const char *kt)
-{
-	char f[32];
-	cfg_init(b);
-	cfg_trust(b, fmt_into(f, sizeof f, "%s-ca.pem", kt));
-}
-
-void cfg_std_server(struct cfgb *b, const char *kt)
-{
-	cfg_init(b);
-	cfg_chain(b, kt, "server", 1);
+	scen_abort(current, V_HARNESS_ERROR, "%s", msg);
 }
 
 /* ---- verdict helpers ------------------------------------------------------ */
 
-void scen_set_current(struct scen *s);
 void scen_set_current(struct scen *s)
 {
 	current = s;
+	cfg_fatal = cfg_fatal_scen;
 }
 
 void scen_expect(struct scen *s, const char *fmt, ...)
@@ -210,16 +34,16 @@ void scen_expect(struct scen *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-int scen_fail(struct scen *s, const char *fmt, ...)
+check_t scen_fail(struct scen *s, const char *fmt, ...)
 {
 	if (s->verdict == V_FAIL)
-		return 0;
+		return CHECK_FAILED;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(s->observed, sizeof s->observed, fmt, ap);
 	va_end(ap);
 	s->verdict = V_FAIL;
-	return 0;
+	return CHECK_FAILED;
 }
 
 void scen_loose(struct scen *s, const char *fmt, ...)
@@ -307,16 +131,27 @@ int scen_open(struct scen *s, const struct cfgb *client, const struct cfgb *serv
 	return TLSH_OK;
 }
 
-int scen_open_ok(struct scen *s, const struct cfgb *client, const struct cfgb *server,
-                 const char *hostname)
+check_t scen_open_ok(struct scen *s, const struct cfgb *client, const struct cfgb *server,
+                     const char *hostname)
 {
 	int who;
 	int st = scen_open(s, client, server, hostname, &who);
 	if (st == TLSH_OK)
-		return 0;
+		return CHECK_OK;
 	struct endpoint *e = who == TLSH_ROLE_CLIENT ? &s->client : &s->server;
-	scen_fail(s, "%s construction failed: %s: %s", e->label, status_name(st), e->err.message);
-	return -1;
+	FAIL(s, "%s construction failed: %s: %s", e->label, status_name(st), e->err.message);
+}
+
+check_t scen_open_row(struct scen *s)
+{
+	cfg_from_side(&s->ccfg, s->def, TLSH_ROLE_CLIENT);
+	cfg_from_side(&s->scfg, s->def, TLSH_ROLE_SERVER);
+	const char *h = s->def->row->host;
+	s->host = !h ? TEST_HOST : strcmp(h, HOST_NONE) == 0 ? NULL : h;
+	GUARD(scen_open_ok(s, &s->ccfg, &s->scfg, s->host));
+	if (s->def->policy)
+		pump_policy(&s->pump, (enum delivery)s->def->policy, s->seed);
+	return CHECK_OK;
 }
 
 const char *hs_result_name(enum hs_result r)
@@ -483,70 +318,61 @@ static int alpn_list_equals(const struct wire_client_hello *ch, const struct cfg
 	return ch->alpn_len == n && memcmp(ch->alpn, enc, n) == 0;
 }
 
-int scen_check_established(struct scen *s, const struct cfgb *client, const struct cfgb *server,
-                           const char *hostname)
+check_t scen_check_established(struct scen *s, const struct cfgb *client, const struct cfgb *server,
+                               const char *hostname)
 {
 	(void)server;
 	const struct wire *w = scen_wire(s);
 	enum tlsh_version cv = ep_version(&s->client), sv = ep_version(&s->server);
 	if (cv == TLSH_VERSION_NONE || cv != sv)
 		return scen_fail(s, "negotiated_tls_version: client %s, server %s", vname(cv),
-		                 vname(sv)),
-		       -1;
+		                 vname(sv));
 	if (w->version != (uint16_t)cv)
 		return scen_fail(s, "both sides report TLS %s but the ServerHello selected 0x%04x",
-		                 vname(cv), w->version),
-		       -1;
+		                 vname(cv), w->version);
 	uint16_t cc = ep_cipher(&s->client), sc = ep_cipher(&s->server);
 	if (cc == 0 || cc != sc)
-		return scen_fail(s, "cipher: client 0x%04x, server 0x%04x", cc, sc), -1;
+		return scen_fail(s, "cipher: client 0x%04x, server 0x%04x", cc, sc);
 	if (cc != w->sh.cipher)
 		return scen_fail(s,
 		                 "both sides report cipher 0x%04x but the ServerHello chose 0x%04x",
-		                 cc, w->sh.cipher),
-		       -1;
+		                 cc, w->sh.cipher);
 	const uint8_t *ca, *sa;
 	size_t cal, sal;
 	int hc = ep_alpn(&s->client, &ca, &cal), hs = ep_alpn(&s->server, &sa, &sal);
 	if (hc != hs || (hc && (cal != sal || memcmp(ca, sa, cal) != 0)))
 		return scen_fail(s, "negotiated_protocol differs: client %s%.*s, server %s%.*s",
 		                 hc ? "" : "none", hc ? (int)cal : 0, hc ? (const char *)ca : "",
-		                 hs ? "" : "none", hs ? (int)sal : 0, hs ? (const char *)sa : ""),
-		       -1;
+		                 hs ? "" : "none", hs ? (int)sal : 0, hs ? (const char *)sa : "");
 	if (w->version == 0x0303 && w->sh.has_alpn != hc)
 		return scen_fail(s, "ServerHello %s ALPN but the API reports %s",
-		                 w->sh.has_alpn ? "carries" : "carries no", hc ? "one" : "none"),
-		       -1;
+		                 w->sh.has_alpn ? "carries" : "carries no", hc ? "one" : "none");
 	if (!w->ch.present)
-		return scen_fail(s, "no ClientHello on the wire"), -1;
+		return scen_fail(s, "no ClientHello on the wire");
 	if (!hostname || is_ip_literal(hostname)) {
 		if (w->ch.has_sni)
 			return scen_fail(
-			               s, "ClientHello carries SNI '%s' but %s", w->ch.sni,
-			               hostname
-			                       ? "the server_hostname is an IP literal (RFC 6066 3)"
-			                       : "no server_hostname was given"),
-			       -1;
+			        s, "ClientHello carries SNI '%s' but %s", w->ch.sni,
+			        hostname ? "the server_hostname is an IP literal (RFC 6066 3)"
+			                 : "no server_hostname was given");
 	} else if (!w->ch.has_sni || strcmp(w->ch.sni, hostname) != 0) {
 		return scen_fail(s, "ClientHello SNI is %s%s%s, expected '%s'",
 		                 w->ch.has_sni ? "'" : "absent", w->ch.has_sni ? w->ch.sni : "",
-		                 w->ch.has_sni ? "'" : "", hostname),
-		       -1;
+		                 w->ch.has_sni ? "'" : "", hostname);
 	}
 	if (client->cfg.inner_protocols_len) {
 		if (!w->ch.has_alpn || !alpn_list_equals(&w->ch, client))
 			return scen_fail(s, "ClientHello ALPN list %s the configured list",
-			                 w->ch.has_alpn ? "differs from" : "is absent, not"),
-			       -1;
+			                 w->ch.has_alpn ? "differs from" : "is absent, not");
 	} else if (w->ch.has_alpn) {
-		return scen_fail(s, "ClientHello carries ALPN but the client configured none"), -1;
+		return scen_fail(s, "ClientHello carries ALPN but the client configured none");
 	}
 	uint16_t lo, hi;
 	effective_range(s, TLSH_ROLE_CLIENT, client, &lo, &hi);
 	char why[256];
 	if (wire_offers_range(&w->ch, lo, hi, why, sizeof why) != 0)
-		return scen_fail(s, "%s", why), -1;
-	return 0;
+		return scen_fail(s, "%s", why);
+	return CHECK_OK;
 }
 
 int scen_alert_seen(struct scen *s, enum tlsh_role sender, int code)
@@ -578,7 +404,7 @@ static uint8_t pattern_byte(size_t i, uint64_t seed)
 	return (uint8_t)((i * 131u) ^ (i >> 9) ^ (seed & 0xff));
 }
 
-int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
+check_t scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 {
 	struct endpoint *tx = d == C2S ? &s->client : &s->server;
 	struct endpoint *rx = scen_peer(s, tx);
@@ -587,7 +413,8 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 		src[i] = pattern_byte(i, s->seed + d);
 	size_t written = 0, got = 0;
 	uint8_t buf[16384 + 64];
-	int idle = 0, rc = 0;
+	int idle = 0;
+	check_t rc = CHECK_OK;
 	while (got < n) {
 		size_t progress = 0;
 		if (written < n) {
@@ -601,7 +428,6 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 				rc = scen_fail(s, "%s write failed after %zu of %zu bytes: %s: %s",
 				               tx->label, written, n, status_name(st),
 				               tx->err.message);
-				rc = -1;
 				break;
 			}
 		}
@@ -613,12 +439,11 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 			if (st == TLSH_OK) {
 				for (size_t i = 0; i < k; i++) {
 					if (got + i >= n || buf[i] != src[got + i]) {
-						scen_fail(s,
-						          "%s received a wrong byte at offset %zu "
-						          "of %zu "
-						          "(integrity)",
-						          rx->label, got + i, n);
-						rc = -1;
+						rc = scen_fail(
+						        s,
+						        "%s received a wrong byte at offset %zu "
+						        "of %zu (integrity)",
+						        rx->label, got + i, n);
 						goto out;
 					}
 				}
@@ -628,15 +453,14 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 			}
 			if (st == TLSH_WANT_READ || st == TLSH_WANT_WRITE)
 				break;
-			scen_fail(s, "%s read returned %s after %zu of %zu bytes: %s", rx->label,
-			          status_name(st), got, n, rx->err.message);
-			rc = -1;
+			rc = scen_fail(s, "%s read returned %s after %zu of %zu bytes: %s",
+			               rx->label, status_name(st), got, n, rx->err.message);
 			goto out;
 		}
 		if (progress == 0 && ++idle > 3) {
-			scen_fail(s, "transfer stalled: %zu of %zu bytes written, %zu received",
-			          written, n, got);
-			rc = -1;
+			rc = scen_fail(s,
+			               "transfer stalled: %zu of %zu bytes written, %zu received",
+			               written, n, got);
 			break;
 		}
 		if (progress)
@@ -645,6 +469,12 @@ int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk)
 out:
 	free(src);
 	return rc;
+}
+
+check_t scen_small_transfer(struct scen *s)
+{
+	GUARD(scen_transfer(s, C2S, 100, 100));
+	return scen_transfer(s, S2C, 100, 100);
 }
 
 int scen_read_until(struct scen *s, struct endpoint *e, struct bytes *out, int max_rounds)
@@ -690,4 +520,294 @@ int scen_shutdown(struct scen *s, struct endpoint *e, int peer_reads)
 		pump_flush(&s->pump, scen_dir_from(s, peer));
 	}
 	return st;
+}
+
+/* ---- rows: configuration, outcomes ----------------------------------------- */
+
+const char *kt_name(int kt)
+{
+	return kt == KT_ECDSA ? "ecdsa" : "rsa";
+}
+
+const char *policy_name(enum delivery d)
+{
+	switch (d) {
+	case DELIVER_WHOLE:
+		return "whole flights";
+	case DELIVER_ONE_BYTE:
+		return "one byte per process_incoming";
+	case DELIVER_RANDOM:
+		return "seeded random splits";
+	case DELIVER_OUT_ONE_BYTE:
+		return "one byte per process_outgoing";
+	}
+	return "?";
+}
+
+struct endpoint *scen_ep(struct scen *s, enum tlsh_role role)
+{
+	return role == TLSH_ROLE_CLIENT ? &s->client : &s->server;
+}
+
+void cfg_from_side(struct cfgb *b, const struct scen_def *d, enum tlsh_role role)
+{
+	const struct row *r = d->row;
+	const struct side *sd = role == TLSH_ROLE_CLIENT ? &r->client : &r->server;
+	const char *kt = kt_name(d->kt);
+	int with_int = !(sd->flags & SIDE_NO_INTERMEDIATE);
+	char f[64];
+	cfg_init(b);
+	if (role == TLSH_ROLE_SERVER) {
+		if (!(sd->flags & SIDE_NO_CHAIN)) {
+			for (int i = 0; i < 2; i++) {
+				const char *stem = sd->chain[i] ? sd->chain[i]
+				                   : i          ? NULL
+				                                : "server";
+				/* The unknown leaf's issuer is the unknown root itself. */
+				if (stem)
+					cfg_chain(b, kt, stem, with_int && strcmp(stem, "unknown"));
+			}
+		}
+		if (sd->trust)
+			cfg_trust(b, fmt_into(f, sizeof f, "%s-%s.pem", kt, sd->trust));
+	} else {
+		if (!(sd->flags & SIDE_NO_TRUST)) {
+			fmt_into(f, sizeof f, "%s-%s.pem", kt, sd->trust ? sd->trust : "ca");
+			if (sd->flags & SIDE_TRUST_PATH)
+				cfg_trust_path(b, f);
+			else
+				cfg_trust(b, f);
+		}
+		if (sd->chain[0])
+			cfg_chain(b, kt, sd->chain[0], with_int && strcmp(sd->chain[0], "unknown"));
+	}
+	enum tlsh_version lo = role == TLSH_ROLE_CLIENT ? d->clo : d->slo;
+	enum tlsh_version hi = role == TLSH_ROLE_CLIENT ? d->chi : d->shi;
+	if (lo || hi)
+		cfg_versions(b, lo, hi);
+	for (size_t i = 0; i < ROW_MAX_ALPN && sd->alpn[i].data; i++)
+		cfg_alpn_raw(b, sd->alpn[i].data, sd->alpn[i].len);
+	size_t nc = 0;
+	while (nc < ROW_MAX_CIPHERS && sd->ciphers[nc])
+		nc++;
+	if (nc)
+		cfg_ciphers(b, sd->ciphers, nc);
+	b->cfg.insecure = sd->insecure;
+}
+
+const char *scen_ep_state(const struct endpoint *e, int st, char *buf, size_t cap)
+{
+	char sent[40], recv[40];
+	fmt_into(sent, sizeof sent, "%s", alert_name(e->err.alert_sent));
+	fmt_into(recv, sizeof recv, "%s", alert_name(e->err.alert_received));
+	if (st == TLSH_OK || st == TLSH_WANT_READ || st == TLSH_WANT_WRITE)
+		return fmt_into(buf, cap, "%s %s%s", e->label, status_name(st),
+		                e->handshake_done ? " (handshake done)" : "");
+	return fmt_into(buf, cap, "%s %s%s%s (alert sent %s, received %s)", e->label,
+	                status_name(st), e->err.message[0] ? ": " : "", e->err.message, sent, recv);
+}
+
+check_t scen_fail_hs(struct scen *s, enum hs_result r, const char *prefix)
+{
+	char c[400], v[400];
+	return scen_fail(s, "%s%s; %s; %s", prefix, hs_result_name(r),
+	                 scen_ep_state(&s->client, s->client_status, c, sizeof c),
+	                 scen_ep_state(&s->server, s->server_status, v, sizeof v));
+}
+
+check_t scen_check_wire_clean(struct scen *s)
+{
+	const struct wire *w = scen_wire(s);
+	for (int d = 0; d < 2; d++)
+		if (w->malformed[d][0])
+			FAIL(s, "wire, %s: %s", d ? "server->client" : "client->server",
+			     w->malformed[d]);
+	return CHECK_OK;
+}
+
+check_t scen_establish(struct scen *s, const struct cfgb *c, const struct cfgb *v, const char *host)
+{
+	enum hs_result r = scen_handshake(s);
+	if (r != HS_OK)
+		return scen_fail_hs(s, r, "handshake: ");
+	GUARD(scen_check_established(s, c, v, host));
+	return scen_check_wire_clean(s);
+}
+
+check_t scen_check_ch_sni(struct scen *s, const char *host)
+{
+	const struct wire *w = scen_wire(s);
+	ENSURE(s, w->ch.present, "no ClientHello on the wire");
+	if (!host || is_ip_literal(host)) {
+		ENSURE(s, !w->ch.has_sni,
+		       "ClientHello carries SNI '%s' for %s (RFC 6066 section 3)", w->ch.sni,
+		       host ? "an IP literal" : "no server_hostname");
+		return CHECK_OK;
+	}
+	ENSURE(s, w->ch.has_sni && strcmp(w->ch.sni, host) == 0,
+	       "ClientHello SNI is %s%s%s, expected '%s'", w->ch.has_sni ? "'" : "absent",
+	       w->ch.has_sni ? w->ch.sni : "", w->ch.has_sni ? "'" : "", host);
+	return CHECK_OK;
+}
+
+int scen_alert_sent(struct scen *s, enum tlsh_role sender)
+{
+	struct endpoint *e = scen_ep(s, sender);
+	return e->err.alert_sent != TLSH_NO_ALERT ||
+	       oracle_first_alert(scen_wire(s), sender == TLSH_ROLE_CLIENT ? 0 : 1) >= 0;
+}
+
+void scen_check_alert_in(struct scen *s, enum tlsh_role sender, const int *codes)
+{
+	size_t n = 0;
+	while (n < ROW_MAX_ALERTS && codes[n])
+		n++;
+	if (n == 1) {
+		scen_check_alert(s, sender, codes[0]);
+		return;
+	}
+	struct endpoint *se = scen_ep(s, sender);
+	struct endpoint *pe = scen_peer(s, se);
+	int on_wire = oracle_first_alert(scen_wire(s), sender == TLSH_ROLE_CLIENT ? 0 : 1);
+	char want[160] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (se->err.alert_sent == codes[i] || pe->err.alert_received == codes[i] ||
+		    on_wire == codes[i])
+			return;
+		size_t l = strlen(want);
+		fmt_into(want + l, sizeof want - l, "%s%s", i ? " or " : "", alert_name(codes[i]));
+	}
+	if (!n)
+		return;
+	char a[40], b[40], c[40];
+	fmt_into(a, sizeof a, "%s", alert_name(se->err.alert_sent));
+	fmt_into(b, sizeof b, "%s", alert_name(pe->err.alert_received));
+	fmt_into(c, sizeof c, "%s", on_wire < 0 ? "no plaintext alert" : alert_name(on_wire));
+	scen_loose(s, "expected %s from the %s; %s sent %s, %s received %s, wire shows %s", want,
+	           se->label, se->label, a, pe->label, b, c);
+}
+
+check_t scen_client_rejects(struct scen *s, enum hs_result r, const char *host, const int *alerts,
+                            const char *why)
+{
+	char c[400], v[400];
+	if (r == HS_OK)
+		FAIL(s, "the client accepted the handshake (%s), TLS %s", why,
+		     vname(ep_version(&s->client)));
+	if (r != HS_CLIENT_FAILED)
+		return scen_fail_hs(s, r, "the client must fail first, observed: ");
+	ENSURE(s, !s->server.handshake_done,
+	       "the server completed its handshake although the client rejected it; %s",
+	       scen_ep_state(&s->server, s->server_status, v, sizeof v));
+	if (scen_alert_sent(s, TLSH_ROLE_CLIENT))
+		ENSURE(s, s->server_status == TLSH_TLS_ERROR,
+		       "the client sent a fatal alert but the server then returned %s "
+		       "(RFC 8446 section 6.2: a fatal alert closes the connection)",
+		       status_name(s->server_status));
+	GUARD(scen_check_ch_sni(s, host));
+	scen_observe(s, "%s; %s", scen_ep_state(&s->client, s->client_status, c, sizeof c),
+	             scen_ep_state(&s->server, s->server_status, v, sizeof v));
+	scen_check_alert_in(s, TLSH_ROLE_CLIENT, alerts);
+	return CHECK_OK;
+}
+
+check_t scen_server_rejects(struct scen *s, enum hs_result r, enum tlsh_version v,
+                            const int *alerts)
+{
+	char c[400], sv[400];
+	if (r == HS_OK)
+		FAIL(s, "the server accepted the handshake, TLS %s, cipher 0x%04x",
+		     vname(ep_version(&s->server)), ep_cipher(&s->server));
+	if (r != HS_SERVER_FAILED)
+		return scen_fail_hs(s, r, "the server must fail first, observed: ");
+	if (v == TLSH_TLS_1_2)
+		ENSURE(s, !s->client.handshake_done,
+		       "the TLS 1.2 client completed its handshake although the server failed "
+		       "before its Finished");
+	if (scen_alert_sent(s, TLSH_ROLE_SERVER))
+		ENSURE(s, s->client_status == TLSH_TLS_ERROR,
+		       "the server sent a fatal alert but the client then returned %s "
+		       "(RFC 8446 section 6.2: a fatal alert closes the connection)",
+		       status_name(s->client_status));
+	GUARD(scen_check_ch_sni(s, s->host));
+	scen_observe(s, "%s; %s", scen_ep_state(&s->server, s->server_status, sv, sizeof sv),
+	             scen_ep_state(&s->client, s->client_status, c, sizeof c));
+	scen_check_alert_in(s, TLSH_ROLE_SERVER, alerts);
+	return CHECK_OK;
+}
+
+/* ---- certificates ------------------------------------------------------------- */
+
+static int b64val(int ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+')
+		return 62;
+	if (ch == '/')
+		return 63;
+	return -1;
+}
+
+void pki_cert_der(struct scen *s, const char *file, struct bytes *out)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	const struct bytes *f = pki_file(file);
+	const char *t = (const char *)f->data;
+	size_t n = f->len, i = 0, bl = sizeof begin - 1;
+	while (i + bl <= n && memcmp(t + i, begin, bl) != 0)
+		i++;
+	if (i + bl > n)
+		scen_abort(s, V_HARNESS_ERROR, "%s holds no PEM certificate", file);
+	uint32_t acc = 0;
+	int bits = 0;
+	for (i += bl; i < n && t[i] != '-' && t[i] != '='; i++) {
+		int v = b64val((unsigned char)t[i]);
+		if (v < 0)
+			continue; /* line breaks */
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			uint8_t byte = (uint8_t)(acc >> bits);
+			bytes_append(out, &byte, 1);
+		}
+	}
+	if (i >= n || out->len < 16)
+		scen_abort(s, V_HARNESS_ERROR, "%s: PEM certificate cannot be decoded", file);
+}
+
+check_t scen_check_peercert(struct scen *s, struct endpoint *e, const char *kt, const char *stem)
+{
+	const uint8_t *der;
+	size_t len;
+	if (!stem) {
+		ENSURE(s, !ep_peercert(e, &der, &len),
+		       "%s getpeercert returned a %zu-byte certificate but the peer sent none",
+		       e->label, len);
+		return CHECK_OK;
+	}
+	char file[64], ifile[64];
+	fmt_into(file, sizeof file, "%s-%s.pem", kt, stem);
+	fmt_into(ifile, sizeof ifile, "%s-int.pem", kt);
+	struct bytes want = {0}, inter = {0};
+	pki_cert_der(s, file, &want);
+	pki_cert_der(s, ifile, &inter);
+	check_t rc = CHECK_OK;
+	if (!ep_peercert(e, &der, &len)) {
+		rc = scen_fail(s, "%s getpeercert returned no certificate; expected %s", e->label,
+		               file);
+	} else if (len != want.len || memcmp(der, want.data, len) != 0) {
+		int is_int = len == inter.len && memcmp(der, inter.data, len) == 0;
+		rc = scen_fail(s, "%s getpeercert returned %s (%zu bytes DER), not %s (%zu bytes)",
+		               e->label, is_int ? "the intermediate CA" : "another certificate",
+		               len, file, want.len);
+	}
+	bytes_free(&want);
+	bytes_free(&inter);
+	return rc;
 }

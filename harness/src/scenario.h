@@ -1,99 +1,34 @@
-/* scenario.h - what a scenario family file sees: the registry, the
- * configuration builder, the two endpoints with their pump, the handshake
- * driver, and the verdict helpers.
+/* scenario.h - what the interpreter and a row's extra/check functions see:
+ * the configuration builder, the two endpoints with their pump, the
+ * handshake driver, the checks that hold after every handshake, and the
+ * verdict helpers.
  *
- * A scenario runs in its own child process (the engine forks), so it may
- * exit early; everything it reports goes into `struct scen`. Ids are stable:
- * family/case[/params]. Each scenario names the spec text it checks and the
- * capabilities it needs from the client and the server backend. */
+ * A scenario instance runs in its own child process (the engine forks), so
+ * it may exit early; everything it reports goes into `struct scen`. The rows
+ * themselves are described in catalog.h. */
 #ifndef TLSH_SCENARIO_H
 #define TLSH_SCENARIO_H
 
 #include <stdint.h>
 
+#include "catalog.h"
+#include "config.h"
 #include "endpoint.h"
 #include "oracle.h"
 #include "pump.h"
 #include "verdict.h"
 
-struct scen;
-
-struct scen_def {
-	char id[160];
-	const char *family;
-	const char *spec;                  /* "RFC 8446 section 6.1: ..." or "descriptor: ..." */
-	const char *title;                 /* one line: what is checked */
-	char params[96];                   /* e.g. "tls13" or "client=1.2-1.3 server=1.3-MAX" */
-	uint64_t need_client, need_server; /* TLSH_CAP_* bits */
-	/* 0: a client/server pair. TLSH_ROLE_CLIENT or TLSH_ROLE_SERVER: only
-	 * that side's backend is exercised (e.g. validate_config). */
-	int solo;
-	void (*run)(struct scen *s);
-	intptr_t p[4];   /* integer parameters */
-	const void *ptr; /* static parameter */
-};
-
-/* Registers a scenario (copied). Aborts on a duplicate id. */
-void scen_add(const struct scen_def *d);
-/* All registered scenarios, in registration order. */
-const struct scen_def *scen_all(size_t *n);
-/* Registers every family once. */
+/* Expands the catalog (idempotent; scen_all does it on first use too). */
 void scen_register_all(void);
 
-/* Family registration functions, one per file in scenarios/. */
-void family_handshake(void);
-void family_ragged_eof(void);
-void family_version_bounding(void);
-void family_alpn(void);
+/* ---- configuration ---------------------------------------------------- */
 
-/* ---- configuration builder -------------------------------------------- */
+/* Builds one side's configuration from a row's `struct side` for this
+ * instance (key type, version, defaults as catalog.h describes). */
+void cfg_from_side(struct cfgb *b, const struct scen_def *d, enum tlsh_role role);
 
-/* Owns the storage a struct tlsh_config points into. Zero-init with cfg_init. */
-#define CFG_MAX_CHAINS 4
-#define CFG_MAX_ALPN 16
-#define CFG_MAX_CIPHERS 64
-
-struct cfgb {
-	struct tlsh_config cfg;
-	struct tlsh_signing_chain chains[CFG_MAX_CHAINS];
-	struct tlsh_source inter[CFG_MAX_CHAINS][2];
-	struct tlsh_source trust;
-	uint16_t ciphers[CFG_MAX_CIPHERS];
-	struct tlsh_bytes alpn[CFG_MAX_ALPN];
-	uint8_t alpn_store[CFG_MAX_ALPN][256];
-};
-
-void cfg_init(struct cfgb *b);
-/* Adds a signing chain from the test PKI: `kt` is "rsa" or "ecdsa", `leaf`
- * the file stem ("server", "alt", "ip", "nosan", "client", "expired",
- * "notyet", "unknown"); with_intermediate adds <kt>-int.pem after the leaf
- * (not for "unknown", whose issuer is the unknown root). */
-void cfg_chain(struct cfgb *b, const char *kt, const char *leaf, int with_intermediate);
-/* Trust store from a PKI file, as a PEM buffer ("rsa-ca.pem"). */
-void cfg_trust(struct cfgb *b, const char *file);
-/* Trust store as a path to a PKI file. */
-void cfg_trust_path(struct cfgb *b, const char *file);
-void cfg_versions(struct cfgb *b, enum tlsh_version lo, enum tlsh_version hi);
-/* ALPN protocols, NULL-terminated list of C strings. */
-void cfg_alpn(struct cfgb *b, ...);
-/* One ALPN protocol given as raw bytes (may contain NULs). */
-void cfg_alpn_raw(struct cfgb *b, const uint8_t *p, size_t len);
-void cfg_ciphers(struct cfgb *b, const uint16_t *ids, size_t n);
-
-/* Bytes of a PKI file (cached for the process). Aborts the scenario with
- * HARNESS-ERROR if it cannot be read. */
-const struct bytes *pki_file(const char *name);
-/* Full path of a PKI file (static storage per call site not needed: the
- * string lives for the process). */
-const char *pki_path(const char *name);
-
-/* The standard pair: client trusting `kt`'s root; server with `kt`'s server
- * chain (leaf + intermediate). */
-void cfg_std_client(struct cfgb *b, const char *kt);
-void cfg_std_server(struct cfgb *b, const char *kt);
-
-#define TEST_HOST "server.tlsh.test"
-#define ALT_HOST "alt.tlsh.test"
+/* Key type name of an instance ("rsa", "ecdsa"). */
+const char *kt_name(int kt);
 
 /* ---- the running scenario -------------------------------------------------- */
 
@@ -104,6 +39,9 @@ struct scen {
 	struct pump pump;
 	int opened;
 	uint64_t seed;
+	/* The configurations the interpreter built (for checks). */
+	struct cfgb ccfg, scfg;
+	const char *host; /* server_hostname given to the client (NULL: none) */
 	/* Result. */
 	enum verdict verdict;
 	char expected[512];
@@ -113,15 +51,40 @@ struct scen {
 	int client_status, server_status;
 };
 
-/* Which backend plays which role, from the scenario's point of view. */
-#define S_CLIENT(s) ((s)->client)
-#define S_SERVER(s) ((s)->server)
+/* ---- checks: one idiom anywhere ---------------------------------------------
+ *
+ * A function that checks something returns check_t (declared MUST_CHECK):
+ *
+ *     static MUST_CHECK check_t check_x(struct scen *s) {
+ *             ENSURE(s, cond, "observed text %d", v);   // FAIL and return
+ *             GUARD(check_y(s));                          // propagate
+ *             return CHECK_OK;
+ *     }
+ *
+ * FAIL(s, ...) records the FAIL (the first one wins) and returns failure.
+ * Only the interpreter turns a check_t back into nothing. */
+#define CHECK_OK ((check_t){0})
+#define CHECK_FAILED ((check_t){1})
+#define IS_FAILED(r) ((r).failed != 0)
+
+#define FAIL(s, ...) return scen_fail((s), __VA_ARGS__)
+#define ENSURE(s, cond, ...)                                                                       \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return scen_fail((s), __VA_ARGS__);                                        \
+	} while (0)
+#define GUARD(expr)                                                                                \
+	do {                                                                                       \
+		check_t guard_r_ = (expr);                                                         \
+		if (IS_FAILED(guard_r_))                                                           \
+			return guard_r_;                                                           \
+	} while (0)
 
 /* Sets the expected-outcome text (shown in reports next to observed). */
 void scen_expect(struct scen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Records a FAIL with the observed text; the first FAIL wins. Returns 0 so
- * that `return scen_fail(...)` reads well in int helpers. */
-int scen_fail(struct scen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records a FAIL with the observed text (the first FAIL wins) and returns
+ * a failed check. */
+check_t scen_fail(struct scen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Right outcome, wrong or missing alert: PASS-LOOSE unless already worse. */
 void scen_loose(struct scen *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets observed text without changing the verdict. */
@@ -131,24 +94,19 @@ void scen_abort(struct scen *s, enum verdict v, const char *fmt, ...)
         __attribute__((format(printf, 3, 4), noreturn));
 int scen_failed(const struct scen *s);
 
-/* The FAIL-and-return idiom: EXPECT(s, cond, "observed text", ...). */
-#define EXPECT(s, cond, ...)                                                                       \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			scen_fail((s), __VA_ARGS__);                                               \
-			return;                                                                    \
-		}                                                                                  \
-	} while (0)
+/* ---- endpoints and the handshake --------------------------------------------- */
 
 /* Opens both endpoints and the pump. On a construction failure returns the
  * failing status (and which side in *who: TLSH_ROLE_CLIENT/SERVER) without
  * recording a verdict; the scenario decides. */
 int scen_open(struct scen *s, const struct cfgb *client, const struct cfgb *server,
               const char *hostname, int *who);
-/* scen_open that FAILs the scenario when either side cannot be built;
- * returns 0 on success. */
-int scen_open_ok(struct scen *s, const struct cfgb *client, const struct cfgb *server,
-                 const char *hostname);
+/* scen_open that FAILs the scenario when either side cannot be built. */
+MUST_CHECK check_t scen_open_ok(struct scen *s, const struct cfgb *client,
+                                const struct cfgb *server, const char *hostname);
+/* Builds both sides from the instance's row (cfg_from_side), keeps them in
+ * s->ccfg / s->scfg, and opens them (scen_open_ok) with the row's host. */
+MUST_CHECK check_t scen_open_row(struct scen *s);
 
 enum hs_result {
 	HS_OK = 0,        /* both sides completed */
@@ -173,10 +131,38 @@ const struct wire *scen_wire(struct scen *s);
  * report the same cipher, equal to the ServerHello's; ALPN on both sides
  * agrees; the ClientHello's SNI equals `hostname` (absent for NULL or an
  * IP literal); the ClientHello's ALPN list equals the client's configured
- * list; supported_versions matches the client's configured range. Records a
- * FAIL and returns -1 on the first mismatch. */
-int scen_check_established(struct scen *s, const struct cfgb *client, const struct cfgb *server,
-                           const char *hostname);
+ * list; supported_versions matches the client's configured range. */
+MUST_CHECK check_t scen_check_established(struct scen *s, const struct cfgb *client,
+                                          const struct cfgb *server, const char *hostname);
+/* The oracle found nothing malformed in either direction. */
+MUST_CHECK check_t scen_check_wire_clean(struct scen *s);
+/* Handshake that must succeed, then scen_check_established and
+ * scen_check_wire_clean. */
+MUST_CHECK check_t scen_establish(struct scen *s, const struct cfgb *c, const struct cfgb *v,
+                                  const char *host);
+/* The ClientHello is on the wire and its SNI is right for `host` (RFC 6066
+ * section 3: absent for an IP literal or no name). */
+MUST_CHECK check_t scen_check_ch_sni(struct scen *s, const char *host);
+
+/* After a handshake that ended in `r`: the client must have rejected the
+ * server: the client fails first, the server
+ * never completes, a server that received the client's alert fails too (RFC
+ * 8446 section 6.2), the ClientHello carried the right SNI, and the client
+ * sent one of `alerts` (0-terminated; none given: not checked). */
+MUST_CHECK check_t scen_client_rejects(struct scen *s, enum hs_result r, const char *host,
+                                       const int *alerts, const char *why);
+/* After a handshake that ended in `r`: the server must have rejected the
+ * client: the server fails first; a client that
+ * received the server's alert fails too; a TLS 1.2 client never completes.
+ * The alert must be one of `alerts` (0-terminated). */
+MUST_CHECK check_t scen_server_rejects(struct scen *s, enum hs_result r, enum tlsh_version v,
+                                       const int *alerts);
+
+/* Records the FAIL of a handshake that ended in `r` against expectations:
+ * "<prefix><result>; client ...; server ...". */
+check_t scen_fail_hs(struct scen *s, enum hs_result r, const char *prefix);
+/* "client TLS_ERROR: <message> (alert sent X, received Y)" */
+const char *scen_ep_state(const struct endpoint *e, int st, char *buf, size_t cap);
 
 /* Checks that the ClientHello offers exactly the versions lo..hi (wire values
  * 0x0303/0x0304; GREASE ignored; no supported_versions means TLS 1.2 only).
@@ -189,15 +175,21 @@ int wire_offers_range(const struct wire_client_hello *ch, uint16_t lo, uint16_t 
  * alert_received by its peer, or seen as a plaintext alert on the wire.
  * Mismatch or absence gives PASS-LOOSE with the observed alerts. */
 void scen_check_alert(struct scen *s, enum tlsh_role sender, int code);
+/* The same for a set of acceptable codes (0-terminated). */
+void scen_check_alert_in(struct scen *s, enum tlsh_role sender, const int *codes);
 /* Whether `code` was seen from `sender` (reported sent by it, received by
  * its peer, or as a plaintext alert on the wire). */
 int scen_alert_seen(struct scen *s, enum tlsh_role sender, int code);
+/* Whether `sender` sent a fatal alert by its own account or visibly on the
+ * wire (plaintext). */
+int scen_alert_sent(struct scen *s, enum tlsh_role sender);
 
 /* Sends `n` bytes of a deterministic pattern from one side to the other
  * (C2S: client writes, server reads) through the pump, in writes of at most
- * `chunk` bytes, and verifies every byte arrives in order. Returns 0 or -1
- * after recording a FAIL. */
-int scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk);
+ * `chunk` bytes, and verifies every byte arrives in order. */
+MUST_CHECK check_t scen_transfer(struct scen *s, enum dir d, size_t n, size_t chunk);
+/* 100 bytes each way. */
+MUST_CHECK check_t scen_small_transfer(struct scen *s);
 
 /* Reads from `e` until it returns something other than WANT_READ with the
  * pump flushed both ways; collects plaintext into `out` (may be NULL).
@@ -210,14 +202,33 @@ int scen_read_until(struct scen *s, struct endpoint *e, struct bytes *out, int m
  * answer it, sends its own). Returns the last status of shutdown. */
 int scen_shutdown(struct scen *s, struct endpoint *e, int peer_reads);
 
+/* getpeercert on `e` returns the DER of <kt>-<stem>.pem (stem NULL: none). */
+MUST_CHECK check_t scen_check_peercert(struct scen *s, struct endpoint *e, const char *kt,
+                                       const char *stem);
+/* DER of the first certificate in a PEM file of the test PKI. */
+void pki_cert_der(struct scen *s, const char *file, struct bytes *out);
+
 /* The peer of an endpoint; the direction in which `e` sends. */
 struct endpoint *scen_peer(struct scen *s, struct endpoint *e);
 enum dir scen_dir_from(struct scen *s, struct endpoint *e);
+/* The endpoint of a role. */
+struct endpoint *scen_ep(struct scen *s, enum tlsh_role role);
 
 /* Capability test on the backend behind an endpoint role. */
 int scen_has_cap(const struct scen *s, enum tlsh_role role, uint64_t cap);
 
 /* Human name of a negotiated version from the API. */
 const char *vname(enum tlsh_version v);
+/* Human name of a delivery policy. */
+const char *policy_name(enum delivery d);
+
+/* ---- for the engine ---------------------------------------------------------- */
+
+/* The scenario a child process runs (for scen_abort and the PKI cache). */
+void scen_set_current(struct scen *s);
+/* Called by scen_abort to emit the result before the child exits. */
+extern void (*scen_finish)(struct scen *s);
+/* The interpreter: runs the instance s->def (the `run` of every scen_def). */
+void interp_run(struct scen *s);
 
 #endif

@@ -15,16 +15,7 @@
 
 #include "scenario.h"
 
-static const struct {
-	const char *tag;
-	enum tlsh_version v;
-	uint64_t cap;
-} vers[] = {
-        {"tls12", TLSH_TLS_1_2, TLSH_CAP_TLS12},
-        {"tls13", TLSH_TLS_1_3, TLSH_CAP_TLS13},
-};
-
-#define VER(s) (vers[(s)->def->p[0]].v)
+#define VER(s) ((s)->def->ver)
 #define IS13(s) (VER(s) == TLSH_TLS_1_3)
 
 /* Content types (RFC 8446 section 5.1). */
@@ -77,11 +68,12 @@ static uint8_t alert_ct(struct scen *s)
  * one record. TLS 1.3 may send post-handshake messages first (BoringSSL
  * sends its NewSessionTickets with the first write), which look like any
  * other application_data record. Returns 0 or -1 after a FAIL. */
-static int records_end_with(struct scen *s, enum dir d, size_t mark, uint8_t ct, const char *what)
+static MUST_CHECK check_t records_end_with(struct scen *s, enum dir d, size_t mark, uint8_t ct,
+                                           const char *what)
 {
 	const struct bytes *w = &s->pump.wire[d];
 	if (s->pump.truncated_transcript)
-		return 0; /* cannot see it; nothing here is that long */
+		return CHECK_OK; /* cannot see it; nothing here is that long */
 	struct recs r;
 	scan_records(w->data + mark, w->len - mark, &r);
 	int ok = r.n >= 1 && !r.partial && r.last_type == ct &&
@@ -92,9 +84,8 @@ static int records_end_with(struct scen *s, enum dir d, size_t mark, uint8_t ct,
 		                 "(%zu whole records, the last of type %d%s)",
 		                 what, IS13(s) ? "whole records, the last" : "one record", ct,
 		                 w->len - mark, r.n, r.n ? r.last_type : -1,
-		                 r.partial ? ", then a cut one" : ""),
-		       -1;
-	return 0;
+		                 r.partial ? ", then a cut one" : "");
+	return CHECK_OK;
 }
 
 static struct endpoint *rx_of(struct scen *s, enum dir d)
@@ -104,7 +95,7 @@ static struct endpoint *rx_of(struct scen *s, enum dir d)
 
 /* Delivers the first `keep` bytes of what is held in direction d, then the
  * transport EOF; nothing that direction sends later is delivered. */
-static int cut_held(struct scen *s, enum dir d, size_t keep)
+static MUST_CHECK check_t cut_held(struct scen *s, enum dir d, size_t keep)
 {
 	struct pump *p = &s->pump;
 	struct endpoint *rx = rx_of(s, d);
@@ -114,8 +105,7 @@ static int cut_held(struct scen *s, enum dir d, size_t keep)
 		int st = ep_incoming(rx, p->held[d].data, keep);
 		if (st != TLSH_OK)
 			return scen_fail(s, "%s process_incoming of %zu bytes returned %s",
-			                 rx->label, keep, status_name(st)),
-			       -1;
+			                 rx->label, keep, status_name(st));
 	}
 	bytes_reset(&p->held[d]);
 	pump_truncate(p, d, p->total[d], 1);
@@ -123,53 +113,37 @@ static int cut_held(struct scen *s, enum dir d, size_t keep)
 	if (st != TLSH_OK)
 		return scen_fail(s, "%s process_incoming_eof returned %s (the contract: OK)",
 		                 rx->label,
-		                 st < 0 ? "nothing (no such function)" : status_name(st)),
-		       -1;
-	return 0;
+		                 st < 0 ? "nothing (no such function)" : status_name(st));
+	return CHECK_OK;
 }
 
 /* Delivers a transport EOF in direction d, checking the call. */
-static int eof_to(struct scen *s, enum dir d)
+static MUST_CHECK check_t eof_to(struct scen *s, enum dir d)
 {
 	pump_truncate(&s->pump, d, s->pump.total[d], 1);
 	int st = pump_eof(&s->pump, d);
 	if (st != TLSH_OK)
 		return scen_fail(s, "%s process_incoming_eof returned %s (the contract: OK)",
 		                 rx_of(s, d)->label,
-		                 st < 0 ? "nothing (no such function)" : status_name(st)),
-		       -1;
-	return 0;
-}
-
-static void pinned_pair(struct scen *s, struct cfgb *c, struct cfgb *v)
-{
-	cfg_std_client(c, "rsa");
-	cfg_versions(c, VER(s), VER(s));
-	cfg_std_server(v, "rsa");
-	cfg_versions(v, VER(s), VER(s));
+		                 st < 0 ? "nothing (no such function)" : status_name(st));
+	return CHECK_OK;
 }
 
 /* Opens a pinned pair, completes the handshake, checks it (API and wire),
  * then lets each side take in what the other sent last (TLS 1.3 tickets):
  * both reads must say WANT_READ, nothing else has happened yet. Returns 0
  * or -1 after a FAIL. */
-static int established(struct scen *s)
+static MUST_CHECK check_t established(struct scen *s)
 {
-	struct cfgb c, v;
-	pinned_pair(s, &c, &v);
-	if (scen_open_ok(s, &c, &v, TEST_HOST))
-		return -1;
+	GUARD(scen_open_row(s));
 	enum hs_result r = scen_handshake(s);
 	if (r != HS_OK)
 		return scen_fail(s, "handshake: %s (client %s, server %s)", hs_result_name(r),
-		                 status_name(s->client_status), status_name(s->server_status)),
-		       -1;
-	if (scen_check_established(s, &c, &v, TEST_HOST))
-		return -1;
+		                 status_name(s->client_status), status_name(s->server_status));
+	GUARD(scen_check_established(s, &s->ccfg, &s->scfg, s->host));
 	if (ep_version(&s->client) != VER(s))
 		return scen_fail(s, "negotiated TLS %s with both sides pinned to %s",
-		                 vname(ep_version(&s->client)), vname(VER(s))),
-		       -1;
+		                 vname(ep_version(&s->client)), vname(VER(s)));
 	struct endpoint *order[2] = {&s->client, &s->server};
 	for (int i = 0; i < 2; i++) {
 		uint8_t tmp[256];
@@ -181,14 +155,14 @@ static int established(struct scen *s)
 			return scen_fail(s,
 			                 "%s read right after the handshake (no data sent, no EOF) "
 			                 "returned %s, not WANT_READ",
-			                 order[i]->label, status_name(st)),
-			       -1;
+			                 order[i]->label, status_name(st));
 	}
-	return 0;
+	return CHECK_OK;
 }
 
 /* Writes all of src from e, flushing direction d as it goes. */
-static int write_all(struct scen *s, struct endpoint *e, enum dir d, const uint8_t *src, size_t n)
+static MUST_CHECK check_t write_all(struct scen *s, struct endpoint *e, enum dir d,
+                                    const uint8_t *src, size_t n)
 {
 	size_t off = 0;
 	for (int tries = 0; off < n && tries < 1000; tries++) {
@@ -196,16 +170,14 @@ static int write_all(struct scen *s, struct endpoint *e, enum dir d, const uint8
 		int st = ep_write(e, src + off, n - off, &k);
 		if (st != TLSH_OK && st != TLSH_WANT_WRITE && st != TLSH_WANT_READ)
 			return scen_fail(s, "%s write failed after %zu of %zu bytes: %s: %s",
-			                 e->label, off, n, status_name(st), e->err.message),
-			       -1;
+			                 e->label, off, n, status_name(st), e->err.message);
 		off += k;
 		pump_flush(&s->pump, d);
 	}
 	if (off < n)
 		return scen_fail(s, "%s write made no progress after %zu of %zu bytes", e->label,
-		                 off, n),
-		       -1;
-	return 0;
+		                 off, n);
+	return CHECK_OK;
 }
 
 /* Holds what `e` sends, without delivering it. */
@@ -235,63 +207,70 @@ static int read_all(struct endpoint *e, struct bytes *out)
 
 /* ---- transport EOF after the handshake, no close_notify ---------------- */
 
-static void run_after_handshake(struct scen *s)
+/* The direction of the transport EOF: towards the side the row names. */
+static enum dir eof_dir(const struct scen *s)
 {
-	enum dir d = (enum dir)s->def->p[1];
+	return s->def->eof_to & ROLE_BIT(TLSH_ROLE_CLIENT) ? S2C : C2S;
+}
+
+static MUST_CHECK check_t x_after_handshake(struct scen *s)
+{
+	enum dir d = eof_dir(s);
 	const char *rxl = d == S2C ? "client" : "server";
 	scen_expect(s,
 	            "after a complete handshake, transport EOF without close_notify: the %s's "
 	            "read returns RAGGED_EOF (not CLOSED, not OK, not WANT_READ), and again on "
 	            "a second read",
 	            rxl);
-	if (established(s) || eof_to(s, d))
-		return;
+	GUARD(established(s));
+	GUARD(eof_to(s, d));
 	struct endpoint *rx = rx_of(s, d);
 	uint8_t tmp[256];
 	size_t k;
 	int st = ep_read(rx, tmp, sizeof tmp, &k);
-	EXPECT(s, st == TLSH_RAGGED_EOF,
+	ENSURE(s, st == TLSH_RAGGED_EOF,
 	       "%s read after transport EOF without close_notify returned %s%s%s", rx->label,
 	       status_name(st), st == TLSH_CLOSED ? " (a truncation reported as a clean end)" : "",
 	       st == TLSH_WANT_READ ? " (would wait forever: no bytes can come)" : "");
 	st = ep_read(rx, tmp, sizeof tmp, &k);
-	EXPECT(s, st == TLSH_RAGGED_EOF,
+	ENSURE(s, st == TLSH_RAGGED_EOF,
 	       "%s: first read after EOF returned RAGGED_EOF, the second returned %s", rx->label,
 	       status_name(st));
 	scen_observe(s, "TLS %s: RAGGED_EOF twice (%s)", vname(VER(s)), rx->err.message);
+	return CHECK_OK;
 }
 
 /* ---- close_notify, then transport EOF: clean end, sticky ----------------- */
 
-static void run_close_notify_eof(struct scen *s)
+static MUST_CHECK check_t x_close_notify_eof(struct scen *s)
 {
-	enum dir d = (enum dir)s->def->p[1];
+	enum dir d = eof_dir(s);
 	struct endpoint *rx = rx_of(s, d), *tx = scen_peer(s, rx);
 	scen_expect(s,
 	            "the %s's shutdown sends close_notify (one protected alert record) and "
 	            "returns WANT_READ; after it arrives and the transport ends, the %s's read "
 	            "returns CLOSED, and CLOSED again on 4 more reads (sticky)",
 	            tx->label, rx->label);
-	if (established(s))
-		return;
+	GUARD(established(s));
 	size_t mark = s->pump.wire[d].len;
 	int st = ep_shutdown(tx);
-	EXPECT(s, st == TLSH_WANT_READ,
+	ENSURE(s, st == TLSH_WANT_READ,
 	       "%s shutdown (close_notify sent, the peer's not yet received) returned %s, not "
 	       "WANT_READ",
 	       tx->label, status_name(st));
 	pump_flush(&s->pump, d);
-	if (records_end_with(s, d, mark, alert_ct(s), "close_notify") || eof_to(s, d))
-		return;
+	GUARD(records_end_with(s, d, mark, alert_ct(s), "close_notify"));
+	GUARD(eof_to(s, d));
 	for (int i = 0; i < 5; i++) {
 		uint8_t tmp[256];
 		size_t k;
 		st = ep_read(rx, tmp, sizeof tmp, &k);
-		EXPECT(s, st == TLSH_CLOSED,
+		ENSURE(s, st == TLSH_CLOSED,
 		       "%s read #%d after close_notify and transport EOF returned %s, not CLOSED%s",
 		       rx->label, i + 1, status_name(st), i ? " (clean end is sticky)" : "");
 	}
 	scen_observe(s, "TLS %s: CLOSED on 5 reads", vname(VER(s)));
+	return CHECK_OK;
 }
 
 /* ---- transport EOF during the handshake --------------------------------- */
@@ -317,9 +296,9 @@ static const struct {
          "the client gets the server's whole first flight, then transport EOF"},
 };
 
-static void run_handshake_eof(struct scen *s)
+static MUST_CHECK check_t x_handshake_eof(struct scen *s)
 {
-	enum hs_point at = (enum hs_point)s->def->p[1];
+	enum hs_point at = (enum hs_point)s->def->p;
 	enum dir d = at <= AT_SERVER_CH ? C2S : S2C;
 	struct endpoint *rx = rx_of(s, d);
 	/* In TLS 1.3 the server's first flight is all the client needs: it
@@ -336,26 +315,23 @@ static void run_handshake_eof(struct scen *s)
 		            "%s: its handshake fails with TLS_ERROR (never OK, never a hang); the "
 		            "ClientHello on the wire offers exactly TLS %s",
 		            points[at].text, vname(VER(s)));
-	struct cfgb c, v;
-	pinned_pair(s, &c, &v);
-	if (scen_open_ok(s, &c, &v, TEST_HOST))
-		return;
+	GUARD(scen_open_row(s));
 	int st = ep_handshake(&s->client);
-	EXPECT(s, st == TLSH_WANT_READ, "client's first do_handshake returned %s, not WANT_READ",
+	ENSURE(s, st == TLSH_WANT_READ, "client's first do_handshake returned %s, not WANT_READ",
 	       status_name(st));
 	size_t n, keep;
 	if (d == C2S) {
 		n = pump_hold(&s->pump, C2S);
-		EXPECT(s, n > 0, "the client's first do_handshake produced no ClientHello");
+		ENSURE(s, n > 0, "the client's first do_handshake produced no ClientHello");
 		keep = at == AT_SERVER_0 ? 0 : n;
 	} else {
 		pump_flush(&s->pump, C2S);
 		st = ep_handshake(&s->server);
-		EXPECT(s, st == TLSH_WANT_READ,
+		ENSURE(s, st == TLSH_WANT_READ,
 		       "server's do_handshake after the ClientHello returned %s, not WANT_READ",
 		       status_name(st));
 		n = pump_hold(&s->pump, S2C);
-		EXPECT(s, n > 0, "the server answered the ClientHello with nothing");
+		ENSURE(s, n > 0, "the server answered the ClientHello with nothing");
 		keep = at == AT_CLIENT_0 ? 0 : at == AT_CLIENT_PART ? n / 2 : n;
 	}
 	if (completes && scen_wire(s)->saw_hrr) {
@@ -367,8 +343,7 @@ static void run_handshake_eof(struct scen *s)
 		            "TLS_ERROR (never OK, never a hang)",
 		            points[at].text);
 	}
-	if (cut_held(s, d, keep))
-		return;
+	GUARD(cut_held(s, d, keep));
 	enum hs_result r = scen_handshake(s);
 	int rst = rx == &s->client ? s->client_status : s->server_status;
 
@@ -378,80 +353,75 @@ static void run_handshake_eof(struct scen *s)
 	const struct wire *w = scen_wire(s);
 	char why[256];
 	uint16_t wv = (uint16_t)VER(s);
-	if (wire_offers_range(&w->ch, wv, wv, why, sizeof why) != 0) {
-		scen_fail(s, "%s", why);
-		return;
-	}
-	EXPECT(s, !(at == AT_SERVER_0 && w->sh.present),
+	if (wire_offers_range(&w->ch, wv, wv, why, sizeof why) != 0)
+		FAIL(s, "%s", why);
+	ENSURE(s, !(at == AT_SERVER_0 && w->sh.present),
 	       "the server sent a ServerHello although it never received a ClientHello");
-	EXPECT(s, !w->sh.present || w->version == wv,
+	ENSURE(s, !w->sh.present || w->version == wv,
 	       "the ServerHello selected 0x%04x with both sides pinned to 0x%04x", w->version, wv);
 
 	if (completes) {
-		EXPECT(s, r == HS_OK,
+		ENSURE(s, r == HS_OK,
 		       "handshake: %s (client %s, server %s); the client had every byte it needed",
 		       hs_result_name(r), status_name(s->client_status),
 		       status_name(s->server_status));
-		if (scen_check_established(s, &c, &v, TEST_HOST))
-			return;
+		GUARD(scen_check_established(s, &s->ccfg, &s->scfg, s->host));
 		uint8_t tmp[256];
 		size_t k;
 		st = ep_read(&s->client, tmp, sizeof tmp, &k);
-		EXPECT(s, st == TLSH_RAGGED_EOF,
+		ENSURE(s, st == TLSH_RAGGED_EOF,
 		       "client read after the completed handshake and transport EOF returned %s, "
 		       "not RAGGED_EOF",
 		       status_name(st));
 		scen_observe(s, "kept %zu of %zu bytes: handshake completed, then RAGGED_EOF", keep,
 		             n);
-		return;
+		return CHECK_OK;
 	}
-	EXPECT(s, !rx->handshake_done,
+	ENSURE(s, !rx->handshake_done,
 	       "the %s completed its handshake although the transport ended after %zu of %zu "
 	       "bytes of the peer's flight",
 	       rx->label, keep, n);
-	EXPECT(s, rst == TLSH_TLS_ERROR,
+	ENSURE(s, rst == TLSH_TLS_ERROR,
 	       "the %s got transport EOF after %zu of %zu bytes and its do_handshake returned %s "
 	       "(handshake %s)%s",
 	       rx->label, keep, n, status_name(rst), hs_result_name(r),
 	       rst == TLSH_WANT_READ ? ": it would wait forever" : "");
 	scen_observe(s, "kept %zu of %zu bytes: %s TLS_ERROR (%s)", keep, n, rx->label,
 	             rx->err.message);
+	return CHECK_OK;
 }
 
 /* ---- truncated record, then EOF ---------------------------------------- */
 
-static void run_truncated_record(struct scen *s)
+static MUST_CHECK check_t x_truncated_record(struct scen *s)
 {
-	size_t cut = (size_t)s->def->p[1];
+	size_t cut = 4;
 	scen_expect(s,
 	            "the server writes 64 bytes (one application_data record); the client gets "
 	            "all but its last %zu bytes, then transport EOF: read returns RAGGED_EOF or "
 	            "TLS_ERROR, never the partial plaintext, never CLOSED, never WANT_READ",
 	            cut);
-	if (established(s))
-		return;
+	GUARD(established(s));
 	uint8_t msg[64];
 	for (size_t i = 0; i < sizeof msg; i++)
 		msg[i] = (uint8_t)('a' + i % 26);
 	size_t mark = s->pump.wire[S2C].len;
 	int st;
 	write_held(s, &s->server, msg, sizeof msg, &st);
-	EXPECT(s, st == TLSH_OK, "server write of 64 bytes returned %s",
+	ENSURE(s, st == TLSH_OK, "server write of 64 bytes returned %s",
 	       st < 0 ? "OK with a short count" : status_name(st));
-	if (records_end_with(s, S2C, mark, CT_APPDATA, "server write of 64 bytes"))
-		return;
+	GUARD(records_end_with(s, S2C, mark, CT_APPDATA, "server write of 64 bytes"));
 	size_t n = s->pump.held[S2C].len;
-	if (cut_held(s, S2C, n - cut))
-		return;
+	GUARD(cut_held(s, S2C, n - cut));
 	struct bytes got = {0};
 	st = read_all(&s->client, &got);
 	size_t gl = got.len;
 	bytes_free(&got);
-	EXPECT(s, gl == 0,
+	ENSURE(s, gl == 0,
 	       "client read returned %zu bytes of plaintext from a record cut %zu bytes short "
 	       "(its authentication tag cannot have been checked)",
 	       gl, cut);
-	EXPECT(s, st == TLSH_RAGGED_EOF || st == TLSH_TLS_ERROR,
+	ENSURE(s, st == TLSH_RAGGED_EOF || st == TLSH_TLS_ERROR,
 	       "client read of a record cut %zu bytes short, then transport EOF, returned %s%s",
 	       cut, status_name(st),
 	       st == TLSH_CLOSED      ? " (a truncation reported as a clean end)"
@@ -460,15 +430,16 @@ static void run_truncated_record(struct scen *s)
 	uint8_t tmp[64];
 	size_t k;
 	int st2 = ep_read(&s->client, tmp, sizeof tmp, &k);
-	EXPECT(s, st2 != TLSH_OK && st2 != TLSH_CLOSED && st2 != TLSH_WANT_READ,
+	ENSURE(s, st2 != TLSH_OK && st2 != TLSH_CLOSED && st2 != TLSH_WANT_READ,
 	       "client: first read returned %s, the second %s", status_name(st), status_name(st2));
 	scen_observe(s, "%zu of %zu bytes delivered: %s, then %s", n - cut, n, status_name(st),
 	             status_name(st2));
+	return CHECK_OK;
 }
 
 /* ---- pending plaintext delivered before RAGGED_EOF --------------------- */
 
-static void run_pending_data(struct scen *s)
+static MUST_CHECK check_t x_pending_data(struct scen *s)
 {
 	static const size_t sizes[3] = {1, 16384, 4000};
 	size_t total = sizes[0] + sizes[1] + sizes[2];
@@ -477,16 +448,16 @@ static void run_pending_data(struct scen *s)
 	            "all delivered), then transport EOF: the client reads all %zu bytes intact "
 	            "and in order, then RAGGED_EOF",
 	            sizes[0], sizes[1], sizes[2], total);
-	if (established(s))
-		return;
+	GUARD(established(s));
 	uint8_t *src = xmalloc(total);
 	for (size_t i = 0; i < total; i++)
 		src[i] = (uint8_t)(i * 7 + (i >> 8));
 	size_t mark = s->pump.wire[S2C].len, off = 0;
 	for (int i = 0; i < 3; i++) {
-		if (write_all(s, &s->server, S2C, src + off, sizes[i])) {
+		check_t rc = write_all(s, &s->server, S2C, src + off, sizes[i]);
+		if (IS_FAILED(rc)) {
 			free(src);
-			return;
+			return rc;
 		}
 		off += sizes[i];
 	}
@@ -496,15 +467,15 @@ static void run_pending_data(struct scen *s)
 	if (!s->pump.truncated_transcript &&
 	    (r.partial || r.n < 3 || r.by_type[CT_APPDATA - 20] != r.n)) {
 		free(src);
-		scen_fail(s,
-		          "the server's writes did not leave as whole application_data records: "
-		          "%zu records, %zu of them application_data%s",
-		          r.n, r.by_type[CT_APPDATA - 20], r.partial ? ", last one cut" : "");
-		return;
+		FAIL(s,
+		     "the server's writes did not leave as whole application_data records: "
+		     "%zu records, %zu of them application_data%s",
+		     r.n, r.by_type[CT_APPDATA - 20], r.partial ? ", last one cut" : "");
 	}
-	if (eof_to(s, S2C)) {
+	check_t rc = eof_to(s, S2C);
+	if (IS_FAILED(rc)) {
 		free(src);
-		return;
+		return rc;
 	}
 	struct bytes got = {0};
 	int st = read_all(&s->client, &got);
@@ -518,34 +489,33 @@ static void run_pending_data(struct scen *s)
 	size_t gl = got.len;
 	bytes_free(&got);
 	free(src);
-	EXPECT(s, gl == total && bad == total, "client read %zu of %zu bytes before %s%s", gl,
+	ENSURE(s, gl == total && bad == total, "client read %zu of %zu bytes before %s%s", gl,
 	       total, status_name(st), bad < gl ? " (and a wrong byte: integrity)" : "");
-	EXPECT(s, st == TLSH_RAGGED_EOF, "client read all %zu bytes, then %s, not RAGGED_EOF",
+	ENSURE(s, st == TLSH_RAGGED_EOF, "client read all %zu bytes, then %s, not RAGGED_EOF",
 	       total, status_name(st));
 	scen_observe(s, "TLS %s: %zu bytes in %zu records, then RAGGED_EOF", vname(VER(s)), total,
 	             r.n);
+	return CHECK_OK;
 }
 
 /* ---- the shutdown sequence --------------------------------------------- */
 
-static void run_shutdown(struct scen *s)
+static MUST_CHECK check_t x_shutdown(struct scen *s)
 {
 	scen_expect(s, "client shutdown sends close_notify and returns WANT_READ (also when called "
 	               "again); the server's read returns CLOSED; the server's shutdown sends its "
 	               "close_notify and returns OK; the client's shutdown then returns OK and its "
 	               "read CLOSED");
-	if (established(s))
-		return;
+	GUARD(established(s));
 	size_t mc = s->pump.wire[C2S].len;
 	int st = ep_shutdown(&s->client);
-	EXPECT(s, st == TLSH_WANT_READ,
+	ENSURE(s, st == TLSH_WANT_READ,
 	       "client shutdown (first call, nothing received) returned %s, not WANT_READ",
 	       status_name(st));
 	pump_flush(&s->pump, C2S);
-	if (records_end_with(s, C2S, mc, alert_ct(s), "client close_notify"))
-		return;
+	GUARD(records_end_with(s, C2S, mc, alert_ct(s), "client close_notify"));
 	st = ep_shutdown(&s->client);
-	EXPECT(s, st == TLSH_WANT_READ,
+	ENSURE(s, st == TLSH_WANT_READ,
 	       "client shutdown called again before the server's close_notify returned %s, not "
 	       "WANT_READ",
 	       status_name(st));
@@ -553,39 +523,38 @@ static void run_shutdown(struct scen *s)
 	uint8_t tmp[256];
 	size_t k;
 	st = ep_read(&s->server, tmp, sizeof tmp, &k);
-	EXPECT(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
+	ENSURE(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
 	       status_name(st));
 	size_t ms = s->pump.wire[S2C].len;
 	st = ep_shutdown(&s->server);
-	EXPECT(s, st == TLSH_OK,
+	ENSURE(s, st == TLSH_OK,
 	       "server shutdown after it received close_notify returned %s, not OK (both "
 	       "close_notify alerts are then sent and received)",
 	       status_name(st));
 	pump_flush(&s->pump, S2C);
-	if (records_end_with(s, S2C, ms, alert_ct(s), "server close_notify"))
-		return;
+	GUARD(records_end_with(s, S2C, ms, alert_ct(s), "server close_notify"));
 	st = ep_shutdown(&s->client);
-	EXPECT(s, st == TLSH_OK, "client shutdown after the server's close_notify returned %s",
+	ENSURE(s, st == TLSH_OK, "client shutdown after the server's close_notify returned %s",
 	       status_name(st));
 	st = ep_read(&s->client, tmp, sizeof tmp, &k);
-	EXPECT(s, st == TLSH_CLOSED, "client read after the completed shutdown returned %s",
+	ENSURE(s, st == TLSH_CLOSED, "client read after the completed shutdown returned %s",
 	       status_name(st));
 	st = ep_read(&s->server, tmp, sizeof tmp, &k);
-	EXPECT(s, st == TLSH_CLOSED, "server read again after close_notify returned %s (sticky)",
+	ENSURE(s, st == TLSH_CLOSED, "server read again after close_notify returned %s (sticky)",
 	       status_name(st));
 	scen_observe(s, "TLS %s: WANT_READ, WANT_READ, CLOSED, OK, OK", vname(VER(s)));
+	return CHECK_OK;
 }
 
 /* ---- write after shutdown ---------------------------------------------- */
 
-static void run_write_after_shutdown(struct scen *s)
+static MUST_CHECK check_t x_write_after_shutdown(struct scen *s)
 {
 	scen_expect(s, "after the client's shutdown (close_notify sent), its write returns "
 	               "TLS_ERROR and nothing more leaves the client; the server reads CLOSED");
-	if (established(s))
-		return;
+	GUARD(established(s));
 	int st = ep_shutdown(&s->client);
-	EXPECT(s, st == TLSH_WANT_READ, "client shutdown returned %s, not WANT_READ",
+	ENSURE(s, st == TLSH_WANT_READ, "client shutdown returned %s, not WANT_READ",
 	       status_name(st));
 	pump_flush(&s->pump, C2S);
 	size_t mark = s->pump.total[C2S];
@@ -594,15 +563,16 @@ static void run_write_after_shutdown(struct scen *s)
 	st = ep_write(&s->client, late, sizeof late - 1, &k);
 	pump_flush(&s->pump, C2S);
 	size_t more = s->pump.total[C2S] - mark;
-	EXPECT(s, st == TLSH_TLS_ERROR, "client write after shutdown returned %s (%zu bytes taken)",
+	ENSURE(s, st == TLSH_TLS_ERROR, "client write after shutdown returned %s (%zu bytes taken)",
 	       status_name(st), k);
-	EXPECT(s, more == 0, "the client sent %zu more bytes after its close_notify", more);
+	ENSURE(s, more == 0, "the client sent %zu more bytes after its close_notify", more);
 	uint8_t tmp[64];
 	st = ep_read(&s->server, tmp, sizeof tmp, &k);
-	EXPECT(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
+	ENSURE(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
 	       status_name(st));
 	scen_observe(s, "TLS %s: write after shutdown: TLS_ERROR (%s)", vname(VER(s)),
 	             s->client.err.message);
+	return CHECK_OK;
 }
 
 /* ---- data after close_notify is ignored -------------------------------- */
@@ -621,21 +591,19 @@ static void inject_held(struct scen *s, enum dir d, const uint8_t *data, size_t 
 	p->total[d] += n;
 }
 
-static void run_data_after_close_notify(struct scen *s)
+static MUST_CHECK check_t x_data_after_close_notify(struct scen *s)
 {
 	scen_expect(s, "the server writes \"A\" and shuts down; the client gets that record, the "
 	               "close_notify and a replayed copy of the \"A\" record in one delivery: read "
 	               "returns \"A\", then CLOSED (5 times); the bytes after close_notify are "
 	               "ignored, never returned, never an error");
-	if (established(s))
-		return;
+	GUARD(established(s));
 	size_t mark = s->pump.wire[S2C].len;
 	int st;
 	write_held(s, &s->server, (const uint8_t *)"A", 1, &st);
-	EXPECT(s, st == TLSH_OK, "server write of 1 byte returned %s",
+	ENSURE(s, st == TLSH_OK, "server write of 1 byte returned %s",
 	       st < 0 ? "OK with a short count" : status_name(st));
-	if (records_end_with(s, S2C, mark, CT_APPDATA, "server write of 1 byte"))
-		return;
+	GUARD(records_end_with(s, S2C, mark, CT_APPDATA, "server write of 1 byte"));
 	/* The record that carries "A" (TLS 1.3 tickets may come before it). */
 	struct recs r;
 	scan_records(s->pump.held[S2C].data, s->pump.held[S2C].len, &r);
@@ -646,17 +614,17 @@ static void run_data_after_close_notify(struct scen *s)
 	pump_hold(&s->pump, S2C);
 	if (st != TLSH_WANT_READ) {
 		bytes_free(&rec);
-		scen_fail(s, "server shutdown returned %s, not WANT_READ", status_name(st));
-		return;
+		FAIL(s, "server shutdown returned %s, not WANT_READ", status_name(st));
 	}
-	if (records_end_with(s, S2C, mark2, alert_ct(s), "server close_notify")) {
+	check_t rc = records_end_with(s, S2C, mark2, alert_ct(s), "server close_notify");
+	if (IS_FAILED(rc)) {
 		bytes_free(&rec);
-		return;
+		return rc;
 	}
 	inject_held(s, S2C, rec.data, rec.len);
 	bytes_free(&rec);
 	st = pump_release(&s->pump, S2C);
-	EXPECT(s, st == TLSH_OK,
+	ENSURE(s, st == TLSH_OK,
 	       "client process_incoming of record + close_notify + replayed record returned %s",
 	       status_name(st));
 	struct bytes got = {0};
@@ -664,9 +632,9 @@ static void run_data_after_close_notify(struct scen *s)
 	int is_a = got.len == 1 && got.data[0] == 'A';
 	size_t gl = got.len;
 	bytes_free(&got);
-	EXPECT(s, is_a, "client read returned %zu bytes before %s, not exactly \"A\"%s", gl,
+	ENSURE(s, is_a, "client read returned %zu bytes before %s, not exactly \"A\"%s", gl,
 	       status_name(st), gl > 1 ? " (data after close_notify returned as plaintext)" : "");
-	EXPECT(s, st == TLSH_CLOSED,
+	ENSURE(s, st == TLSH_CLOSED,
 	       "client read after \"A\" and close_notify returned %s, not CLOSED%s",
 	       status_name(st),
 	       st == TLSH_TLS_ERROR ? " (the bytes after close_notify must be ignored)" : "");
@@ -674,85 +642,91 @@ static void run_data_after_close_notify(struct scen *s)
 		uint8_t tmp[64];
 		size_t k;
 		st = ep_read(&s->client, tmp, sizeof tmp, &k);
-		EXPECT(s, st == TLSH_CLOSED, "client read #%d after CLOSED returned %s (sticky)",
+		ENSURE(s, st == TLSH_CLOSED, "client read #%d after CLOSED returned %s (sticky)",
 		       i + 2, status_name(st));
 	}
 	scen_observe(s, "TLS %s: \"A\", then CLOSED 5 times", vname(VER(s)));
+	return CHECK_OK;
 }
 
-/* ---- registration ------------------------------------------------------ */
+/* ---- the rows -------------------------------------------------------------- */
 
-static void add(const char *kase, const char *sub, size_t vi, const char *spec, const char *title,
-                uint64_t nc, uint64_t ns, void (*run)(struct scen *), intptr_t p1)
-{
-	struct scen_def d = {.family = "ragged-eof", .spec = spec, .title = title, .run = run};
-	if (sub)
-		snprintf(d.id, sizeof d.id, "ragged-eof/%s/%s/%s", kase, sub, vers[vi].tag);
-	else
-		snprintf(d.id, sizeof d.id, "ragged-eof/%s/%s", kase, vers[vi].tag);
-	snprintf(d.params, sizeof d.params, "%s%s%s", vers[vi].tag, sub ? " " : "", sub ? sub : "");
-	d.need_client = TLSH_CAP_RSA | vers[vi].cap | nc;
-	d.need_server = TLSH_CAP_RSA | vers[vi].cap | ns;
-	d.p[0] = (intptr_t)vi;
-	d.p[1] = p1;
-	scen_add(&d);
-}
+#define C TLSH_ROLE_CLIENT
+#define S TLSH_ROLE_SERVER
+#define SPEC_EOF "RFC 8446 section 6.1; descriptor: process_incoming_eof"
+#define SPEC_CLOSED                                                                                \
+	"RFC 8446 section 6.1; descriptor: process_incoming_eof, read (CLOSED is sticky)"
 
-void family_ragged_eof(void)
-{
-	const uint64_t EOFC = TLSH_CAP_TRANSPORT_EOF, SHUT = TLSH_CAP_SHUTDOWN;
-	for (size_t vi = 0; vi < sizeof vers / sizeof vers[0]; vi++) {
-		add("after-handshake", "to-client", vi,
-		    "RFC 8446 section 6.1; descriptor: process_incoming_eof",
-		    "transport EOF without close_notify after the handshake: client read gives "
-		    "RAGGED_EOF",
-		    EOFC, 0, run_after_handshake, S2C);
-		add("after-handshake", "to-server", vi,
-		    "RFC 8446 section 6.1; descriptor: process_incoming_eof",
-		    "transport EOF without close_notify after the handshake: server read gives "
-		    "RAGGED_EOF",
-		    0, EOFC, run_after_handshake, C2S);
-		add("close-notify-then-eof", "to-client", vi,
-		    "RFC 8446 section 6.1; descriptor: process_incoming_eof, read (CLOSED is "
-		    "sticky)",
-		    "server close_notify then transport EOF: client read gives CLOSED, sticky",
-		    EOFC, SHUT, run_close_notify_eof, S2C);
-		add("close-notify-then-eof", "to-server", vi,
-		    "RFC 8446 section 6.1; descriptor: process_incoming_eof, read (CLOSED is "
-		    "sticky)",
-		    "client close_notify then transport EOF: server read gives CLOSED, sticky",
-		    SHUT, EOFC, run_close_notify_eof, C2S);
-		for (size_t pi = 0; pi < sizeof points / sizeof points[0]; pi++) {
-			int to_server = pi <= AT_SERVER_CH;
-			add("handshake", points[pi].tag, vi,
-			    "RFC 8446 section 6.1; descriptor: process_incoming_eof (a handshake "
-			    "in "
-			    "progress fails with TLS_ERROR)",
-			    "transport EOF during the handshake: the side that got it fails, never "
-			    "succeeds or hangs",
-			    to_server ? 0 : EOFC, to_server ? EOFC : 0, run_handshake_eof,
-			    (intptr_t)pi);
-		}
-		add("truncated-record", NULL, vi,
-		    "RFC 8446 sections 5.2 and 6.1; descriptor: read, process_incoming_eof",
-		    "application_data record cut short, then transport EOF: no partial plaintext, "
-		    "RAGGED_EOF or TLS_ERROR",
-		    EOFC, 0, run_truncated_record, 4);
-		add("pending-data", NULL, vi, "descriptor: process_incoming_eof, read (RAGGED_EOF)",
-		    "plaintext received before transport EOF is all returned, then RAGGED_EOF",
-		    EOFC, 0, run_pending_data, 0);
-		add("shutdown", NULL, vi, "RFC 8446 section 6.1; descriptor: shutdown",
-		    "shutdown waits for the peer's close_notify (WANT_READ), then completes", SHUT,
-		    SHUT, run_shutdown, 0);
-		add("write-after-shutdown", NULL, vi, "RFC 8446 section 6.1; descriptor: write",
-		    "write after shutdown returns TLS_ERROR and sends nothing", SHUT, 0,
-		    run_write_after_shutdown, 0);
-		add("data-after-close-notify", NULL, vi,
-		    "RFC 8446 section 6.1 (data after a closure alert MUST be ignored); "
-		    "descriptor: "
-		    "read",
-		    "records after close_notify are ignored: read gives the data before it, then "
-		    "CLOSED",
-		    0, SHUT, run_data_after_close_notify, 0);
-	}
-}
+static const struct axval point_vals[] = {
+        {.tag = "server-after-0", .v = S, .w = AT_SERVER_0},
+        {.tag = "server-after-clienthello", .v = S, .w = AT_SERVER_CH},
+        {.tag = "client-after-0", .v = C, .w = AT_CLIENT_0},
+        {.tag = "client-after-half-flight", .v = C, .w = AT_CLIENT_PART},
+        {.tag = "client-after-flight", .v = C, .w = AT_CLIENT_FLIGHT},
+};
+static const struct axis ax_point = AXIS2("point", DIM_EOF_TO, DIM_P, point_vals);
+
+static const struct row rows[] = {
+        {.id = "ragged-eof/after-handshake/{to}/{ver}",
+         .spec = SPEC_EOF,
+         .title = "transport EOF without close_notify after the handshake: the read gives "
+                  "RAGGED_EOF",
+         .axes = {&ax_eof_to, &ax_ver},
+         .extra = x_after_handshake},
+        {.id = "ragged-eof/close-notify-then-eof/to-client/{ver}",
+         .spec = SPEC_CLOSED,
+         .title = "server close_notify then transport EOF: client read gives CLOSED, sticky",
+         .axes = {&ax_ver},
+         .eof_to = ROLE_BIT(C),
+         .shutdown_by = ROLE_BIT(S),
+         .extra = x_close_notify_eof},
+        {.id = "ragged-eof/close-notify-then-eof/to-server/{ver}",
+         .spec = SPEC_CLOSED,
+         .title = "client close_notify then transport EOF: server read gives CLOSED, sticky",
+         .axes = {&ax_ver},
+         .eof_to = ROLE_BIT(S),
+         .shutdown_by = ROLE_BIT(C),
+         .extra = x_close_notify_eof},
+        {.id = "ragged-eof/handshake/{point}/{ver}",
+         .spec = "RFC 8446 section 6.1; descriptor: process_incoming_eof (a handshake in "
+                 "progress fails with TLS_ERROR)",
+         .title = "transport EOF during the handshake: the side that got it fails, never "
+                  "succeeds or hangs",
+         .axes = {&ax_point, &ax_ver},
+         .extra = x_handshake_eof},
+        {.id = "ragged-eof/truncated-record/{ver}",
+         .spec = "RFC 8446 sections 5.2 and 6.1; descriptor: read, process_incoming_eof",
+         .title = "application_data record cut short, then transport EOF: no partial "
+                  "plaintext, RAGGED_EOF or TLS_ERROR",
+         .axes = {&ax_ver},
+         .eof_to = ROLE_BIT(C),
+         .extra = x_truncated_record},
+        {.id = "ragged-eof/pending-data/{ver}",
+         .spec = "descriptor: process_incoming_eof, read (RAGGED_EOF)",
+         .title = "plaintext received before transport EOF is all returned, then RAGGED_EOF",
+         .axes = {&ax_ver},
+         .eof_to = ROLE_BIT(C),
+         .extra = x_pending_data},
+        {.id = "ragged-eof/shutdown/{ver}",
+         .spec = "RFC 8446 section 6.1; descriptor: shutdown",
+         .title = "shutdown waits for the peer's close_notify (WANT_READ), then completes",
+         .axes = {&ax_ver},
+         .shutdown_by = ROLE_BIT(C) | ROLE_BIT(S),
+         .extra = x_shutdown},
+        {.id = "ragged-eof/write-after-shutdown/{ver}",
+         .spec = "RFC 8446 section 6.1; descriptor: write",
+         .title = "write after shutdown returns TLS_ERROR and sends nothing",
+         .axes = {&ax_ver},
+         .shutdown_by = ROLE_BIT(C),
+         .extra = x_write_after_shutdown},
+        {.id = "ragged-eof/data-after-close-notify/{ver}",
+         .spec = "RFC 8446 section 6.1 (data after a closure alert MUST be ignored); "
+                 "descriptor: read",
+         .title = "records after close_notify are ignored: read gives the data before it, "
+                  "then CLOSED",
+         .axes = {&ax_ver},
+         .shutdown_by = ROLE_BIT(S),
+         .extra = x_data_after_close_notify},
+};
+
+FAMILY(family_ragged_eof, "ragged-eof", rows);

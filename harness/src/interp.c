@@ -1,0 +1,313 @@
+/* interp.c - the one interpreter of catalog rows.
+ *
+ * A row without an extra function is run by its expected outcome:
+ *  - established: both sides built from the row, the handshake completes,
+ *    API and wire agree (scen_check_established, the oracle's notes), a
+ *    version both sides are bound to is the one negotiated, the peer
+ *    certificate and TLS 1.2 wire counts the row names are checked, the
+ *    row's check runs, then data crosses with integrity (the row's transfer,
+ *    else 100 bytes each way) and every record stays within its limit;
+ *  - client rejects / server rejects: the side fails first with one of the
+ *    row's alerts (PASS-LOOSE otherwise), the peer follows;
+ *  - configuration error / OK: validate_config and context_new (and
+ *    buffer_new) on the solo side agree on the verdict.
+ * A row with an extra function is run by it alone. */
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "util.h"
+
+static const char *outcome_text(const struct scen_def *d)
+{
+	switch (d->row->outcome) {
+	case OUT_ESTABLISHED:
+		return "the handshake completes; both sides agree with each other and with the "
+		       "wire";
+	case OUT_CLIENT_REJECTS:
+		return "the client rejects the handshake";
+	case OUT_SERVER_REJECTS:
+		return "the server rejects the handshake";
+	case OUT_CONFIG_ERROR:
+		return "validate_config returns CONFIGURATION_ERROR and context_new refuses it";
+	case OUT_CONFIG_OK:
+		return "validate_config returns OK; context_new and buffer_new succeed";
+	case OUT_EXTRA:
+		break;
+	}
+	return "";
+}
+
+static void set_expected(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	const char *base = d->row->expect ? d->row->expect : outcome_text(d);
+	char alerts[160] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < ROW_MAX_ALERTS && d->row->alerts[i]; i++)
+		o += (size_t)snprintf(alerts + o, sizeof alerts - o, "%s%s", i ? " or " : "",
+		                      alert_name(d->row->alerts[i]));
+	if (alerts[0])
+		scen_expect(s, "%s, with %s", base, alerts);
+	else
+		scen_expect(s, "%s", base);
+}
+
+/* Every record that crossed in direction d is within the record size limit
+ * of the version (RFC 8446 section 5.2: 2^14 + 256; RFC 5246 section 6.2.3:
+ * 2^14 + 2048). Only the transcript's first TRANSCRIPT_CAP bytes are seen. */
+static MUST_CHECK check_t check_record_sizes(struct scen *s, enum dir d, enum tlsh_version v)
+{
+	const struct bytes *b = &s->pump.wire[d];
+	size_t limit = v == TLSH_TLS_1_3 ? 16384 + 256 : 16384 + 2048, off = 0;
+	while (off + 5 <= b->len) {
+		size_t len = (size_t)b->data[off + 3] << 8 | b->data[off + 4];
+		ENSURE(s, len <= limit, "%s record of %zu bytes at offset %zu exceeds %zu",
+		       d == C2S ? "client" : "server", len, off, limit);
+		off += 5 + len;
+	}
+	return CHECK_OK;
+}
+
+/* The row's transfer, then nothing more arrives and records stay in limits. */
+static MUST_CHECK check_t transfer(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	if (d->row->after.no_transfer)
+		return CHECK_OK;
+	size_t size = d->size ? d->size : 100;
+	int both = !d->size || d->dir == DIR_BOTH;
+	for (int k = C2S; k <= S2C; k++) {
+		if (!both && k != d->dir)
+			continue;
+		GUARD(scen_transfer(s, (enum dir)k, size, size));
+		struct endpoint *rx = k == C2S ? &s->server : &s->client;
+		uint8_t buf[64];
+		size_t n = 0;
+		pump_flush(&s->pump, (enum dir)k);
+		int st = ep_read(rx, buf, sizeof buf, &n);
+		ENSURE(s, st == TLSH_WANT_READ,
+		       "%s read after the transfer returned %s%s (%zu bytes)", rx->label,
+		       status_name(st), st == TLSH_OK ? ": extra data" : "", n);
+	}
+	enum tlsh_version v = ep_version(&s->client);
+	GUARD(check_record_sizes(s, C2S, v));
+	return check_record_sizes(s, S2C, v);
+}
+
+/* TLS 1.2 wire counts the row names (the handshake is in plaintext there). */
+static MUST_CHECK check_t check_wire_counts(struct scen *s)
+{
+	const struct after *a = &s->def->row->after;
+	const struct wire *w = scen_wire(s);
+	if (w->version != 0x0303)
+		return CHECK_OK;
+	if (a->server_certs)
+		ENSURE(s, w->server_cert_count == a->server_certs,
+		       "the server's Certificate message carries %d certificate(s), expected %d",
+		       w->server_cert_count, a->server_certs);
+	if (a->cert_request)
+		ENSURE(s, w->cert_request == (a->cert_request > 0),
+		       "the server %s a CertificateRequest", w->cert_request ? "sent" : "sent no");
+	if (a->client_certs == -2)
+		ENSURE(s, w->client_cert_count < 0,
+		       "the client sent a Certificate message (%d certs)", w->client_cert_count);
+	else if (a->client_certs == -3)
+		ENSURE(s, w->client_cert_count == 0,
+		       "the client's Certificate carries %d certificate(s), expected an empty one "
+		       "(RFC 5246 section 7.4.6)",
+		       w->client_cert_count);
+	else if (a->client_certs)
+		ENSURE(s, w->client_cert_count == a->client_certs,
+		       "the client's Certificate carries %d certificate(s), expected %d",
+		       w->client_cert_count, a->client_certs);
+	return CHECK_OK;
+}
+
+/* Printable rendering of a protocol name (bytes outside 0x21..0x7e as \xNN,
+ * long names shortened). */
+static const char *show(const uint8_t *p, size_t n, char *dst, size_t cap)
+{
+	size_t o = 0;
+	dst[0] = '\0';
+	if (!p)
+		return fmt_into(dst, cap, "none");
+	for (size_t i = 0; i < n && o + 8 < cap; i++) {
+		if (n > 40 && i == 16) {
+			o += (size_t)snprintf(dst + o, cap - o, "...(%zu bytes)...", n);
+			i = n - 8;
+		}
+		if (p[i] > 0x20 && p[i] < 0x7f && p[i] != '\\')
+			dst[o++] = (char)p[i];
+		else
+			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", p[i]);
+		dst[o] = '\0';
+	}
+	return dst;
+}
+
+/* The ClientHello's ALPN list, wire form, equals the client's configured list
+ * (absent when none is configured): RFC 7301 section 3.1. */
+static MUST_CHECK check_t check_ch_alpn(struct scen *s)
+{
+	const struct wire *w = scen_wire(s);
+	const struct tlsh_config *c = &s->ccfg.cfg;
+	if (!w->ch.present)
+		return CHECK_OK;
+	uint8_t enc[4096];
+	size_t n = 0;
+	for (size_t i = 0; i < c->inner_protocols_len && n + 256 < sizeof enc; i++) {
+		enc[n++] = (uint8_t)c->inner_protocols[i].len;
+		memcpy(enc + n, c->inner_protocols[i].data, c->inner_protocols[i].len);
+		n += c->inner_protocols[i].len;
+	}
+	if (!c->inner_protocols_len)
+		ENSURE(s, !w->ch.has_alpn,
+		       "the ClientHello carries ALPN but the client configured none");
+	else
+		ENSURE(s, w->ch.has_alpn && w->ch.alpn_len == n && !memcmp(w->ch.alpn, enc, n),
+		       "the ClientHello's ALPN list is %s the %zu configured protocol(s)",
+		       w->ch.has_alpn ? "not" : "absent, not", c->inner_protocols_len);
+	return CHECK_OK;
+}
+
+/* Both sides report the row's protocol; a TLS 1.2 ServerHello selects it. */
+static MUST_CHECK check_t check_alpn(struct scen *s)
+{
+	const struct after *a = &s->def->row->after;
+	const uint8_t *want = a->alpn.data;
+	size_t wantlen = a->alpn.len;
+	char x[200], y[200];
+	struct endpoint *eps[2] = {&s->client, &s->server};
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *p;
+		size_t n;
+		int has = ep_alpn(eps[i], &p, &n);
+		ENSURE(s, has == (want != NULL) && (!has || (n == wantlen && !memcmp(p, want, n))),
+		       "%s negotiated_protocol is %s, expected %s", eps[i]->label,
+		       show(has ? p : NULL, n, x, sizeof x), show(want, wantlen, y, sizeof y));
+	}
+	const struct wire *w = scen_wire(s);
+	if (w->version == 0x0303) {
+		ENSURE(s, w->sh.has_alpn == (want != NULL),
+		       "the TLS 1.2 ServerHello %s an ALPN extension; expected %s",
+		       w->sh.has_alpn ? "carries" : "carries no", show(want, wantlen, y, sizeof y));
+		ENSURE(s,
+		       !want || (w->sh.alpn_len == wantlen && !memcmp(w->sh.alpn, want, wantlen)),
+		       "the TLS 1.2 ServerHello selects %s, the API reports %s",
+		       show(w->sh.alpn, w->sh.alpn_len, x, sizeof x),
+		       show(want, wantlen, y, sizeof y));
+	}
+	return CHECK_OK;
+}
+
+static int pinned(const struct scen_def *d)
+{
+	return d->clo && d->clo == d->chi && d->slo == d->clo && d->shi == d->clo &&
+	       d->clo != TLSH_VERSION_MINIMUM_SUPPORTED && d->clo != TLSH_VERSION_MAXIMUM_SUPPORTED;
+}
+
+static MUST_CHECK check_t run_established(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	const struct after *a = &d->row->after;
+	GUARD(scen_open_row(s));
+	GUARD(scen_establish(s, &s->ccfg, &s->scfg, s->host));
+	enum tlsh_version cv = ep_version(&s->client), sv = ep_version(&s->server);
+	if (pinned(d))
+		ENSURE(s, cv == d->clo && sv == d->clo,
+		       "negotiated_tls_version: client %s, server %s; both sides are bound to %s",
+		       vname(cv), vname(sv), vname(d->clo));
+	if (a->peercert_on)
+		GUARD(scen_check_peercert(s, scen_ep(s, (enum tlsh_role)a->peercert_on),
+		                          kt_name(d->kt), a->peercert_stem));
+	GUARD(check_wire_counts(s));
+	if (a->alpn_check)
+		GUARD(check_alpn(s));
+	GUARD(transfer(s));
+	scen_observe(s, "TLS %s, cipher 0x%04x%s", vname(ep_version(&s->client)),
+	             ep_cipher(&s->client), d->policy ? ", fragmented delivery" : "");
+	if (d->row->check)
+		GUARD(d->row->check(s));
+	return CHECK_OK;
+}
+
+static MUST_CHECK check_t run_rejects(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	GUARD(scen_open_row(s));
+	enum hs_result r = scen_handshake(s);
+	if (d->row->outcome == OUT_CLIENT_REJECTS)
+		GUARD(scen_client_rejects(s, r, s->host, d->row->alerts, d->row->title));
+	else
+		GUARD(scen_server_rejects(s, r, d->ver, d->row->alerts));
+	GUARD(check_ch_alpn(s));
+	GUARD(check_wire_counts(s));
+	if (d->row->check)
+		GUARD(d->row->check(s));
+	return CHECK_OK;
+}
+
+/* validate_config, then context_new and buffer_new, on the solo side. */
+static MUST_CHECK check_t run_config(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	enum tlsh_role role = (enum tlsh_role)d->solo;
+	const struct impl_handle *ih = role == TLSH_ROLE_CLIENT ? s->cimpl : s->simpl;
+	struct endpoint *e = scen_ep(s, role);
+	int valid = d->row->outcome == OUT_CONFIG_OK;
+	int want = valid ? TLSH_OK : TLSH_CONFIGURATION_ERROR;
+	struct cfgb *b = role == TLSH_ROLE_CLIENT ? &s->ccfg : &s->scfg;
+	cfg_from_side(b, d, role);
+	struct tlsh_error err;
+	int st = ep_validate(ih, role, &b->cfg, &err);
+	if (st != want) {
+		e->err = err;
+		FAIL(s, "validate_config returned %s%s%s", status_name(st),
+		     err.message[0] ? ": " : "", err.message);
+	}
+	char vmsg[256];
+	fmt_into(vmsg, sizeof vmsg, "%s", err.message);
+	st = ep_open(e, ih, role, &b->cfg, role == TLSH_ROLE_CLIENT ? TEST_HOST : NULL);
+	int ctx_made = e->ctx != NULL;
+	ep_close(e);
+	if (valid) {
+		ENSURE(s, st == TLSH_OK, "validate_config accepted it but %s returned %s: %s",
+		       ctx_made ? "buffer_new" : "context_new", status_name(st), e->err.message);
+		scen_observe(s, "validate_config OK, context and buffer built");
+		return CHECK_OK;
+	}
+	ENSURE(s, st == TLSH_CONFIGURATION_ERROR && !ctx_made, "validate_config refused it but %s",
+	       st == TLSH_OK ? "context_new and buffer_new accepted it"
+	                     : "context_new accepted it (buffer_new refused it)");
+	scen_observe(s, "validate_config: %s; context_new: %s", vmsg, e->err.message);
+	return CHECK_OK;
+}
+
+void interp_run(struct scen *s)
+{
+	const struct row *r = s->def->row;
+	check_t rc = CHECK_OK;
+	set_expected(s);
+	if (r->extra) {
+		rc = r->extra(s);
+	} else {
+		switch (r->outcome) {
+		case OUT_ESTABLISHED:
+			rc = run_established(s);
+			break;
+		case OUT_CLIENT_REJECTS:
+		case OUT_SERVER_REJECTS:
+			rc = run_rejects(s);
+			break;
+		case OUT_CONFIG_ERROR:
+		case OUT_CONFIG_OK:
+			rc = run_config(s);
+			break;
+		case OUT_EXTRA:
+			break;
+		}
+	}
+	/* A failed check has recorded its FAIL; nothing else to do here. */
+	(void)rc;
+}
