@@ -236,7 +236,10 @@ enum tlsh_role {
 	/** ECDSA (P-256) certificates and keys. */                                                \
 	X(ECDSA, 13, "ECDSA")                                                                      \
 	/** shutdown sends close_notify and waits for the peer's. */                               \
-	X(SHUTDOWN, 14, "SHUTDOWN")
+	X(SHUTDOWN, 14, "SHUTDOWN")                                                                \
+	/** set_secret_callback hands the harness every traffic secret the                         \
+	 * library derives (the misbehaving peer's encrypted phase). */                            \
+	X(EXPORT_SECRETS, 15, "EXPORT_SECRETS")
 
 /** The capability bits (see TLSH_CAPABILITY_LIST for what each promises). */
 enum tlsh_capability {
@@ -246,7 +249,7 @@ enum tlsh_capability {
 };
 
 /** Number of defined capability bits: bits 0 .. TLSH_CAP_COUNT - 1. */
-#define TLSH_CAP_COUNT 15
+#define TLSH_CAP_COUNT 16
 
 /* ------------------------------------------------------------------------ */
 /* Certificates, keys, trust stores                                         */
@@ -355,6 +358,18 @@ struct tlsh_config {
 /** Opaque adapter objects. */
 typedef struct tlsh_context tlsh_context;
 typedef struct tlsh_buffer tlsh_buffer;
+
+/**
+ * Receiver of exported secrets (set_secret_callback). `label` is the NSS
+ * key-log label of the secret: "CLIENT_RANDOM" (TLS 1.2 master secret),
+ * "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+ * "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
+ * "CLIENT_EARLY_TRAFFIC_SECRET" and the like; `client_random` is the 32-byte
+ * ClientHello.random of the connection; `secret` holds `len` bytes (at most
+ * 64), valid only during the call.
+ */
+typedef void (*tlsh_secret_fn)(void *arg, const char *label, const uint8_t *client_random,
+                               const uint8_t *secret, size_t len);
 
 /**
  * PEP 748 TLSImplementation. Fields may only ever be appended; the harness
@@ -466,6 +481,17 @@ struct tlsh_implementation {
 	/** Mandatory. Copies the detail of the last failing call on `buf` into
 	 * *err (status TLSH_OK and no alerts when nothing failed). */
 	void (*last_error)(tlsh_buffer *buf, struct tlsh_error *err);
+
+	/* ---- appended fields: present when struct_size covers them ---- */
+
+	/** Optional (TLSH_CAP_EXPORT_SECRETS). Beyond PEP 748, a test hook:
+	 * from now on, `cb(arg, ...)` is called on this buffer's thread for
+	 * each secret the library derives for it, as it is derived (before the
+	 * records it protects leave process_outgoing or are read), with the
+	 * NSS key-log label. Called before the first do_handshake; a NULL cb
+	 * stops the calls. Returns OK, or TLS_ERROR (filling last_error) when
+	 * the library cannot export on this buffer. */
+	int (*set_secret_callback)(tlsh_buffer *buf, tlsh_secret_fn cb, void *arg);
 };
 
 /** Signature of the entry point. `arg` is the text after the first ':' in

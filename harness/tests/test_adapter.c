@@ -884,7 +884,7 @@ _Static_assert(TLSH_CAP_TLS12 == 0x1 && TLSH_CAP_TLS13 == 0x2 && TLSH_CAP_CLIENT
                        TLSH_CAP_SOURCE_PATH == 0x200 && TLSH_CAP_SOURCE_BUFFER == 0x400 &&
                        TLSH_CAP_INSECURE == 0x800 && TLSH_CAP_RSA == 0x1000 &&
                        TLSH_CAP_ECDSA == 0x2000 && TLSH_CAP_SHUTDOWN == 0x4000 &&
-                       TLSH_CAP_COUNT == 15,
+                       TLSH_CAP_EXPORT_SECRETS == 0x8000 && TLSH_CAP_COUNT == 16,
                "capability bits");
 
 static void test_names(void)

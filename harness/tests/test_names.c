@@ -24,8 +24,9 @@ int main(int argc, char **argv)
 	           strcmp(alert_name(200), "alert(200)") == 0,
 	   "no alert, and a code the list does not name");
 	OK(strcmp(capability_name(0), "TLS12") == 0 &&
-	           strcmp(capability_name(14), "SHUTDOWN") == 0 && capability_name(15) == NULL &&
-	           capability_name(-1) == NULL,
+	           strcmp(capability_name(14), "SHUTDOWN") == 0 &&
+	           strcmp(capability_name(15), "EXPORT_SECRETS") == 0 &&
+	           capability_name(16) == NULL && capability_name(-1) == NULL,
 	   "capability names by bit");
 	char buf[64];
 	OK(strcmp(capability_list(TLSH_CAP_TLS12 | TLSH_CAP_ALPN | (1ull << 40), buf, sizeof buf),

@@ -1285,6 +1285,7 @@ const struct tlsh_implementation *botan_descriptor()
 	        .negotiated_tls_version = botan_negotiated_tls_version,
 	        .getpeercert = botan_getpeercert,
 	        .last_error = botan_last_error,
+	        .set_secret_callback = nullptr, // EXPORT_SECRETS not declared (yet)
 	};
 	return &impl;
 }
