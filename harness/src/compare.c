@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "endpoint.h"
 #include "report_load.h"
 #include "util.h"
@@ -43,8 +44,7 @@ static void compare_usage(FILE *f)
 
 static int compare_bad_usage(const char *msg)
 {
-	fprintf(stderr, "tlsharness compare: %s\n(see 'tlsharness compare --help')\n", msg);
-	return 2;
+	return cli_error("compare", "%s", msg);
 }
 
 /* A merged set of results, indexed by rl_key. */
@@ -76,7 +76,7 @@ static void rset_put(struct rset *s, const struct rl_result *x)
 static const struct rl_result *rset_get(const struct rset *s, const char *id, const char *client,
                                         const char *server)
 {
-	char *key = xasprintf("%s\x1f%s\x1f%s", id, client, server);
+	char *key = rl_instance_key(id, client, server);
 	json_t *at = s->index ? json_object_get(s->index, key) : NULL;
 	free(key);
 	return at ? s->r[json_integer_value(at)] : NULL;
@@ -504,7 +504,8 @@ int cmd_compare(int argc, char **argv)
 	                                     {0, 0, 0, 0}};
 	int backends = 0, observed = 0, width = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			backends = 1;
@@ -524,7 +525,7 @@ int cmd_compare(int argc, char **argv)
 			compare_usage(stdout);
 			return 0;
 		default:
-			return compare_bad_usage("unknown or incomplete option");
+			return cli_bad_option("compare", c, argc, argv);
 		}
 	}
 	if (!width) {

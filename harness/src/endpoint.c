@@ -14,6 +14,12 @@ static void default_violation(const char *msg)
 
 void (*ep_violation)(const char *msg) = default_violation;
 
+int ep_strict;
+
+/* A strict call's count starts as this: an adapter that does not write *n
+ * leaves it, and the length checks name it. */
+#define EP_POISON ((size_t)99999999)
+
 static void violate(const struct endpoint *e, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
@@ -32,11 +38,38 @@ static void violate(const struct endpoint *e, const char *fmt, ...)
 
 const char *status_name(int st)
 {
-	static const char *names[] = {"OK",     "WANT_READ", "WANT_WRITE",         "RAGGED_EOF",
-	                              "CLOSED", "TLS_ERROR", "CONFIGURATION_ERROR"};
-	if (st >= 0 && st < TLSH_STATUS_COUNT)
-		return names[st];
+	switch (st) {
+#define STATUS_NAME_(name, value, text)                                                            \
+	case value:                                                                                \
+		return text;
+		TLSH_STATUS_LIST(STATUS_NAME_)
+#undef STATUS_NAME_
+	}
 	return "INVALID";
+}
+
+const char *capability_name(int bit)
+{
+	switch (bit) {
+#define CAP_NAME_(name, b, text)                                                                   \
+	case b:                                                                                    \
+		return text;
+		TLSH_CAPABILITY_LIST(CAP_NAME_)
+#undef CAP_NAME_
+	}
+	return NULL;
+}
+
+char *capability_list(uint64_t caps, char *buf, size_t cap)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < 64; i++) {
+		const char *n = (caps >> i) & 1 ? capability_name(i) : NULL;
+		if (n != NULL && off < cap)
+			off += (size_t)snprintf(buf + off, cap - off, "%s%s", off ? "," : "", n);
+	}
+	return buf;
 }
 
 const char *version_name(enum tlsh_version v)
@@ -61,56 +94,11 @@ const char *alert_name(int code)
 	switch (code) {
 	case TLSH_NO_ALERT:
 		return "none";
-	case 0:
-		return "close_notify(0)";
-	case 10:
-		return "unexpected_message(10)";
-	case 20:
-		return "bad_record_mac(20)";
-	case 22:
-		return "record_overflow(22)";
-	case 40:
-		return "handshake_failure(40)";
-	case 42:
-		return "bad_certificate(42)";
-	case 43:
-		return "unsupported_certificate(43)";
-	case 44:
-		return "certificate_revoked(44)";
-	case 45:
-		return "certificate_expired(45)";
-	case 46:
-		return "certificate_unknown(46)";
-	case 47:
-		return "illegal_parameter(47)";
-	case 48:
-		return "unknown_ca(48)";
-	case 49:
-		return "access_denied(49)";
-	case 50:
-		return "decode_error(50)";
-	case 51:
-		return "decrypt_error(51)";
-	case 70:
-		return "protocol_version(70)";
-	case 71:
-		return "insufficient_security(71)";
-	case 80:
-		return "internal_error(80)";
-	case 86:
-		return "inappropriate_fallback(86)";
-	case 90:
-		return "user_canceled(90)";
-	case 109:
-		return "missing_extension(109)";
-	case 110:
-		return "unsupported_extension(110)";
-	case 112:
-		return "unrecognized_name(112)";
-	case 116:
-		return "certificate_required(116)";
-	case 120:
-		return "no_application_protocol(120)";
+#define ALERT_NAME_(name, value, text)                                                             \
+	case value:                                                                                \
+		return text "(" #value ")";
+		TLSH_ALERT_LIST(ALERT_NAME_)
+#undef ALERT_NAME_
 	}
 	static __thread char buf[32];
 	return fmt_into(buf, sizeof buf, "alert(%d)", code);
@@ -126,17 +114,35 @@ static int check_status(const struct endpoint *e, const char *call, int st, unsi
 	return st;
 }
 
+/* Strict mode: the adapter must have terminated the message itself. */
+static void check_message(const struct endpoint *e, const char *call, const struct tlsh_error *err)
+{
+	if (ep_strict && !memchr(err->message, '\0', sizeof err->message))
+		violate(e, "%s left the error message without a NUL terminator", call);
+}
+
+void ep_last_error(struct endpoint *e, struct tlsh_error *err)
+{
+	/* Strict: poisoned, so that a field left unwritten shows. */
+	memset(err, ep_strict ? 0x5a : 0, sizeof *err);
+	if (!ep_strict)
+		err->alert_sent = err->alert_received = TLSH_NO_ALERT;
+	e->ih->fn.last_error(e->buf, err);
+	if (ep_strict && (err->status < 0 || err->status >= TLSH_STATUS_COUNT))
+		violate(e, "last_error reported status %d, which is not a tlsh_status",
+		        err->status);
+	check_message(e, "last_error", err);
+	err->message[sizeof err->message - 1] = '\0';
+	if (err->alert_sent < -1 || err->alert_sent > 255 || err->alert_received < -1 ||
+	    err->alert_received > 255)
+		violate(e, "last_error reported alert %d/%d outside -1..255", err->alert_sent,
+		        err->alert_received);
+}
+
 static void fetch_error(struct endpoint *e, int st)
 {
 	struct tlsh_error err;
-	memset(&err, 0, sizeof err);
-	err.alert_sent = err.alert_received = TLSH_NO_ALERT;
-	e->ih->fn.last_error(e->buf, &err);
-	err.message[sizeof err.message - 1] = '\0';
-	if (err.alert_sent < -1 || err.alert_sent > 255 || err.alert_received < -1 ||
-	    err.alert_received > 255)
-		violate(e, "last_error reported alert %d/%d outside -1..255", err.alert_sent,
-		        err.alert_received);
+	ep_last_error(e, &err);
 	err.status = st;
 	e->err = err;
 }
@@ -153,8 +159,9 @@ int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct 
 	struct endpoint tmp = {.ih = ih, .label = role == TLSH_ROLE_CLIENT ? "client" : "server"};
 	init_err(err);
 	int st = ih->fn.validate_config(ih->self, role, cfg, err);
-	err->message[sizeof err->message - 1] = '\0';
 	check_status(&tmp, "validate_config", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	check_message(&tmp, "validate_config", err);
+	err->message[sizeof err->message - 1] = '\0';
 	err->status = st;
 	return st;
 }
@@ -163,9 +170,12 @@ static int new_buffer(struct endpoint *e, tlsh_context *ctx, const char *hostnam
 {
 	int st = e->ih->fn.buffer_new(ctx, e->role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf,
 	                              &e->err);
-	e->err.message[sizeof e->err.message - 1] = '\0';
 	check_status(e, "buffer_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	check_message(e, "buffer_new", &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
 	if (st != TLSH_OK) {
+		if (ep_strict && e->buf)
+			violate(e, "buffer_new returned %s with a buffer", status_name(st));
 		e->buf = NULL;
 		e->err.status = st;
 		return st;
@@ -184,9 +194,12 @@ int ep_open_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_
 	e->label = role == TLSH_ROLE_CLIENT ? "client" : "server";
 	init_err(&e->err);
 	int st = ih->fn.context_new(ih->self, role, cfg, &e->ctx, &e->err);
-	e->err.message[sizeof e->err.message - 1] = '\0';
 	check_status(e, "context_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	check_message(e, "context_new", &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
 	if (st != TLSH_OK) {
+		if (ep_strict && e->ctx)
+			violate(e, "context_new returned %s with a context", status_name(st));
 		e->ctx = NULL;
 		e->err.status = st;
 		return st;
@@ -243,7 +256,19 @@ int ep_handshake(struct endpoint *e)
 }
 
 /* The adapter's view of a read or process_outgoing: an exact-size buffer of
- * `cap` bytes followed by canary bytes, checked after the call. */
+ * `cap` bytes followed by canary bytes, checked after the call. One for the
+ * process (no two threads call adapters), allocated anew to each call's
+ * exact size so that ASan also sees a write beyond the canary, and still
+ * reachable when a violation leaves the call early. */
+static uint8_t *guard_buf;
+
+static uint8_t *guard_for(size_t cap)
+{
+	free(guard_buf);
+	guard_buf = canary_alloc(cap);
+	return guard_buf;
+}
+
 static void check_canary(const struct endpoint *e, const char *call, const uint8_t *g, size_t cap)
 {
 	int at = canary_trampled(g, cap);
@@ -257,10 +282,10 @@ static void check_canary(const struct endpoint *e, const char *call, const uint8
 int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
 	*n = 0;
-	size_t got = 0;
+	size_t got = ep_strict ? EP_POISON : 0;
 	if (e->read_cap && e->read_cap < cap)
 		cap = e->read_cap;
-	uint8_t *g = canary_alloc(cap);
+	uint8_t *g = guard_for(cap);
 	int st = e->ih->fn.read(e->buf, g, cap, &got);
 	check_canary(e, "read", g, cap);
 	check_status(e, "read", st,
@@ -269,7 +294,6 @@ int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 	if (got > cap)
 		violate(e, "read reported %zu bytes into a %zu-byte buffer", got, cap);
 	memcpy(dst, g, got);
-	free(g);
 	if (st == TLSH_OK && got == 0 && cap > 0)
 		violate(e, "read returned OK with 0 bytes (use CLOSED or WANT_READ)");
 	if (st != TLSH_OK && got != 0)
@@ -283,7 +307,7 @@ int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 int ep_write(struct endpoint *e, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	size_t put = 0;
+	size_t put = ep_strict ? EP_POISON : 0;
 	int st = e->ih->fn.write(e->buf, src, len, &put);
 	check_status(e, "write", st,
 	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR));
@@ -341,30 +365,31 @@ int ep_incoming_eof(struct endpoint *e)
 	if (!e->ih->fn.process_incoming_eof)
 		return -1;
 	int st = e->ih->fn.process_incoming_eof(e->buf);
-	check_status(e, "process_incoming_eof", st, ST(TLSH_OK) | ST(TLSH_TLS_ERROR));
+	check_status(e, "process_incoming_eof", st,
+	             ep_strict ? ST(TLSH_OK) : ST(TLSH_OK) | ST(TLSH_TLS_ERROR));
 	return after(e, st);
 }
 
 int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
-	size_t got = 0;
+	size_t got = ep_strict ? EP_POISON : 0;
 	*n = 0;
-	size_t pending =
-	        e->count_check || e->out_cap == EP_CAP_PENDING_LESS_ONE ? ep_out_pending(e) : 0;
+	size_t pending = ep_strict || e->count_check || e->out_cap == EP_CAP_PENDING_LESS_ONE
+	                         ? ep_out_pending(e)
+	                         : 0;
 	if (e->out_cap == EP_CAP_PENDING_LESS_ONE) {
 		size_t less = pending > 1 ? pending - 1 : 1;
 		cap = less < cap ? less : cap;
 	} else if (e->out_cap && e->out_cap < cap) {
 		cap = e->out_cap;
 	}
-	uint8_t *g = canary_alloc(cap);
+	uint8_t *g = guard_for(cap);
 	int st = e->ih->fn.process_outgoing(e->buf, g, cap, &got);
 	check_canary(e, "process_outgoing", g, cap);
 	check_status(e, "process_outgoing", st, ST(TLSH_OK));
 	if (got > cap)
 		violate(e, "process_outgoing reported %zu bytes into a %zu-byte buffer", got, cap);
 	memcpy(dst, g, got);
-	free(g);
 	if (e->count_check) {
 		size_t want = pending < cap ? pending : cap, now = ep_out_pending(e);
 		if (got != want || now != pending - got)
@@ -375,6 +400,9 @@ int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 			           e->label, pending, cap, got, want, now,
 			           got <= pending ? pending - got : 0);
 	}
+	if (ep_strict && pending > 0 && got > pending)
+		violate(e, "process_outgoing returned %zu bytes, outgoing_bytes_buffered said %zu",
+		        got, pending);
 	*n = got;
 	return st;
 }

@@ -55,6 +55,12 @@ struct run_opts {
 	 * soon as the run starts, for partial reports. */
 	struct result **results_view;
 	size_t *total_view;
+	/* If set, only the planned instances (every pair x every scenario the
+	 * filters match) for which it returns nonzero are part of the run
+	 * (`run --shard`, `run --rerun`). */
+	int (*keep)(const struct scen_def *d, const struct backend *client,
+	            const struct backend *server, void *arg);
+	void *keep_arg;
 };
 
 /* Probes a backend in a child process (a crashing entry point cannot take

@@ -12,6 +12,16 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
                  char *err, size_t errcap)
 {
 	memset(out, 0, sizeof *out);
+	size_t blank = 0;
+	while (blank < len && strchr(" \t\r\n", text[blank]))
+		blank++;
+	if (blank == len) {
+		fmt_into(err, errcap,
+		         "%s: empty file, not valid JSON (an expectations file is {\"schema\": 1, "
+		         "\"backend\": NAME, \"expectations\": [...]})",
+		         origin);
+		return -1;
+	}
 	json_error_t je;
 	json_t *root = json_loadb(text, len, 0, &je);
 	if (!root) {
@@ -49,14 +59,21 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
 		json_t *peer = json_object_get(e, "peer"), *verdict = json_object_get(e, "verdict");
 		json_t *reason = json_object_get(e, "reason");
 		const char *problem = NULL;
+		char short_reason[160];
+		fmt_into(short_reason, sizeof short_reason,
+		         "has a \"reason\" of %zu character(s): say why in at least %d",
+		         json_is_string(reason) ? strlen(json_string_value(reason)) : 0,
+		         EXPECT_REASON_MIN);
 		if (!json_is_object(e))
 			problem = "is not an object";
 		else if (!json_is_string(id) || !json_string_value(id)[0])
 			problem = "has no \"id\"";
 		else if (!json_is_string(verdict) || strcmp(json_string_value(verdict), "XFAIL"))
 			problem = "has a \"verdict\" other than \"XFAIL\"";
-		else if (!json_is_string(reason) || strlen(json_string_value(reason)) < 10)
+		else if (!json_is_string(reason) || !json_string_value(reason)[0])
 			problem = "has no \"reason\" (every entry must say why)";
+		else if (strlen(json_string_value(reason)) < EXPECT_REASON_MIN)
+			problem = short_reason;
 		else if (role &&
 		         (!json_is_string(role) || (strcmp(json_string_value(role), "client") &&
 		                                    strcmp(json_string_value(role), "server") &&

@@ -8,13 +8,16 @@
  *
  * `id` is a glob over scenario ids; `role` (client, server, any; default any)
  * is the role this backend plays; `peer` (default "*") globs the other
- * backend's name. `verdict` must be "XFAIL"; `reason` is mandatory. */
+ * backend's name. `verdict` must be "XFAIL"; `reason` is mandatory, at least
+ * EXPECT_REASON_MIN characters. */
 #ifndef TLSH_EXPECT_H
 #define TLSH_EXPECT_H
 
 #include <stddef.h>
 
 #include "tlsh.h"
+
+#define EXPECT_REASON_MIN 10
 
 struct expectation {
 	char *id;

@@ -47,6 +47,7 @@ static const struct field fields[] = {
         FN(negotiated_tls_version, 1),
         FN(getpeercert, 0),
         FN(last_error, 1),
+        FN(set_secret_callback, 0),
 };
 
 int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
@@ -106,6 +107,14 @@ int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
 		fmt_into(err, errcap, "capability PEERCERT declared but getpeercert is NULL");
 		return -1;
 	}
+	if ((d->capabilities & TLSH_CAP_EXPORT_SECRETS) &&
+	    (d->struct_size <
+	             offsetof(struct tlsh_implementation, set_secret_callback) + sizeof(void *) ||
+	     !d->set_secret_callback)) {
+		fmt_into(err, errcap,
+		         "capability EXPORT_SECRETS declared but set_secret_callback is NULL");
+		return -1;
+	}
 	return 0;
 }
 
@@ -130,8 +139,15 @@ char *impl_resolve(const char *spec, char **arg_out, char *err, size_t errcap)
 	}
 	size_t sl = strlen(spec);
 	if (strchr(spec, '/') || (sl > 3 && strcmp(spec + sl - 3, ".so") == 0)) {
-		if (!is_file(spec)) {
-			fmt_into(err, errcap, "adapter '%s': no such file", spec);
+		struct stat st;
+		if (stat(spec, &st) != 0) {
+			fmt_into(err, errcap, "adapter '%s': %s", spec,
+			         errno == ENOENT ? "no such file" : strerror(errno));
+			return NULL;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			fmt_into(err, errcap, "adapter '%s' is %s, not an adapter .so", spec,
+			         S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
 			return NULL;
 		}
 		return xstrdup(spec);
@@ -179,7 +195,7 @@ fail:
 	return NULL;
 }
 
-int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errcap)
+int impl_open(const char *spec, struct impl_handle *out, char *err, size_t errcap)
 {
 	memset(out, 0, sizeof *out);
 	char *arg = NULL;
@@ -191,27 +207,17 @@ int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errca
 		fmt_into(err, errcap, "cannot load adapter %s: %s", path, dlerror());
 		goto fail;
 	}
-	tlsh_entry_fn entry;
 	void *sym = dlsym(dl, TLSH_ENTRY_SYMBOL);
 	if (!sym) {
 		fmt_into(err, errcap, "adapter %s does not export %s()", path, TLSH_ENTRY_SYMBOL);
 		goto fail;
 	}
-	memcpy(&entry, &sym, sizeof entry);
-	const struct tlsh_implementation *d = entry(arg);
-	char why[400];
-	if (impl_validate(d, why, sizeof why) != 0) {
-		fmt_into(err, errcap, "adapter %s refused: %s", path, why);
-		goto fail;
-	}
-	size_t n = d->struct_size < sizeof out->fn ? d->struct_size : sizeof out->fn;
-	memcpy(&out->fn, d, n);
-	out->self = d;
+	memcpy(&out->entry, &sym, sizeof out->entry);
 	out->spec = xstrdup(spec);
 	out->path = path;
+	out->arg = arg;
 	out->dl = dl;
 	out->remote_fd = -1;
-	free(arg);
 	return 0;
 fail:
 	free(path);
@@ -219,8 +225,37 @@ fail:
 	return -1;
 }
 
+int impl_init(struct impl_handle *h, char *err, size_t errcap)
+{
+	if (h->self)
+		return 0;
+	const struct tlsh_implementation *d = h->entry(h->arg);
+	char why[400];
+	if (impl_validate(d, why, sizeof why) != 0) {
+		fmt_into(err, errcap, "adapter %s refused: %s", h->path, why);
+		return -1;
+	}
+	size_t n = d->struct_size < sizeof h->fn ? d->struct_size : sizeof h->fn;
+	memset(&h->fn, 0, sizeof h->fn);
+	memcpy(&h->fn, d, n);
+	h->self = d;
+	return 0;
+}
+
+int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errcap)
+{
+	if (impl_open(spec, out, err, errcap) != 0)
+		return -1;
+	if (impl_init(out, err, errcap) != 0) {
+		impl_unload(out);
+		return -1;
+	}
+	return 0;
+}
+
 void impl_unload(struct impl_handle *h)
 {
+	free(h->arg);
 	free(h->spec);
 	free(h->path);
 	memset(h, 0, sizeof *h);

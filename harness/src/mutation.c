@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "engine.h"
 #include "loader.h"
 #include "util.h"
@@ -50,53 +51,81 @@ static int run_pairs(const char *a, const char *b, int both, char **filters, siz
 	return 0;
 }
 
+static void mutation_usage(FILE *f)
+{
+	fputs("usage: tlsharness mutation [--manifest FILE] [-j N] [-t SECONDS] [--quick]\n"
+	      "\n"
+	      "Runs every mutant of the manifest (default impls/mutants/mutants.json, or\n"
+	      "$TLSH_MUTANTS_MANIFEST) against its base backend and checks that the scenarios\n"
+	      "of the rule it breaks catch it: a FAIL where the base passes, or a PASS-LOOSE\n"
+	      "where the base passes strictly. Prints the score and the scenarios no mutant\n"
+	      "catches.\n"
+	      "\n"
+	      "options:\n"
+	      "  -m, --manifest FILE   the mutants (JSON: name, base, role, rule, catch)\n"
+	      "  -j, --jobs N          parallel scenario processes, 1 to 64 (default 2)\n"
+	      "  -t, --timeout SECONDS per scenario instance, 1 to 3600 (default 20)\n"
+	      "  -q, --quick           only the scenarios each mutant should be caught by\n"
+	      "  -h, --help            this text\n"
+	      "\n"
+	      "Exit status: 0 every mutant caught, 1 a mutant survived, 2 bad usage or input.\n",
+	      f);
+}
+
 int cmd_mutation(int argc, char **argv)
 {
-	static const struct option opts[] = {{"manifest", required_argument, 0, 'm'},
-	                                     {"jobs", required_argument, 0, 'j'},
-	                                     {"timeout", required_argument, 0, 't'},
-	                                     {"quick", no_argument, 0, 'q'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	        {"manifest", required_argument, 0, 'm'}, {"jobs", required_argument, 0, 'j'},
+	        {"timeout", required_argument, 0, 't'},  {"quick", no_argument, 0, 'q'},
+	        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
 	const char *manifest = getenv("TLSH_MUTANTS_MANIFEST");
 	if (!manifest || !*manifest)
 		manifest = TLSH_MUTANTS_MANIFEST;
 	int jobs = 2, quick = 0;
 	double timeout = 20;
 	int c;
+	long v;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:j:t:q", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:j:t:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			manifest = optarg;
 			break;
 		case 'j':
-			jobs = atoi(optarg);
-			if (jobs < 1 || jobs > 64) {
-				fprintf(stderr, "tlsharness: --jobs takes 1..64\n");
-				return 2;
-			}
+			if (cli_parse_long(optarg, 1, 64, &v) != 0)
+				return cli_error("mutation",
+				                 "--jobs takes a number from 1 to 64, not '%s'",
+				                 optarg);
+			jobs = (int)v;
 			break;
 		case 't':
-			timeout = atof(optarg);
-			if (timeout < 1) {
-				fprintf(stderr, "tlsharness: --timeout takes seconds >= 1\n");
-				return 2;
-			}
+			if (cli_parse_long(optarg, 1, 3600, &v) != 0)
+				return cli_error("mutation",
+				                 "--timeout takes seconds from 1 to 3600, not '%s'",
+				                 optarg);
+			timeout = (double)v;
 			break;
 		case 'q':
 			quick = 1;
 			break;
+		case 'h':
+			mutation_usage(stdout);
+			return 0;
 		default:
-			fprintf(stderr,
-			        "usage: tlsharness mutation [--manifest FILE] [-j N] [-t S] "
-			        "[--quick]\n");
-			return 2;
+			return cli_bad_option("mutation", c, argc, argv);
 		}
 	}
+	if (optind < argc)
+		return cli_error("mutation", "unexpected argument '%s'", argv[optind]);
 	json_error_t je;
 	json_t *root = json_load_file(manifest, 0, &je);
 	if (!root) {
-		fprintf(stderr, "tlsharness: %s:%d: %s\n", manifest, je.line, je.text);
+		if (je.line > 0)
+			fprintf(stderr, "tlsharness mutation: %s:%d: %s\n", manifest, je.line,
+			        je.text);
+		else /* the file itself: "unable to open FILE: reason" */
+			fprintf(stderr, "tlsharness mutation: %s\n", je.text);
 		return 2;
 	}
 	json_t *list = json_object_get(root, "mutants");

@@ -12,6 +12,7 @@
 #define WIRE_MAX_CIPHERS 256
 #define WIRE_MAX_VERSIONS 32
 #define WIRE_MAX_ALERTS 16
+#define WIRE_MAX_VIOLATIONS 32
 
 struct wire_client_hello {
 	int present;
@@ -48,6 +49,26 @@ struct wire_alert {
 	uint8_t description;
 };
 
+/* A passive wire rule: what a well-behaved peer never sends in the
+ * plaintext phase (RFC 8446, RFC 5246, RFC 5746, RFC 6066, RFC 7301, RFC
+ * 7627). oracle_rules lists them all, in a stable order. */
+struct wire_rule {
+	const char *id;   /* stable, e.g. "sh-ext-unoffered" */
+	const char *ref;  /* e.g. "RFC 8446 4.2" */
+	const char *text; /* what a conforming sender does */
+};
+extern const struct wire_rule oracle_rules[];
+extern const size_t oracle_n_rules;
+
+/* One violation of a rule, committed by the sender of direction `dir`. */
+struct wire_violation {
+	const struct wire_rule *rule;
+	int dir;          /* 0: the client broke it (client->server bytes), 1: the server */
+	size_t offset;    /* byte offset in that direction's stream */
+	char excerpt[80]; /* hex of the offending bytes (cut at 32) */
+	char text[200];   /* one line: what was seen */
+};
+
 struct wire {
 	struct wire_client_hello ch; /* the first ClientHello */
 	struct wire_server_hello sh; /* the last ServerHello that is not an HRR */
@@ -67,8 +88,14 @@ struct wire {
 	size_t n_records[2];
 	size_t n_alerts;
 	struct wire_alert alerts[WIRE_MAX_ALERTS];
-	/* First problem found while parsing each direction, "" if none. */
+	/* First problem found while parsing each direction, "" if none. A
+	 * parse problem is not a rule violation. */
 	char malformed[2][160];
+	/* Rule violations in both directions, in the order found; more than
+	 * WIRE_MAX_VIOLATIONS are counted in n_dropped. */
+	size_t n_violations;
+	struct wire_violation violations[WIRE_MAX_VIOLATIONS];
+	size_t n_dropped;
 };
 
 /* Parses both directions of a transcript. */
@@ -81,5 +108,19 @@ int oracle_downgrade_sentinel(const struct wire *w);
 
 /* First plaintext alert seen in direction dir, or -1. */
 int oracle_first_alert(const struct wire *w, int dir);
+
+/* Number of rule violations committed by the sender of direction dir (in
+ * misbehave scenarios the rewritten direction breaks rules on purpose:
+ * judge only the other one). */
+size_t oracle_violation_count(const struct wire *w, int dir);
+/* The k-th violation of direction dir, or NULL. */
+const struct wire_violation *oracle_violation(const struct wire *w, int dir, size_t k);
+/* The rule with this id, or NULL. */
+const struct wire_rule *oracle_rule(const char *id);
+
+struct tls_conv;
+/* Checks every rule on a parsed conversation, appending to w (oracle_parse
+ * calls it; exposed for callers that parse with timing). */
+void oracle_check_rules(struct wire *w, const struct tls_conv *c);
 
 #endif

@@ -1,5 +1,8 @@
 #include "pump.h"
 
+#include "rewrite.h"
+
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,39 @@ void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server)
 	p->rng.state = 1;
 	p->max_chunk = 64;
 	p->limit[0] = p->limit[1] = SIZE_MAX;
+	p->digest[0] = p->digest[1] = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
+}
+
+void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *server)
+{
+	struct bytes wire[2] = {p->wire[0], p->wire[1]}, held[2] = {p->held[0], p->held[1]};
+	struct segment *seg = p->seg;
+	pump_init(p, client, server);
+	for (int d = 0; d < 2; d++) {
+		p->wire[d] = wire[d];
+		p->held[d] = held[d];
+		bytes_reset(&p->wire[d]);
+		bytes_reset(&p->held[d]);
+	}
+	p->seg = seg;
+}
+
+static void reserve(struct bytes *b, size_t n)
+{
+	if (b->cap < n) {
+		b->data = xrealloc(b->data, n);
+		b->cap = n;
+	}
+}
+
+void pump_reserve(struct pump *p, size_t held)
+{
+	if (!p->seg)
+		p->seg = xcalloc(SEGMENT_CAP, sizeof *p->seg);
+	for (int d = 0; d < 2; d++) {
+		reserve(&p->wire[d], TRANSCRIPT_CAP);
+		reserve(&p->held[d], held);
+	}
 }
 
 void pump_free(struct pump *p)
@@ -37,10 +73,18 @@ void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof)
 	p->eof_at_limit[d] = then_eof;
 }
 
+void pump_fold(struct pump *p, enum dir d, const void *data, size_t n)
+{
+	const uint8_t *b = data;
+	for (size_t i = 0; i < n; i++)
+		p->digest[d] = (p->digest[d] ^ b[i]) * 0x100000001b3ull;
+}
+
 static void record(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 {
 	if (n == 0)
 		return;
+	pump_fold(p, d, data, n);
 	size_t room = p->wire[d].len < TRANSCRIPT_CAP ? TRANSCRIPT_CAP - p->wire[d].len : 0;
 	size_t keep = n < room ? n : room;
 	if (keep < n)
@@ -95,7 +139,7 @@ static void deliver_raw(struct pump *p, enum dir d, const uint8_t *data, size_t 
 
 /* Records bytes that left the sender and delivers what the truncation limit
  * allows. */
-static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n)
+static void deliver_now(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 {
 	size_t sent_before = p->total[d];
 	record(p, d, data, n);
@@ -107,6 +151,39 @@ static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 	deliver_raw(p, d, data, n);
 	if (p->limit[d] != SIZE_MAX && p->total[d] >= p->limit[d] && p->eof_at_limit[d])
 		pump_eof(p, d);
+}
+
+void pump_rewrite(struct pump *p, enum dir d, struct rewriter *rw)
+{
+	p->rw[d] = rw;
+}
+
+/* The other direction's rewriter observes what crossed in direction d. */
+static void observe(struct pump *p, enum dir d, const uint8_t *data, size_t n)
+{
+	struct rewriter *other = p->rw[d == C2S ? S2C : C2S];
+	if (other && n)
+		rw_observe(other, data, n);
+}
+
+/* Through the rewriter of direction d, if any; `end`: the sender's burst
+ * is over (held bytes are released). */
+static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n, int end)
+{
+	if (!p->rw[d]) {
+		observe(p, d, data, n);
+		deliver_now(p, d, data, n);
+		return;
+	}
+	struct bytes out = {0};
+	if (n)
+		rw_push(p->rw[d], data, n, &out);
+	if (end)
+		rw_flush(p->rw[d], &out);
+	observe(p, d, out.data, out.len);
+	if (out.len)
+		deliver_now(p, d, out.data, out.len);
+	bytes_free(&out);
 }
 
 size_t pump_flush(struct pump *p, enum dir d)
@@ -129,26 +206,53 @@ size_t pump_flush(struct pump *p, enum dir d)
 		if (n == 0)
 			break;
 		moved += n;
-		deliver(p, d, buf, n);
+		deliver(p, d, buf, n, 0);
 		if (p->held[d].len)
 			break; /* receiver full: leave the rest with the sender */
 	}
+	if (p->rw[d] && !p->held[d].len)
+		deliver(p, d, NULL, 0, 1);
 	return moved;
 }
 
 size_t pump_hold(struct pump *p, enum dir d)
 {
+	return pump_hold_n(p, d, 0, UINT_MAX);
+}
+
+size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls)
+{
 	struct endpoint *tx = p->ep[d];
 	uint8_t buf[16384 + 512];
 	size_t moved = 0;
-	for (;;) {
+	if (cap == 0 || cap > sizeof buf)
+		cap = sizeof buf;
+	for (unsigned i = 0; i < calls; i++) {
 		size_t n = 0;
-		ep_outgoing(tx, buf, sizeof buf, &n);
+		ep_outgoing(tx, buf, cap, &n);
 		if (n == 0)
 			break;
-		record(p, d, buf, n);
-		bytes_append(&p->held[d], buf, n);
 		moved += n;
+		if (!p->rw[d]) {
+			observe(p, d, buf, n);
+			record(p, d, buf, n);
+			bytes_append(&p->held[d], buf, n);
+			continue;
+		}
+		struct bytes out = {0};
+		rw_push(p->rw[d], buf, n, &out);
+		observe(p, d, out.data, out.len);
+		record(p, d, out.data, out.len);
+		bytes_append(&p->held[d], out.data, out.len);
+		bytes_free(&out);
+	}
+	if (p->rw[d]) {
+		struct bytes out = {0};
+		rw_flush(p->rw[d], &out);
+		observe(p, d, out.data, out.len);
+		record(p, d, out.data, out.len);
+		bytes_append(&p->held[d], out.data, out.len);
+		bytes_free(&out);
 	}
 	return moved;
 }

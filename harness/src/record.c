@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "oracle.h"
 #include "util.h"
 
@@ -204,7 +205,8 @@ int cmd_record(int argc, char **argv)
 	const char *out = "reports/out/seeds";
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -218,16 +220,11 @@ int cmd_record(int argc, char **argv)
 			       "the peer's flight K on (default DIR: reports/out/seeds).\n");
 			return 0;
 		default:
-			fprintf(stderr, "tlsharness: record: unknown option\n(see 'tlsharness "
-			                "record --help')\n");
-			return 2;
+			return cli_bad_option("record", c, argc, argv);
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "tlsharness: record needs at least one report folder\n(see "
-		                "'tlsharness record --help')\n");
-		return 2;
-	}
+	if (optind >= argc)
+		return cli_error("record", "give at least one report folder");
 	size_t n_seeds = 0, n_tr = 0;
 	for (int i = optind; i < argc; i++)
 		if (rec_report(argv[i], out, &n_seeds, &n_tr) != 0)

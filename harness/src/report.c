@@ -7,16 +7,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "util.h"
-
-static const char *cap_names[] = {"TLS12",         "TLS13",       "CLIENT_AUTH",   "CIPHERS_TLS12",
-                                  "CIPHERS_TLS13", "ALPN",        "SNI_CHAINS",    "PEERCERT",
-                                  "TRANSPORT_EOF", "SOURCE_PATH", "SOURCE_BUFFER", "INSECURE",
-                                  "RSA",           "ECDSA",       "SHUTDOWN"};
 
 static json_t *alert_json(int a)
 {
 	return a < 0 ? json_null() : json_integer(a);
+}
+
+static json_t *shard_json(int index, int count)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "index", json_integer(index));
+	json_object_set_new(o, "count", json_integer(count));
+	return o;
 }
 
 static void iso_time(double unix_s, char *buf, size_t cap)
@@ -49,6 +53,27 @@ char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const
 	json_object_set_new(run, "seed", json_integer((json_int_t)ri->seed));
 	json_object_set_new(run, "endpoint_mode",
 	                    json_string(ri->endpoint_mode ? ri->endpoint_mode : "auto"));
+	if (ri->shard_count > 0)
+		json_object_set_new(run, "shard", shard_json(ri->shard_index, ri->shard_count));
+	if (ri->rerun_of)
+		json_object_set_new(run, "rerun_of", json_string(ri->rerun_of));
+	if (ri->nsources) {
+		json_t *from = json_array();
+		for (size_t i = 0; i < ri->nsources; i++) {
+			const struct run_source *x = &ri->sources[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "report", json_string(x->report));
+			json_object_set_new(o, "started", json_string(x->started));
+			json_object_set_new(o, "command", json_string(x->command));
+			json_object_set_new(o, "wall_ms", json_real(x->wall_ms));
+			json_object_set_new(o, "results", json_integer((json_int_t)x->results));
+			if (x->shard_count > 0)
+				json_object_set_new(o, "shard",
+				                    shard_json(x->shard_index, x->shard_count));
+			json_array_append_new(from, o);
+		}
+		json_object_set_new(run, "merged_from", from);
+	}
 	json_object_set_new(root, "run", run);
 	json_t *backends = json_array();
 	for (size_t i = 0; i < nb; i++) {
@@ -58,9 +83,9 @@ char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const
 		json_object_set_new(o, "library_version", json_string(b[i].library_version));
 		json_object_set_new(o, "path", json_string(b[i].path));
 		json_t *caps = json_array();
-		for (int k = 0; k < 15; k++)
+		for (int k = 0; k < TLSH_CAP_COUNT; k++)
 			if (b[i].caps & (1ull << k))
-				json_array_append_new(caps, json_string(cap_names[k]));
+				json_array_append_new(caps, json_string(capability_name(k)));
 		json_object_set_new(o, "capabilities", caps);
 		json_object_set_new(o, "expectations",
 		                    b[i].has_exp ? json_string(b[i].exp.path) : json_null());

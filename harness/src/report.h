@@ -9,7 +9,22 @@
 
 #define REPORT_SCHEMA "tlsharness-report"
 #define REPORT_SCHEMA_VERSION 1
-#define HARNESS_VERSION "0.1.0"
+/* Meson passes the project version (meson.build); a compile outside it (the
+ * parser smoke-fuzzers of fuzz/harness) never writes a report. */
+#ifdef TLSH_VERSION
+#define HARNESS_VERSION TLSH_VERSION
+#else
+#define HARNESS_VERSION "unknown"
+#endif
+
+/* One input of `tlsharness merge`, recorded in run.merged_from. */
+struct run_source {
+	const char *report; /* path as given */
+	const char *started, *command;
+	double wall_ms;
+	size_t results;
+	int shard_index, shard_count;
+};
 
 struct run_info {
 	const char *command;
@@ -20,7 +35,15 @@ struct run_info {
 	int jobs;
 	uint64_t seed;
 	const char *endpoint_mode;
+	int shard_index, shard_count; /* `run --shard K/N`; 0 0 when not sharded */
+	const char *rerun_of;         /* `run --rerun REPORT`: that report's path */
+	/* `merge`: the reports merged, in the order given. */
+	const struct run_source *sources;
+	size_t nsources;
 };
+
+/* The name reports give capability bit `bit` ("TLS12", ...), or NULL past
+ * the last one. */
 
 /* Builds the JSON text of a report (malloc'd). */
 char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const struct pair *pairs,

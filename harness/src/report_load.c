@@ -265,8 +265,13 @@ void rl_free(struct rl_report *rep)
 	memset(rep, 0, sizeof *rep);
 }
 
-char *rl_key(const struct rl_result *r)
+char *rl_instance_key(const char *id, const char *client, const char *server)
 {
 	/* \x1f (unit separator) cannot appear in ids or backend names. */
-	return xasprintf("%s\x1f%s\x1f%s", r->id, r->client, r->server);
+	return xasprintf("%s\x1f%s\x1f%s", id, client, server);
+}
+
+char *rl_key(const struct rl_result *r)
+{
+	return rl_instance_key(r->id, r->client, r->server);
 }

@@ -44,5 +44,7 @@ void rl_free(struct rl_report *rep);
 
 /* The identity of a result across runs: id, client, server (malloc'd). */
 char *rl_key(const struct rl_result *r);
+/* The same key from its parts (backend names, not specs). */
+char *rl_instance_key(const char *id, const char *client, const char *server);
 
 #endif

@@ -2,7 +2,9 @@
  * and a full receiver. Uses the fake pipe descriptor. */
 #include "fake.h"
 #include "pump.h"
+#include "rewrite.h"
 #include "t.h"
+#include "tr.h"
 
 static struct impl_handle fh = {.fn = {0}};
 
@@ -29,6 +31,94 @@ static void send_bytes(struct endpoint *e, size_t n)
 		ep_write(e, b, m, &k);
 		n -= m;
 	}
+}
+
+/* Replays a real TLS 1.3 transcript through the fake pipes with a rewriter
+ * on one direction: the receiver gets (and the transcript keeps) the
+ * rewritten bytes, whatever the delivery policy. */
+static void replay_through_pump(const struct tr *t, const char *mutation, int rwdir,
+                                enum delivery policy, int hold, struct tr *expect,
+                                struct bytes got[2], struct bytes wire[2], int *applied)
+{
+	struct endpoint c, s;
+	struct pump p;
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	pump_policy(&p, policy, 3);
+	struct rewriter *rw = rw_new(rw_named(mutation), rwdir);
+	pump_rewrite(&p, (enum dir)rwdir, rw);
+	for (size_t i = 0; i < t->nseg; i++) {
+		struct endpoint *tx = t->dir[i] ? &s : &c;
+		size_t k;
+		ep_write(tx, t->seg[i].data, t->seg[i].len, &k);
+		if (hold) {
+			pump_hold(&p, (enum dir)t->dir[i]);
+			pump_release(&p, (enum dir)t->dir[i]);
+		} else {
+			pump_flush(&p, (enum dir)t->dir[i]);
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		struct fake_buf *rx = fb(d == C2S ? &s : &c);
+		memset(&got[d], 0, sizeof got[d]);
+		memset(&wire[d], 0, sizeof wire[d]);
+		bytes_append(&got[d], rx->in.data, rx->in.len);
+		bytes_append(&wire[d], p.wire[d].data, p.wire[d].len);
+	}
+	*applied = rw_applied(rw);
+	struct rewriter *direct = tr_replay(t, rw_named(mutation), rwdir, 0, expect);
+	rw_free(direct);
+	pump_free(&p);
+	rw_free(rw);
+	ep_close(&c);
+	ep_close(&s);
+}
+
+static void rewrite_hook(void)
+{
+	struct tr t13;
+	tr_load(&t13, "openssl-tls13.tlstr");
+	static const struct {
+		const char *mutation;
+		int dir;
+		enum delivery policy;
+		int hold;
+	} cases[] = {
+	        {"ch-legacy-version-0304", 0, DELIVER_WHOLE, 0},
+	        {"ch-legacy-version-0304", 0, DELIVER_OUT_ONE_BYTE, 0},
+	        {"ch-legacy-version-0304", 0, DELIVER_ONE_BYTE, 0},
+	        {"frag-1", 0, DELIVER_OUT_ONE_BYTE, 0},
+	        {"sh-ext-unoffered", 1, DELIVER_OUT_ONE_BYTE, 0},
+	        {"sh-ext-unoffered", 1, DELIVER_RANDOM, 0},
+	        {"sh-inject-ccs-2", 1, DELIVER_WHOLE, 1},
+	        {"ch-16k", 0, DELIVER_WHOLE, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct bytes got[2], wire[2];
+		struct tr expect;
+		int applied;
+		replay_through_pump(&t13, cases[i].mutation, cases[i].dir, cases[i].policy,
+		                    cases[i].hold, &expect, got, wire, &applied);
+		int d = cases[i].dir;
+		int same_rx = got[d].len == expect.wire[d].len &&
+		              !memcmp(got[d].data, expect.wire[d].data, got[d].len);
+		int same_wire =
+		        wire[d].len == got[d].len && !memcmp(wire[d].data, got[d].data, got[d].len);
+		int other = got[!d].len == t13.wire[!d].len &&
+		            !memcmp(got[!d].data, t13.wire[!d].data, got[!d].len);
+		int changed = got[d].len != t13.wire[d].len ||
+		              memcmp(got[d].data, t13.wire[d].data, got[d].len) != 0;
+		OK(same_rx && same_wire && other && changed && applied == 1,
+		   "pump hook, %s (policy %d%s): the receiver gets the rewritten bytes, the "
+		   "transcript records them, the other way is untouched",
+		   cases[i].mutation, (int)cases[i].policy, cases[i].hold ? ", hold" : "");
+		for (int k = 0; k < 2; k++) {
+			bytes_free(&got[k]);
+			bytes_free(&wire[k]);
+		}
+		tr_free(&expect);
+	}
+	tr_free(&t13);
 }
 
 int main(void)
@@ -152,5 +242,69 @@ int main(void)
 	pump_free(&p);
 	ep_close(&c);
 	ep_close(&s);
+
+	/* pump_hold_n: bounded calls of a bounded size. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	send_bytes(&c, 40000);
+	OK(pump_hold_n(&p, C2S, 1, 1) == 1, "hold_n: one call of 1 byte");
+	OK(pump_hold_n(&p, C2S, 1000, 3) == 3000, "hold_n: three calls of 1000 bytes");
+	OK(pump_hold_n(&p, C2S, 16384, 1024) == 40000 - 3001 && p.held[C2S].len == 40000,
+	   "hold_n: the rest in 16 KiB calls, all held");
+	OK(fb(&s)->calls == 0, "hold_n delivers nothing");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* The digest: FNV-1a of every byte sent, past the transcript's cap too,
+	 * per direction; pump_fold adds to it. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	size_t big = TRANSCRIPT_CAP + 5000;
+	send_bytes(&c, big);
+	pump_flush(&p, C2S);
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < big; i++)
+		h = (h ^ (uint8_t)(i % 4096)) * 0x100000001b3ull;
+	OK(p.wire[C2S].len == TRANSCRIPT_CAP && p.total[C2S] == big && p.digest[C2S] == h,
+	   "digest covers all %zu bytes, the transcript only %u", big, TRANSCRIPT_CAP);
+	OK(p.digest[S2C] == 0xcbf29ce484222325ull, "the other direction's digest is untouched");
+	pump_fold(&p, S2C, "ab", 2);
+	h = ((0xcbf29ce484222325ull ^ 'a') * 0x100000001b3ull ^ 'b') * 0x100000001b3ull;
+	OK(p.digest[S2C] == h, "pump_fold folds bytes in");
+
+	/* pump_restart: a fresh start on the same storage. */
+	send_bytes(&s, 10);
+	pump_hold(&p, S2C);
+	uint8_t *wire = p.wire[C2S].data, *held = p.held[S2C].data;
+	struct segment *seg = p.seg;
+	pump_restart(&p, &c, &s);
+	OK(p.total[C2S] == 0 && p.total[S2C] == 0 && p.nseg == 0 && p.wire[C2S].len == 0 &&
+	           p.held[S2C].len == 0 && p.digest[C2S] == 0xcbf29ce484222325ull &&
+	           p.digest[S2C] == 0xcbf29ce484222325ull,
+	   "pump_restart: nothing crossed yet");
+	OK(p.wire[C2S].data == wire && p.held[S2C].data == held && p.seg == seg,
+	   "pump_restart keeps the storage");
+	send_bytes(&c, 7);
+	OK(pump_flush(&p, C2S) == 7 && p.nseg == 1 && p.wire[C2S].len == 7,
+	   "and the restarted pump works");
+
+	/* pump_reserve: traffic within the reserved sizes allocates nothing. */
+	pump_reserve(&p, 50000);
+	wire = p.wire[S2C].data;
+	held = p.held[C2S].data;
+	OK(p.wire[S2C].cap == TRANSCRIPT_CAP && p.held[C2S].cap == 50000,
+	   "pump_reserve: the whole transcript, the held bytes asked for");
+	send_bytes(&s, 40000);
+	pump_flush(&p, S2C);
+	send_bytes(&c, 45000);
+	pump_hold(&p, C2S);
+	OK(p.wire[S2C].data == wire && p.held[C2S].data == held && p.held[C2S].len == 45000,
+	   "then 40000 bytes one way and 45000 held the other move nothing");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	rewrite_hook();
 	return t_done();
 }

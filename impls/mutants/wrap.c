@@ -87,6 +87,7 @@ int *mw_flags(tlsh_buffer *b)
 }
 
 void (*mutant_config)(enum tlsh_role role, struct tlsh_config *c);
+int (*mutant_arg_hook)(const char *arg);
 
 static int w_context_new(const struct tlsh_implementation *s, enum tlsh_role role,
                          const struct tlsh_config *cfg, tlsh_context **out, struct tlsh_error *err)
@@ -127,9 +128,8 @@ static int w_validate(const struct tlsh_implementation *s, enum tlsh_role role,
 __attribute__((visibility("default"))) const struct tlsh_implementation *
 tlsh_implementation(const char *arg)
 {
-	(void)arg;
 	if (base)
-		return &self;
+		return mutant_arg_hook && mutant_arg_hook(arg) ? NULL : &self;
 	/* The base plugin sits next to this one's folder: impls/<base>/. */
 	Dl_info info;
 	char path[4096];
@@ -182,5 +182,5 @@ tlsh_implementation(const char *arg)
 	self.buffer_new = w_buffer_new;
 	self.buffer_free = w_buffer_free;
 	mutant_patch(&self);
-	return &self;
+	return mutant_arg_hook && mutant_arg_hook(arg) ? NULL : &self;
 }

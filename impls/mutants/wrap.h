@@ -32,4 +32,10 @@ extern void (*mutant_config)(enum tlsh_role role, struct tlsh_config *c);
 /* Per-buffer scratch flags for mutants that need state (0 initially). */
 int *mw_flags(tlsh_buffer *b);
 
+/* Set by a mutant that takes an argument (the text after ':' in
+ * `mutant-NAME:ARG`): called with it on every entry-point call, the first
+ * after mutant_patch. Nonzero refuses the load (the entry point returns
+ * NULL). */
+extern int (*mutant_arg_hook)(const char *arg);
+
 #endif
