@@ -104,6 +104,23 @@ bench: build
     ./build/bench/bench-handshake
     bench/matrix.sh ./build/harness/tlsharness
 
+# Per-connection cost of `tlsharness serve --impl openssl` vs `openssl s_server`
+# (same chain, full handshakes, the same client loops; figures, not pass/fail).
+bench-serve CONNECTIONS="400" VERSIONS="1.3 1.2" ROUNDS="3": build
+    bench/serve.sh ./build/harness/tlsharness {{CONNECTIONS}} "{{VERSIONS}}" {{ROUNDS}}
+
+# 8x8 matrix of the original four families: wall, CPU, CPU/instance vs one direct OpenSSL handshake (medians).
+bench-matrix RUNS="3" BIN="./build/harness/tlsharness": build
+    bench/matrix-cpu.sh -n {{RUNS}} {{BIN}}
+
+# The same 8x8 matrix under ASan+UBSan (wall time is the figure).
+bench-matrix-asan RUNS="3" BIN="./build-asan/harness/tlsharness": build build-asan
+    bench/matrix-cpu.sh -n {{RUNS}} {{BIN}} -t 60
+
+# Handshakes/s (wall and CPU): direct loop, through the descriptor, server out of process.
+bench-handshake SECONDS="1": build
+    ./build/bench/bench-handshake {{SECONDS}}
+
 # The suite of one backend and the unit tests under valgrind (slow: minutes).
 valgrind NAME="openssl": build
     meson test -C build --suite unit --wrap='valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite'
@@ -149,3 +166,7 @@ fuzz-speed SECONDS="20" *TARGETS:
 # merge corpora, triage, run the matrix, write reports/nightly/DATE/.
 nightly SECONDS="3600": build
     docker/nightly.sh {{SECONDS}}
+
+# The nightly job in the Docker image with podman (docker/podman-nightly.sh): results in reports/nightly/DATE/, corpora/, fuzz/crashes/.
+docker-nightly SECONDS="3600":
+    docker/podman-nightly.sh {{SECONDS}}

@@ -6,13 +6,24 @@
  *
  * Both sides of every measurement use the same test PKI (RSA 2048 server
  * chain), default groups and suites, a context built once and a new
- * connection per handshake, no session resumption. */
+ * connection per handshake, no session resumption.
+ *
+ * Two figures per mode: handshakes per second of wall time, and per second
+ * of CPU time of every process involved (this one and, out of process, the
+ * endpoint host: /proc/PID/schedstat). On a shared machine the wall rate
+ * follows the load; the CPU rate does not.
+ *
+ * bench-handshake [SECONDS]      the table (SECONDS per measurement, 1)
+ * bench-handshake --direct-cpu   CPU milliseconds of one direct OpenSSL
+ *                                TLS 1.3 handshake (median of 5 rounds), the
+ *                                unit of bench/matrix-cpu.sh */
 #include <gnutls/gnutls.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -25,6 +36,37 @@
 #endif
 
 static double budget_ms = 1000;
+
+/* CPU nanoseconds a process has run (0 for this one's own clock). */
+static double cpu_ns(pid_t pid)
+{
+	if (pid == 0) {
+		struct timespec t;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+		return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)pid);
+	FILE *f = fopen(path, "r");
+	double ns = 0;
+	if (f) {
+		if (fscanf(f, "%lf", &ns) != 1)
+			ns = 0;
+		fclose(f);
+	}
+	return ns;
+}
+
+/* One measurement: handshakes per wall second and per CPU second. */
+struct rate {
+	double wall, cpu;
+};
+
+static struct rate rate_of(long n, double t0_ms, double cpu0, pid_t host, double host0)
+{
+	double cpu = cpu_ns(0) - cpu0 + (host ? cpu_ns(host) - host0 : 0);
+	return (struct rate){(double)n / ((now_ms() - t0_ms) / 1000), (double)n / (cpu / 1e9)};
+}
 
 #define ROUNDS 5
 
@@ -51,7 +93,7 @@ static void ossl_move(SSL *from, SSL *to)
 		BIO_write(r, buf, n);
 }
 
-static double direct_openssl(int version)
+static struct rate direct_openssl(int version)
 {
 	SSL_CTX *cc = SSL_CTX_new(TLS_client_method()), *sc = SSL_CTX_new(TLS_server_method());
 	SSL_CTX_set_min_proto_version(cc, version);
@@ -64,7 +106,7 @@ static double direct_openssl(int version)
 	SSL_CTX_use_PrivateKey_file(sc, TLSH_PKI_DIR "/rsa-server.key", SSL_FILETYPE_PEM);
 	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(sc, SSL_OP_NO_TICKET);
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_ns(0);
 	long n = 0;
 	while (now_ms() - t0 < budget_ms) {
 		SSL *c = SSL_new(cc), *s = SSL_new(sc);
@@ -91,7 +133,7 @@ static double direct_openssl(int version)
 		SSL_free(s);
 		n++;
 	}
-	double rate = (double)n / ((now_ms() - t0) / 1000);
+	struct rate rate = rate_of(n, t0, c0, 0, 0);
 	SSL_CTX_free(cc);
 	SSL_CTX_free(sc);
 	return rate;
@@ -135,7 +177,7 @@ static ssize_t g_push_side(gnutls_transport_ptr_t p, const void *d, size_t n)
 	return g_push(((struct gside *)p)->out, d, n);
 }
 
-static double direct_gnutls(int version)
+static struct rate direct_gnutls(int version)
 {
 	gnutls_certificate_credentials_t cc, sc;
 	gnutls_certificate_allocate_credentials(&cc);
@@ -145,7 +187,7 @@ static double direct_gnutls(int version)
 	                                     TLSH_PKI_DIR "/rsa-server.key", GNUTLS_X509_FMT_PEM);
 	const char *prio = version == TLS1_3_VERSION ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
 	                                             : "NORMAL:-VERS-ALL:+VERS-TLS1.2";
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_ns(0);
 	long n = 0;
 	while (now_ms() - t0 < budget_ms) {
 		struct gpipe c2s = {0}, s2c = {0};
@@ -181,7 +223,7 @@ static double direct_gnutls(int version)
 		bytes_free(&s2c.b);
 		n++;
 	}
-	double rate = (double)n / ((now_ms() - t0) / 1000);
+	struct rate rate = rate_of(n, t0, c0, 0, 0);
 	gnutls_certificate_free_credentials(cc);
 	gnutls_certificate_free_credentials(sc);
 	return rate;
@@ -201,8 +243,8 @@ static struct tlsh_source file_src(const char *name)
 	return (struct tlsh_source){.kind = TLSH_SOURCE_BUFFER, .data = b->data, .len = b->len};
 }
 
-static double via_descriptor(const struct impl_handle *hc, const struct impl_handle *hs,
-                             enum tlsh_version v)
+static struct rate via_descriptor(const struct impl_handle *hc, const struct impl_handle *hs,
+                                  enum tlsh_version v)
 {
 	static struct tlsh_source trust, leaf, key, inter;
 	static int init;
@@ -231,7 +273,7 @@ static double via_descriptor(const struct impl_handle *hc, const struct impl_han
 		fprintf(stderr, "context_new failed: %s\n", err.message);
 		exit(1);
 	}
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_ns(0), h0 = hs->host_pid ? cpu_ns(hs->host_pid) : 0;
 	long n = 0;
 	while (now_ms() - t0 < budget_ms) {
 		struct endpoint c = {
@@ -262,19 +304,35 @@ static double via_descriptor(const struct impl_handle *hc, const struct impl_han
 		hs->fn.buffer_free(s.buf);
 		n++;
 	}
-	double rate = (double)n / ((now_ms() - t0) / 1000);
+	struct rate rate = rate_of(n, t0, c0, hs->host_pid, h0);
 	hc->fn.context_free(cctx);
 	hs->fn.context_free(sctx);
 	return rate;
 }
 
+static double median_of(struct rate *v, int cpu)
+{
+	double x[ROUNDS];
+	for (int i = 0; i < ROUNDS; i++)
+		x[i] = cpu ? v[i].cpu : v[i].wall;
+	return median(x);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--direct-cpu") == 0) {
+		budget_ms = 400;
+		struct rate d[ROUNDS];
+		for (int r = 0; r < ROUNDS; r++)
+			d[r] = direct_openssl(TLS1_3_VERSION);
+		printf("%.3f\n", 1000.0 / median_of(d, 1));
+		return 0;
+	}
 	if (argc > 1)
 		budget_ms = atof(argv[1]) * 1000;
 	const char *names[] = {"openssl", "gnutls"};
-	printf("%-8s %-4s %12s %12s %8s %12s %8s\n", "backend", "TLS", "direct hs/s", "inproc hs/s",
-	       "ratio", "oop hs/s", "ratio");
+	printf("%-8s %-4s %-4s %12s %12s %8s %12s %8s\n", "backend", "TLS", "per", "direct hs/s",
+	       "inproc hs/s", "ratio", "oop hs/s", "ratio");
 	for (int b = 0; b < 2; b++) {
 		char err[600];
 		struct impl_handle local, remote;
@@ -293,15 +351,19 @@ int main(int argc, char **argv)
 			enum tlsh_version tv = v ? TLSH_TLS_1_3 : TLSH_TLS_1_2;
 			/* Interleaved rounds, median of each: the machine's load
 			 * drifts, and it drifts for all three alike. */
-			double d[ROUNDS], in[ROUNDS], oop[ROUNDS];
+			struct rate d[ROUNDS], in[ROUNDS], oop[ROUNDS];
 			for (int r = 0; r < ROUNDS; r++) {
 				d[r] = b == 0 ? direct_openssl(ver) : direct_gnutls(ver);
 				in[r] = via_descriptor(&local, &local, tv);
 				oop[r] = via_descriptor(&local, &remote, tv);
 			}
-			double md = median(d), mi = median(in), mo = median(oop);
-			printf("%-8s %-4s %12.0f %12.0f %8.3f %12.0f %8.3f\n", names[b],
-			       v ? "1.3" : "1.2", md, mi, mi / md, mo, mo / md);
+			for (int cpu = 0; cpu < 2; cpu++) {
+				double md = median_of(d, cpu), mi = median_of(in, cpu),
+				       mo = median_of(oop, cpu);
+				printf("%-8s %-4s %-4s %12.0f %12.0f %8.3f %12.0f %8.3f\n",
+				       names[b], v ? "1.3" : "1.2", cpu ? "cpu" : "wall", md, mi,
+				       mi / md, mo, mo / md);
+			}
 			fflush(stdout);
 		}
 		remote_close(&remote);

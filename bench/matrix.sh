@@ -15,7 +15,7 @@ for n in 1 2 4 8; do
 	out=$(mktemp -d)
 	/usr/bin/time -q -f '%e %M' -o "$out/time" "$bin" run --matrix "$list" -j "$jobs" -q -o "$out/r" >/dev/null 2>&1 || true
 	read -r wall kb < <(tail -n 1 "$out/time")
-	inst=$(python3 -c "import json;print(json.load(open('$out/r/report.json'))['summary']['total'])")
+	inst=$(/usr/bin/python3 -c "import json;print(json.load(open('$out/r/report.json'))['summary']['total'])")
 	printf '%-9s %-6s %-10s %-9s %-10s %s\n' "$n" "$((n * n))" "$inst" "$wall" "$((kb / 1024))" "$list"
 	rm -rf "$out"
 done

@@ -319,7 +319,7 @@ build_mbedtls() {
 	local o
 	for o in MBEDTLS_DEPRECATED_WARNING MBEDTLS_HAVEGE_C MBEDTLS_MD2_C MBEDTLS_MD4_C \
 		MBEDTLS_THREADING_C MBEDTLS_THREADING_PTHREAD MBEDTLS_CMAC_C MBEDTLS_SSL_DTLS_SRTP; do
-		run configure.log python3 "$root/$src/scripts/config.py" -f cfg/mbedtls/config.h set "$o"
+		run configure.log /usr/bin/python3 "$root/$src/scripts/config.py" -f cfg/mbedtls/config.h set "$o"
 	done
 	run configure.log cmake "$root/$src" -DCMAKE_INSTALL_PREFIX="$prefix" -DLIB_INSTALL_DIR=lib \
 		-DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="$CFLAGS -DMBEDTLS_CONFIG_FILE='<$build/cfg/mbedtls/config.h>'" \
@@ -514,7 +514,7 @@ rsa,ecdsa,ecdh,dh,curve25519,ed25519,emsa_pkcs1,emsa_pssr,eme_pkcs1,eme_oaep,\
 aes,aes_ni,aes_vperm,gcm,ccm,chacha20poly1305,sha1,sha2_32,sha2_64,sha3,hmac,prf_tls,\
 pem,pbes2,pbkdf2,simd,ghash,ghash_cpu,chacha_avx2,sha1_sse2,sha2_32_x86,sha2_64_bmi2"
 build_botan() {
-	run configure.log python3 "$root/$src/configure.py" --prefix="$prefix" --libdir=lib \
+	run configure.log /usr/bin/python3 "$root/$src/configure.py" --prefix="$prefix" --libdir=lib \
 		--cc=clang --cc-bin="$CXX" --extra-cxxflags="$CXXFLAGS" \
 		--minimized-build --enable-modules="$botan_modules" \
 		--disable-shared-library --without-documentation --no-install-python-module \

@@ -57,7 +57,7 @@ if [ -z "${TLSH_BOTAN_PREFIX:-}" ] && [ -n "${SRC:-}" ] && [ -f "$SRC/botan/conf
 		(
 			cd "$SRC/botan"
 			# shellcheck disable=SC2086
-			python3 configure.py --prefix="$WORK/botan" --cc=clang --cc-bin="$CXX" \
+			/usr/bin/python3 configure.py --prefix="$WORK/botan" --cc=clang --cc-bin="$CXX" \
 				--cxxflags="$CXXFLAGS -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION" \
 				--disable-shared-library --build-targets=static --without-documentation \
 				--with-build-dir="$WORK/botan-build"
@@ -92,7 +92,7 @@ for bin in "$OUT"/*; do
 	[ ! -f "$root/fuzz/options/$t.options" ] || cp "$root/fuzz/options/$t.options" "$OUT/$t.options"
 	rm -f "$OUT/${t}_seed_corpus.zip"
 	if [ -d "$root/corpora/$t" ] && [ -n "$(ls -A "$root/corpora/$t")" ]; then
-		(cd "$root/corpora/$t" && python3 -m zipfile -c "$OUT/${t}_seed_corpus.zip" ./*)
+		(cd "$root/corpora/$t" && /usr/bin/python3 -m zipfile -c "$OUT/${t}_seed_corpus.zip" ./*)
 	fi
 	if [ "$bundle" -eq 1 ]; then
 		# Every shared library but glibc's and the C++ runtime's.

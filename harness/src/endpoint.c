@@ -159,8 +159,24 @@ int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct 
 	return st;
 }
 
-int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
-            const struct tlsh_config *cfg, const char *hostname)
+static int new_buffer(struct endpoint *e, tlsh_context *ctx, const char *hostname)
+{
+	int st = e->ih->fn.buffer_new(ctx, e->role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf,
+	                              &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
+	check_status(e, "buffer_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	if (st != TLSH_OK) {
+		e->buf = NULL;
+		e->err.status = st;
+		return st;
+	}
+	if (!e->buf)
+		violate(e, "buffer_new returned OK but no buffer");
+	return TLSH_OK;
+}
+
+int ep_open_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+                    const struct tlsh_config *cfg)
 {
 	memset(e, 0, sizeof *e);
 	e->ih = ih;
@@ -177,18 +193,24 @@ int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role rol
 	}
 	if (!e->ctx)
 		violate(e, "context_new returned OK but no context");
-	st = ih->fn.buffer_new(e->ctx, role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf,
-	                       &e->err);
-	e->err.message[sizeof e->err.message - 1] = '\0';
-	check_status(e, "buffer_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
-	if (st != TLSH_OK) {
-		e->buf = NULL;
-		e->err.status = st;
-		return st;
-	}
-	if (!e->buf)
-		violate(e, "buffer_new returned OK but no buffer");
 	return TLSH_OK;
+}
+
+int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+            const struct tlsh_config *cfg, const char *hostname)
+{
+	int st = ep_open_context(e, ih, role, cfg);
+	return st == TLSH_OK ? new_buffer(e, e->ctx, hostname) : st;
+}
+
+int ep_open_buffer(struct endpoint *e, const struct endpoint *owner, const char *hostname)
+{
+	memset(e, 0, sizeof *e);
+	e->ih = owner->ih;
+	e->role = owner->role;
+	e->label = owner->label;
+	init_err(&e->err);
+	return new_buffer(e, owner->ctx, hostname);
 }
 
 void ep_close(struct endpoint *e)

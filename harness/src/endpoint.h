@@ -33,6 +33,13 @@ int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct 
  * e->err filled. On failure nothing needs freeing but ep_close is safe. */
 int ep_open(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
             const struct tlsh_config *cfg, const char *hostname);
+/* The two halves of ep_open, for many buffers from one context: the context
+ * alone (e->buf stays NULL), and a buffer from `owner`'s context. An endpoint
+ * made by ep_open_buffer does not own the context (its ctx is NULL): ep_close
+ * frees only its buffer, and every such endpoint is closed before the owner. */
+int ep_open_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_role role,
+                    const struct tlsh_config *cfg);
+int ep_open_buffer(struct endpoint *e, const struct endpoint *owner, const char *hostname);
 void ep_close(struct endpoint *e);
 
 int ep_handshake(struct endpoint *e);

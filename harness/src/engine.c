@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,11 +28,24 @@ int id_matches(const char *id, char **filters, size_t nfilters)
 
 /* ---- child side ------------------------------------------------------------ */
 
+static char *transcript_rel(const struct result *r, struct backend *b)
+{
+	char *name = xasprintf("transcripts/%s--%s/%s.tlstr", b[r->client].name, b[r->server].name,
+	                       r->def->id);
+	for (char *p = name + strlen("transcripts/"); *p; p++)
+		if (*p == '/' && p > strchr(name + strlen("transcripts/"), '/'))
+			*p = '_';
+	return name;
+}
+
 static int child_fd = -1;
 static struct scen *child_scen;
 static const char *child_transcript;
 static int child_finishing;
 
+/* Writes the transcript under a temporary name and renames it into place.
+ * No fsync: a transcript is rebuilt by rerunning its scenario, and a sync
+ * per instance costs more than the instance on a busy disk. */
 static void child_write_transcript(struct scen *s)
 {
 	if (!child_transcript || !s->opened)
@@ -49,12 +63,34 @@ static void child_write_transcript(struct scen *s)
 		bytes_append(&out, s->pump.wire[g->dir].data + off[g->dir], g->len);
 		off[g->dir] += g->len;
 	}
-	write_file_atomic(child_transcript, out.data, out.len);
+	char *tmp = xasprintf("%s.tmp", child_transcript);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t done = 0;
+	while (fd >= 0 && done < out.len) {
+		ssize_t w = write(fd, out.data + done, out.len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (fd >= 0 && close(fd) == 0 && done == out.len)
+		rename(tmp, child_transcript);
+	else
+		unlink(tmp);
+	free(tmp);
 	bytes_free(&out);
 }
 
 static void child_emit(struct scen *s)
 {
+	static int synced;
+	if (!synced) {
+		/* Deferred calls of the proxies belong to this scenario; a crash
+		 * there comes back here through scen_abort. */
+		synced = 1;
+		remote_sync();
+	}
 	if (child_finishing)
 		_exit(0);
 	child_finishing = 1;
@@ -104,14 +140,74 @@ static void child_lost(const char *spec, const char *why)
 	scen_abort(child_scen, V_CRASH, "endpoint host (%s) ended: %s", spec, why);
 }
 
-static void run_child(const struct scen_def *d, struct backend *c, struct backend *s,
-                      const struct run_opts *o, int fd, const char *transcript)
+/* What a scenario child needs from the run: the children of warm hosts are
+ * forked from hosts forked from this process after engine_run set it. */
+static struct {
+	struct result *res;
+	struct backend *b;
+	const struct run_opts *o;
+} run_ctx;
+
+static int server_is_remote(const struct run_opts *o, const struct backend *c,
+                            const struct backend *s)
 {
-	setpgid(0, 0);
+	return o->mode == EP_OOP || (o->mode == EP_AUTO && strcmp(c->spec, s->spec) != 0);
+}
+
+static double job_timeout_s(const struct run_opts *o, const struct scen_def *d)
+{
+	return o->timeout_s * (d->time_scale > 0 ? d->time_scale : 1);
+}
+
+/* The client's side: this process's adapter (the warm host's), or a proxy
+ * to an endpoint child. */
+static void child_endpoints(struct scen *sc, struct backend *c, struct backend *s,
+                            const struct run_opts *o, struct impl_handle *ih, const char *load_err,
+                            const int *socks, int nsocks)
+{
+	static struct impl_handle hc, hs;
+	char err[512];
+	int client_remote = o->mode == EP_OOP, server_remote = server_is_remote(o, c, s);
+	int k = 0;
+	if (nsocks != client_remote + server_remote)
+		scen_abort(sc, V_HARNESS_ERROR, "scenario process got %d endpoint socket(s)",
+		           nsocks);
+	if (client_remote) {
+		if (remote_attach(socks[k++], c->spec, &hc, err, sizeof err) != 0)
+			scen_abort(sc, V_HARNESS_ERROR, "client endpoint: %s", err);
+	} else if (ih) {
+		hc = *ih;
+	} else {
+		scen_abort(sc, V_HARNESS_ERROR, "client endpoint: %s", load_err);
+	}
+	if (server_remote) {
+		if (remote_attach(socks[k], s->spec, &hs, err, sizeof err) != 0)
+			scen_abort(sc, V_HARNESS_ERROR, "server endpoint: %s", err);
+	} else if (strcmp(c->spec, s->spec) == 0) {
+		hs = hc;
+	} else if (impl_load(s->spec, &hs, err, sizeof err) != 0) {
+		scen_abort(sc, V_HARNESS_ERROR, "server endpoint: %s", err);
+	}
+	sc->cimpl = &hc;
+	sc->simpl = &hs;
+}
+
+/* A scenario instance, in a fresh child of the client backend's warm host:
+ * fds[0] is the result pipe, then the client's and the server's endpoint
+ * sockets when they are out of process. */
+static void run_child(uint32_t job, const int *fds, int nfds, struct impl_handle *ih,
+                      const char *load_err)
+{
+	struct result *r = &run_ctx.res[job];
+	const struct scen_def *d = r->def;
+	struct backend *c = &run_ctx.b[r->client], *s = &run_ctx.b[r->server];
+	const struct run_opts *o = run_ctx.o;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	child_fd = fd;
-	child_transcript = transcript;
+	child_fd = fds[0];
+	char *rel = transcript_rel(r, run_ctx.b);
+	child_transcript = o->out_dir ? xasprintf("%s/%s", o->out_dir, rel) : NULL;
+	free(rel);
 	static struct scen sc;
 	memset(&sc, 0, sizeof sc);
 	sc.def = d;
@@ -129,41 +225,74 @@ static void run_child(const struct scen_def *d, struct backend *c, struct backen
 	scen_finish = child_emit;
 	ep_violation = child_violation;
 	remote_lost = child_lost;
-
-	static struct impl_handle hc, hs;
-	char err[512];
-	int same = strcmp(c->spec, s->spec) == 0;
-	int server_remote = o->mode == EP_OOP || (o->mode == EP_AUTO && !same);
-	int client_remote = o->mode == EP_OOP;
-	if (server_remote && remote_spawn(s->spec, &hs, err, sizeof err) != 0)
-		scen_abort(&sc, V_HARNESS_ERROR, "server endpoint: %s", err);
-	if (client_remote) {
-		if (remote_spawn(c->spec, &hc, err, sizeof err) != 0)
-			scen_abort(&sc, V_HARNESS_ERROR, "client endpoint: %s", err);
-	} else if (impl_load(c->spec, &hc, err, sizeof err) != 0) {
-		scen_abort(&sc, V_HARNESS_ERROR, "client endpoint: %s", err);
-	}
-	if (!server_remote) {
-		if (same && !client_remote)
-			hs = hc;
-		else if (impl_load(s->spec, &hs, err, sizeof err) != 0)
-			scen_abort(&sc, V_HARNESS_ERROR, "server endpoint: %s", err);
-	}
-	sc.cimpl = &hc;
-	sc.simpl = &hs;
+	child_endpoints(&sc, c, s, o, ih, load_err, fds + 1, nfds - 1);
 	d->run(&sc);
 	child_emit(&sc);
 }
 
+/* Warms an adapter up in its host: a client and a server context and
+ * buffer with the standard RSA configuration, created and freed, pay the
+ * library's lazy initialisation (providers, decoders, tables) once. No
+ * handshake: random state stays unused until a child draws from it. */
+static void warm_prepare(const struct impl_handle *ih)
+{
+	struct cfgb cfg[2];
+	cfg_std_client(&cfg[0], "rsa");
+	cfg_std_server(&cfg[1], "rsa");
+	for (int i = 0; i < 2; i++) {
+		enum tlsh_role role = i ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
+		struct tlsh_error e;
+		memset(&e, 0, sizeof e);
+		tlsh_context *ctx = NULL;
+		if (ih->fn.context_new(ih->self, role, &cfg[i].cfg, &ctx, &e) != TLSH_OK || !ctx)
+			continue;
+		tlsh_buffer *buf = NULL;
+		if (ih->fn.buffer_new(ctx, i ? NULL : TEST_HOST, &buf, &e) == TLSH_OK && buf)
+			ih->fn.buffer_free(buf);
+		ih->fn.context_free(ctx);
+	}
+}
+
 /* ---- parent side ----------------------------------------------------------- */
 
+/* The harness's view of a warm host. */
+struct host {
+	char *spec;
+	pid_t pid; /* 0: not running */
+	int ctl, errfd;
+	struct bytes errtail; /* its stderr, last few KiB */
+	int level;            /* what to ask for at the next start */
+	int ready;
+};
+
+/* A child of a warm host working for a slot. */
+struct child {
+	int host;
+	pid_t pid; /* 0 until STARTED */
+	int exited, status;
+};
+
 struct slot {
-	pid_t pid;
-	int fd, efd;
+	int busy;
 	size_t job;
-	double start;
+	int fd, efd; /* result pipe, stderr pipe */
+	double start, deadline;
 	struct bytes out, err;
-	int killed;
+	struct child ch[3]; /* the scenario process, then endpoint hosts */
+	int nch;
+	int killed;     /* 1: time limit, 2: interrupted */
+	char lost[300]; /* a warm host died under it: why */
+};
+
+struct engine {
+	struct backend *b;
+	const struct run_opts *o;
+	struct result *res;
+	size_t total, next, done;
+	struct host *hosts;
+	size_t nhosts;
+	struct slot *slots;
+	int jobs, running;
 };
 
 static void set_str(char **dst, json_t *v)
@@ -181,18 +310,42 @@ static char *tail_of(const struct bytes *b, size_t max)
 	return s;
 }
 
-static void finalize(struct result *r, struct slot *sl, int status, const char *tpath)
+static void keep_tail(struct bytes *dst, const char *buf, size_t n, size_t max)
 {
+	bytes_append(dst, buf, n);
+	if (dst->len > 2 * max) {
+		memmove(dst->data, dst->data + dst->len - max, max);
+		dst->len = max;
+	}
+}
+
+static int interrupted(const struct engine *e)
+{
+	return e->o->interrupted && *e->o->interrupted;
+}
+
+/* The verdict of a finished slot from its result pipe, the scenario
+ * process's wait status and its stderr. */
+static void finalize(struct result *r, struct slot *sl, const char *tpath)
+{
+	int status = sl->ch[0].status;
 	r->ms = now_ms() - sl->start;
 	json_t *o = NULL;
 	if (sl->out.len)
 		o = json_loadb((const char *)sl->out.data, sl->out.len, 0, NULL);
 	char *stderr_tail = tail_of(&sl->err, 2000);
-	if (sl->killed) {
+	int alarm_hit = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+	if (sl->killed || (alarm_hit && !o)) {
 		r->raw = V_TIMEOUT;
 		r->expected = xstrdup("");
 		r->observed = xasprintf("no result within the time limit; killed after %.1f s",
 		                        r->ms / 1000);
+		r->detail = stderr_tail;
+		stderr_tail = NULL;
+	} else if (sl->lost[0]) {
+		r->raw = V_CRASH;
+		r->expected = xstrdup("");
+		r->observed = xstrdup(sl->lost);
 		r->detail = stderr_tail;
 		stderr_tail = NULL;
 	} else if (o && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -236,6 +389,11 @@ static void finalize(struct result *r, struct slot *sl, int status, const char *
 		r->detail = stderr_tail;
 		stderr_tail = NULL;
 	}
+	if (sl->killed == 2) {
+		free(r->observed);
+		r->observed = xstrdup("interrupted before the scenario finished");
+		r->raw = V_HARNESS_ERROR;
+	}
 	free(stderr_tail);
 	json_decref(o);
 }
@@ -254,11 +412,11 @@ static struct expectation *rule_expectation(const struct result *r, struct backe
 		struct backend *be = client ? &b[r->client] : &b[r->server];
 		struct backend *peer = client ? &b[r->server] : &b[r->client];
 		const char *rule = strchr(t, ':') ? strchr(t, ':') + 1 : t;
-		struct expectation *x = be->has_exp ? expect_match_rule(&be->exp, rule,
-		                                                        client ? TLSH_ROLE_CLIENT
-		                                                               : TLSH_ROLE_SERVER,
-		                                                        peer->name)
-		                                    : NULL;
+		struct expectation *x =
+		        be->has_exp ? expect_match_rule(&be->exp, rule,
+		                                        client ? TLSH_ROLE_CLIENT : TLSH_ROLE_SERVER,
+		                                        peer->name)
+		                    : NULL;
 		if (!x) {
 			first = NULL;
 			break;
@@ -294,43 +452,41 @@ static void apply_expectations(struct result *r, struct backend *b, const struct
 		r->verdict = V_XFAIL;
 }
 
-static void unsupported(struct result *r, struct backend *b)
+static const char *const cap_names[] = {
+        "TLS12",         "TLS13",      "CLIENT_AUTH", "CIPHERS_TLS12", "CIPHERS_TLS13",
+        "ALPN",          "SNI_CHAINS", "PEERCERT",    "TRANSPORT_EOF", "SOURCE_PATH",
+        "SOURCE_BUFFER", "INSECURE",   "RSA",         "ECDSA",         "SHUTDOWN"};
+
+/* The capabilities a scenario needs that the pair does not declare. */
+static void missing_caps(const struct result *r, const struct backend *b, uint64_t *mc,
+                         uint64_t *ms)
 {
 	const struct scen_def *d = r->def;
+	*mc = d->solo == TLSH_ROLE_SERVER ? 0 : d->need_client & ~b[r->client].caps;
+	*ms = d->solo == TLSH_ROLE_CLIENT ? 0 : d->need_server & ~b[r->server].caps;
+}
+
+static void unsupported(struct result *r, struct backend *b, uint64_t mc, uint64_t ms)
+{
 	struct backend *c = &b[r->client], *s = &b[r->server];
-	uint64_t mc = d->solo == TLSH_ROLE_SERVER ? 0 : d->need_client & ~c->caps;
-	uint64_t ms = d->solo == TLSH_ROLE_CLIENT ? 0 : d->need_server & ~s->caps;
 	r->raw = r->verdict = V_UNSUPPORTED;
 	r->expected = xstrdup("");
 	r->observed = xasprintf("capability not declared:%s%s%s%s", mc ? " client " : "",
 	                        mc ? c->name : "", ms ? " server " : "", ms ? s->name : "");
 	char caps[256] = "";
 	size_t off = 0;
-	static const char *names[] = {
-	        "TLS12",         "TLS13",      "CLIENT_AUTH", "CIPHERS_TLS12", "CIPHERS_TLS13",
-	        "ALPN",          "SNI_CHAINS", "PEERCERT",    "TRANSPORT_EOF", "SOURCE_PATH",
-	        "SOURCE_BUFFER", "INSECURE",   "RSA",         "ECDSA",         "SHUTDOWN"};
-	for (int i = 0; i < 15; i++)
+	for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++)
 		if ((mc | ms) & (1ull << i))
 			off += (size_t)snprintf(caps + off, sizeof caps - off, "%s%s",
-			                        off ? "," : "", names[i]);
+			                        off ? "," : "", cap_names[i]);
 	r->detail = xasprintf("missing: %s", caps);
 	r->alerts[0] = r->alerts[1] = r->alerts[2] = r->alerts[3] = TLSH_NO_ALERT;
 }
 
-static char *transcript_rel(const struct result *r, struct backend *b)
-{
-	char *name = xasprintf("transcripts/%s--%s/%s.tlstr", b[r->client].name, b[r->server].name,
-	                       r->def->id);
-	for (char *p = name + strlen("transcripts/"); *p; p++)
-		if (*p == '/' && p > strchr(name + strlen("transcripts/"), '/'))
-			*p = '_';
-	return name;
-}
-
 /* Plans one instance if the filters keep it. Returns 1 when planned. */
 static size_t plan_one(struct result *r, const struct scen_def *d, int client, int server,
-                       struct backend *b, char **filters, size_t nfilters, const struct run_opts *o)
+                       struct backend *b, char **filters, size_t nfilters,
+                       const struct run_opts *o)
 {
 	if (!id_matches(d->id, filters, nfilters))
 		return 0;
@@ -342,21 +498,21 @@ static size_t plan_one(struct result *r, const struct scen_def *d, int client, i
 	return 1;
 }
 
-size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t npairs,
-                  char **filters, size_t nfilters, const struct run_opts *o, struct result **out)
+/* The instances of a run, in a stable order (pair, then registration
+ * order; then the puppet rows of each backend), with nothing run yet. */
+static struct result *plan_instances(struct backend *b, size_t nb, const struct pair *pairs,
+                                     size_t npairs, char **filters, size_t nfilters,
+                                     const struct run_opts *o, size_t *total)
 {
 	size_t ndefs;
 	const struct scen_def *defs = scen_all(&ndefs);
-	size_t total = 0;
-	struct result *res = xcalloc((npairs + 2 * nb) * ndefs + 1, sizeof *res);
-	for (size_t p = 0; p < npairs; p++) {
-		for (size_t i = 0; i < ndefs; i++) {
-			if (defs[i].row->puppet)
-				continue;
-			total += plan_one(&res[total], &defs[i], pairs[p].client, pairs[p].server,
-			                  b, filters, nfilters, o);
-		}
-	}
+	struct result *res = xcalloc((npairs + nb) * ndefs + 1, sizeof *res);
+	size_t n = 0;
+	for (size_t p = 0; p < npairs; p++)
+		for (size_t i = 0; i < ndefs; i++)
+			if (!defs[i].row->puppet)
+				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server, b,
+				              filters, nfilters, o);
 	/* Puppet rows: each backend of the pairs against the puppet, in both
 	 * roles. */
 	for (size_t u = 0; o->has_puppet && u < nb; u++) {
@@ -370,182 +526,411 @@ size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t
 			if (!d->row->puppet)
 				continue;
 			int client = d->role == TLSH_ROLE_CLIENT;
-			total += plan_one(&res[total], d, client ? (int)u : o->puppet,
-			                  client ? o->puppet : (int)u, b, filters, nfilters, o);
+			n += plan_one(&res[n], d, client ? (int)u : o->puppet,
+			              client ? o->puppet : (int)u, b, filters, nfilters, o);
 		}
 	}
-	if (o->results_view) {
-		*o->results_view = res;
-		*o->total_view = total;
-	}
-	if (o->out_dir) {
-		for (size_t i = 0; i < total; i++) {
-			if (i && res[i].client == res[i - 1].client &&
-			    res[i].server == res[i - 1].server)
-				continue;
-			char *dir = xasprintf("%s/transcripts/%s--%s", o->out_dir,
-			                      b[res[i].client].name, b[res[i].server].name);
-			mkdir_p(dir);
-			free(dir);
-		}
-	}
-	int jobs = o->jobs > 0 ? o->jobs : 1;
-	struct slot *slots = xcalloc((size_t)jobs, sizeof *slots);
-	for (int i = 0; i < jobs; i++)
-		slots[i].pid = 0;
-	size_t next = 0, done = 0;
-	int running = 0;
-	while ((next < total || running) && !(o->interrupted && *o->interrupted && !running)) {
-		/* Start work. */
-		while (running < jobs && next < total && !(o->interrupted && *o->interrupted)) {
-			struct result *r = &res[next];
-			const struct scen_def *d = r->def;
-			struct backend *c = &b[r->client], *s = &b[r->server];
-			uint64_t mc = d->solo == TLSH_ROLE_SERVER ? 0 : d->need_client & ~c->caps;
-			uint64_t ms = d->solo == TLSH_ROLE_CLIENT ? 0 : d->need_server & ~s->caps;
-			if (mc || ms) {
-				unsupported(r, b);
-				next++;
-				done++;
-				if (o->on_result)
-					o->on_result(r, done, total, o->arg);
-				continue;
-			}
-			int pfd[2], efd[2];
-			if (pipe2(pfd, O_CLOEXEC) != 0 || pipe2(efd, O_CLOEXEC) != 0) {
-				perror("tlsharness: pipe");
-				exit(2);
-			}
-			char *rel = transcript_rel(r, b);
-			char *abs = o->out_dir ? xasprintf("%s/%s", o->out_dir, rel) : NULL;
-			fflush(NULL);
-			pid_t pid = fork();
-			if (pid < 0) {
-				perror("tlsharness: fork");
-				exit(2);
-			}
-			if (pid == 0) {
-				close(pfd[0]);
-				close(efd[0]);
-				dup2(efd[1], 2);
-				int devnull = open("/dev/null", O_RDWR);
-				if (devnull >= 0)
-					dup2(devnull, 1);
-				run_child(d, c, s, o, pfd[1], abs);
-				_exit(0);
-			}
-			free(abs);
-			free(rel);
-			close(pfd[1]);
-			close(efd[1]);
-			setpgid(pid, pid);
-			int k = 0;
-			while (slots[k].pid)
-				k++;
-			slots[k] = (struct slot){.pid = pid,
-			                         .fd = pfd[0],
-			                         .efd = efd[0],
-			                         .job = next,
-			                         .start = now_ms()};
-			running++;
-			next++;
-		}
-		if (!running)
+	*total = n;
+	return res;
+}
+
+/* One folder per pair of the planned instances. */
+static void make_transcript_dirs(struct backend *b, const struct result *res, size_t n,
+                                 const char *out_dir)
+{
+	for (size_t i = 0; out_dir && i < n; i++) {
+		if (i && res[i].client == res[i - 1].client && res[i].server == res[i - 1].server)
 			continue;
-		/* Wait for output, completion or a deadline. */
-		struct pollfd pfds[64];
-		int map[64], nfds = 0;
-		double nearest = 1e18;
-		for (int i = 0; i < jobs && nfds < 62; i++) {
-			if (!slots[i].pid)
-				continue;
-			if (slots[i].fd >= 0) {
-				pfds[nfds] = (struct pollfd){.fd = slots[i].fd, .events = POLLIN};
-				map[nfds++] = i;
-			}
-			if (slots[i].efd >= 0) {
-				pfds[nfds] = (struct pollfd){.fd = slots[i].efd, .events = POLLIN};
-				map[nfds++] = i;
-			}
-			double dl = slots[i].start + o->timeout_s * 1000;
-			if (dl < nearest)
-				nearest = dl;
+		char *dir = xasprintf("%s/transcripts/%s--%s", out_dir, b[res[i].client].name,
+		                      b[res[i].server].name);
+		mkdir_p(dir);
+		free(dir);
+	}
+}
+
+/* ---- warm hosts, harness side ------------------------------------------- */
+
+static int host_index(struct engine *e, const char *spec)
+{
+	for (size_t i = 0; i < e->nhosts; i++)
+		if (strcmp(e->hosts[i].spec, spec) == 0)
+			return (int)i;
+	e->hosts = xrealloc(e->hosts, (e->nhosts + 1) * sizeof *e->hosts);
+	e->hosts[e->nhosts] =
+	        (struct host){.spec = xstrdup(spec), .ctl = -1, .errfd = -1, .level = 2};
+	return (int)e->nhosts++;
+}
+
+/* The warm host of a backend, started when not running. -1 if it cannot
+ * be forked at all. */
+static int host_get(struct engine *e, const char *spec)
+{
+	int i = host_index(e, spec);
+	struct host *h = &e->hosts[i];
+	if (h->pid)
+		return i;
+	char err[256];
+	h->ready = 0;
+	bytes_reset(&h->errtail);
+	h->pid = warm_spawn(spec, h->level, run_child, warm_prepare, &h->ctl, &h->errfd, err,
+	                    sizeof err);
+	if (h->pid < 0) {
+		fprintf(stderr, "tlsharness: warm host for %s: %s\n", spec, err);
+		exit(2);
+	}
+	return i;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void host_free(struct host *h)
+{
+	close_fd(&h->ctl);
+	close_fd(&h->errfd);
+	if (h->pid > 0)
+		waitpid(h->pid, NULL, 0);
+	bytes_free(&h->errtail);
+	free(h->spec);
+}
+
+/* ---- slots -------------------------------------------------------------- */
+
+static void pipe_or_die(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		perror("tlsharness: pipe");
+		exit(2);
+	}
+}
+
+static void socketpair_or_die(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		perror("tlsharness: socketpair");
+		exit(2);
+	}
+}
+
+/* Asks a warm host for an endpoint child serving `sock`. */
+static void submit_serve(struct engine *e, struct slot *sl, const char *spec, int efd, int sock,
+                         unsigned limit_s)
+{
+	int h = host_get(e, spec);
+	int fds[2] = {efd, sock};
+	warm_send(e->hosts[h].ctl, WARM_SERVE, (uint32_t)sl->job, limit_s, fds, 2);
+	sl->ch[sl->nch++] = (struct child){.host = h};
+}
+
+/* Starts instance `job` in slot `sl`: the scenario process from the client
+ * backend's warm host, endpoint children from the warm hosts of the sides
+ * that run out of process. */
+static void submit(struct engine *e, struct slot *sl, size_t job)
+{
+	struct result *r = &e->res[job];
+	struct backend *c = &e->b[r->client], *s = &e->b[r->server];
+	double limit = job_timeout_s(e->o, r->def);
+	unsigned limit_s = (unsigned)limit + 3; /* the child's own backstop */
+	int client_remote = e->o->mode == EP_OOP, server_remote = server_is_remote(e->o, c, s);
+	int pfd[2], efd[2], cs[2] = {-1, -1}, ss[2] = {-1, -1};
+	pipe_or_die(pfd);
+	pipe_or_die(efd);
+	if (client_remote)
+		socketpair_or_die(cs);
+	if (server_remote)
+		socketpair_or_die(ss);
+	*sl = (struct slot){.busy = 1,
+	                    .job = job,
+	                    .fd = pfd[0],
+	                    .efd = efd[0],
+	                    .start = now_ms(),
+	                    .deadline = now_ms() + limit * 1000};
+	int fds[4] = {efd[1], pfd[1]}, nfds = 2;
+	if (client_remote)
+		fds[nfds++] = cs[0];
+	if (server_remote)
+		fds[nfds++] = ss[0];
+	int h = host_get(e, c->spec);
+	warm_send(e->hosts[h].ctl, WARM_RUN, (uint32_t)job, limit_s, fds, nfds);
+	sl->ch[sl->nch++] = (struct child){.host = h};
+	if (client_remote)
+		submit_serve(e, sl, c->spec, efd[1], cs[1], limit_s);
+	if (server_remote)
+		submit_serve(e, sl, s->spec, efd[1], ss[1], limit_s);
+	/* Only the children hold the write ends now: end of file is theirs. */
+	int *mine[] = {&pfd[1], &efd[1], &cs[0], &cs[1], &ss[0], &ss[1]};
+	for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
+		close_fd(mine[i]);
+	e->running++;
+}
+
+static void report_done(struct engine *e, struct result *r)
+{
+	e->done++;
+	if (e->o->on_result)
+		e->o->on_result(r, e->done, e->total, e->o->arg);
+}
+
+/* Fills free slots with the next instances (unsupported ones are decided
+ * here without a process). */
+static void start_jobs(struct engine *e)
+{
+	while (e->running < e->jobs && e->next < e->total && !interrupted(e)) {
+		struct result *r = &e->res[e->next];
+		uint64_t mc, ms;
+		missing_caps(r, e->b, &mc, &ms);
+		if (mc || ms) {
+			unsupported(r, e->b, mc, ms);
+			e->next++;
+			report_done(e, r);
+			continue;
 		}
-		int wait_ms = (int)(nearest - now_ms());
-		if (wait_ms < 0)
-			wait_ms = 0;
-		if (wait_ms > 200)
-			wait_ms = 200;
-		int pr = poll(pfds, (nfds_t)nfds, wait_ms);
-		if (pr < 0 && errno != EINTR) {
-			perror("tlsharness: poll");
-			exit(2);
+		int k = 0;
+		while (e->slots[k].busy)
+			k++;
+		submit(e, &e->slots[k], e->next++);
+	}
+}
+
+static void kill_slot(struct slot *sl, int why)
+{
+	if (!sl->killed)
+		sl->killed = why;
+	for (int i = 0; i < sl->nch; i++)
+		if (sl->ch[i].pid > 0 && !sl->ch[i].exited)
+			kill(-sl->ch[i].pid, SIGKILL);
+}
+
+static struct slot *slot_of_job(struct engine *e, uint32_t job)
+{
+	for (int i = 0; i < e->jobs; i++)
+		if (e->slots[i].busy && e->slots[i].job == job)
+			return &e->slots[i];
+	return NULL;
+}
+
+static void on_host_event(struct engine *e, int h, const struct warm_event *ev)
+{
+	struct host *ho = &e->hosts[h];
+	if (ev->kind == WARM_READY) {
+		ho->ready = 1;
+		return;
+	}
+	struct slot *sl = slot_of_job(e, ev->job);
+	if (!sl)
+		return;
+	for (int i = 0; i < sl->nch; i++) {
+		struct child *c = &sl->ch[i];
+		if (c->host != h || c->exited)
+			continue;
+		if (ev->kind == WARM_STARTED && c->pid == 0) {
+			c->pid = ev->pid;
+			if (sl->killed)
+				kill(-c->pid, SIGKILL);
+			return;
 		}
-		for (int i = 0; pr > 0 && i < nfds; i++) {
-			if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			struct slot *sl = &slots[map[i]];
-			int is_err = pfds[i].fd == sl->efd;
-			char buf[65536];
-			ssize_t n = read(pfds[i].fd, buf, sizeof buf);
-			if (n > 0) {
-				struct bytes *dst = is_err ? &sl->err : &sl->out;
-				if (!is_err || dst->len < 256 * 1024)
-					bytes_append(dst, buf, (size_t)n);
-			} else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-				close(pfds[i].fd);
-				if (is_err)
-					sl->efd = -1;
-				else
-					sl->fd = -1;
-			}
-		}
-		double t = now_ms();
-		for (int i = 0; i < jobs; i++) {
-			struct slot *sl = &slots[i];
-			if (!sl->pid)
-				continue;
-			int interrupted = o->interrupted && *o->interrupted;
-			if (!sl->killed && (t - sl->start > o->timeout_s * 1000 || interrupted)) {
-				kill(-sl->pid, SIGKILL);
-				kill(sl->pid, SIGKILL);
-				sl->killed = interrupted ? 2 : 1;
-			}
-			if (sl->fd >= 0 || sl->efd >= 0) {
-				if (!sl->killed)
-					continue;
-				if (sl->fd >= 0)
-					close(sl->fd);
-				if (sl->efd >= 0)
-					close(sl->efd);
-				sl->fd = sl->efd = -1;
-			}
-			int status = 0;
-			pid_t w = waitpid(sl->pid, &status, sl->killed ? 0 : WNOHANG);
-			if (w == 0)
-				continue;
-			kill(-sl->pid, SIGKILL); /* stray hosts of this scenario */
-			struct result *r = &res[sl->job];
-			char *rel = transcript_rel(r, b);
-			finalize(r, sl, status, rel);
-			free(rel);
-			if (sl->killed == 2) {
-				free(r->observed);
-				r->observed = xstrdup("interrupted before the scenario finished");
-				r->raw = V_HARNESS_ERROR;
-			}
-			apply_expectations(r, b, o);
-			bytes_free(&sl->out);
-			bytes_free(&sl->err);
-			sl->pid = 0;
-			running--;
-			done++;
-			if (o->on_result)
-				o->on_result(r, done, total, o->arg);
+		if (ev->kind == WARM_EXITED &&
+		    (c->pid == ev->pid || (ev->pid == 0 && c->pid == 0))) {
+			c->exited = 1;
+			c->status = ev->status;
+			return;
 		}
 	}
-	free(slots);
-	/* Unfinished results (interrupted): drop them from the list. */
+}
+
+/* A warm host's connection ended: it died. Its children died with it
+ * (PR_SET_PDEATHSIG); the instances they served are CRASH naming it, and
+ * the next request starts a new host (one level less warm if it died
+ * before it was ready). */
+static void on_host_gone(struct engine *e, int h)
+{
+	struct host *ho = &e->hosts[h];
+	int status = 0;
+	char why[160] = "connection closed";
+	if (waitpid(ho->pid, &status, 0) == ho->pid) {
+		if (WIFSIGNALED(status))
+			fmt_into(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status),
+			         strsignal(WTERMSIG(status)));
+		else
+			fmt_into(why, sizeof why, "exited with status %d", WEXITSTATUS(status));
+	}
+	for (int i = 0; i < e->jobs; i++) {
+		struct slot *sl = &e->slots[i];
+		int hit = 0;
+		for (int k = 0; sl->busy && k < sl->nch; k++) {
+			struct child *c = &sl->ch[k];
+			if (c->host != h || c->exited)
+				continue;
+			hit = 1;
+			c->exited = 1;
+			c->status = status;
+			if (c->pid > 0)
+				kill(-c->pid, SIGKILL);
+		}
+		if (!hit)
+			continue;
+		if (!sl->lost[0] && !sl->killed)
+			fmt_into(sl->lost, sizeof sl->lost, "warm host (%s) ended%s: %s", ho->spec,
+			         ho->ready ? "" : " while starting", why);
+		kill_slot(sl, sl->killed);
+	}
+	if (!ho->ready && ho->level > 0)
+		ho->level--;
+	close_fd(&ho->ctl);
+	close_fd(&ho->errfd);
+	ho->pid = 0;
+}
+
+static int slot_finished(const struct slot *sl)
+{
+	if (sl->fd >= 0 || sl->efd >= 0)
+		return 0;
+	for (int i = 0; i < sl->nch; i++)
+		if (!sl->ch[i].exited)
+			return 0;
+	return 1;
+}
+
+static void complete_slot(struct engine *e, struct slot *sl)
+{
+	struct result *r = &e->res[sl->job];
+	char *rel = transcript_rel(r, e->b);
+	finalize(r, sl, rel);
+	free(rel);
+	apply_expectations(r, e->b, e->o);
+	bytes_free(&sl->out);
+	bytes_free(&sl->err);
+	sl->busy = 0;
+	e->running--;
+	report_done(e, r);
+}
+
+/* Reads what a slot's pipe has; closes it at end of file. */
+static void read_slot_fd(struct slot *sl, int is_err)
+{
+	int *fd = is_err ? &sl->efd : &sl->fd;
+	char buf[65536];
+	ssize_t n = read(*fd, buf, sizeof buf);
+	if (n > 0) {
+		struct bytes *dst = is_err ? &sl->err : &sl->out;
+		if (!is_err || dst->len < 256 * 1024)
+			bytes_append(dst, buf, (size_t)n);
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close_fd(fd);
+	}
+}
+
+enum src_kind { SRC_OUT, SRC_ERR, SRC_HOST, SRC_HOST_ERR };
+
+struct src {
+	enum src_kind kind;
+	int index;
+};
+
+/* Everything worth waiting for: every slot's two pipes and every warm
+ * host's control socket and stderr, however large -j is. */
+static size_t gather(struct engine *e, struct pollfd *p, struct src *src)
+{
+	size_t n = 0;
+	for (int i = 0; i < e->jobs; i++) {
+		struct slot *sl = &e->slots[i];
+		if (!sl->busy)
+			continue;
+		if (sl->fd >= 0) {
+			p[n] = (struct pollfd){.fd = sl->fd, .events = POLLIN};
+			src[n++] = (struct src){SRC_OUT, i};
+		}
+		if (sl->efd >= 0) {
+			p[n] = (struct pollfd){.fd = sl->efd, .events = POLLIN};
+			src[n++] = (struct src){SRC_ERR, i};
+		}
+	}
+	for (size_t h = 0; h < e->nhosts; h++) {
+		if (!e->hosts[h].pid)
+			continue;
+		p[n] = (struct pollfd){.fd = e->hosts[h].ctl, .events = POLLIN};
+		src[n++] = (struct src){SRC_HOST, (int)h};
+		if (e->hosts[h].errfd >= 0) {
+			p[n] = (struct pollfd){.fd = e->hosts[h].errfd, .events = POLLIN};
+			src[n++] = (struct src){SRC_HOST_ERR, (int)h};
+		}
+	}
+	return n;
+}
+
+/* Milliseconds until the nearest deadline (-1: none). */
+static int poll_timeout(const struct engine *e)
+{
+	double nearest = -1;
+	for (int i = 0; i < e->jobs; i++) {
+		const struct slot *sl = &e->slots[i];
+		if (sl->busy && !sl->killed && (nearest < 0 || sl->deadline < nearest))
+			nearest = sl->deadline;
+	}
+	if (nearest < 0)
+		return -1;
+	double ms = nearest - now_ms();
+	return ms <= 0 ? 0 : (int)ms + 1;
+}
+
+static void handle_ready(struct engine *e, const struct pollfd *p, const struct src *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (src[i].kind == SRC_OUT || src[i].kind == SRC_ERR) {
+			read_slot_fd(&e->slots[src[i].index], src[i].kind == SRC_ERR);
+			continue;
+		}
+		struct host *h = &e->hosts[src[i].index];
+		if (!h->pid || p[i].fd != (src[i].kind == SRC_HOST ? h->ctl : h->errfd))
+			continue; /* gone earlier in this round */
+		if (src[i].kind == SRC_HOST_ERR) {
+			char buf[4096];
+			ssize_t k = read(h->errfd, buf, sizeof buf);
+			if (k > 0)
+				keep_tail(&h->errtail, buf, (size_t)k, 4096);
+			else if (k == 0)
+				close_fd(&h->errfd);
+			continue;
+		}
+		struct warm_event ev;
+		int rc = warm_recv(h->ctl, &ev);
+		if (rc == 1)
+			on_host_event(e, src[i].index, &ev);
+		else if (rc == 0)
+			on_host_gone(e, src[i].index);
+	}
+}
+
+/* Kills what ran out of time (or everything, when interrupted), and
+ * completes every slot whose children are all accounted for. */
+static void sweep(struct engine *e)
+{
+	double t = now_ms();
+	for (int i = 0; i < e->jobs; i++) {
+		struct slot *sl = &e->slots[i];
+		if (!sl->busy)
+			continue;
+		if (!sl->killed && (t >= sl->deadline || interrupted(e)))
+			kill_slot(sl, interrupted(e) ? 2 : 1);
+		if (sl->killed) {
+			/* Its pipes may be held by a child not yet started. */
+			close_fd(&sl->fd);
+			close_fd(&sl->efd);
+		}
+		if (slot_finished(sl))
+			complete_slot(e, sl);
+	}
+}
+
+/* Drops the instances an interruption left without a result. */
+static size_t drop_unfinished(struct result *res, size_t total)
+{
 	size_t kept = 0;
 	for (size_t i = 0; i < total; i++) {
 		if (!res[i].expected && !res[i].observed)
@@ -554,8 +939,55 @@ size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t
 			res[kept] = res[i];
 		kept++;
 	}
-	*out = res;
 	return kept;
+}
+
+size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t npairs,
+                  char **filters, size_t nfilters, const struct run_opts *o, struct result **out)
+{
+	struct engine e = {.b = b, .o = o};
+	e.res = plan_instances(b, nb, pairs, npairs, filters, nfilters, o, &e.total);
+	if (o->results_view) {
+		*o->results_view = e.res;
+		*o->total_view = e.total;
+	}
+	make_transcript_dirs(b, e.res, e.total, o->out_dir);
+	run_ctx.res = e.res;
+	run_ctx.b = b;
+	run_ctx.o = o;
+	e.jobs = o->jobs > 0 ? o->jobs : 1;
+	e.slots = xcalloc((size_t)e.jobs, sizeof *e.slots);
+	size_t cap = 0;
+	struct pollfd *p = NULL;
+	struct src *src = NULL;
+	for (;;) {
+		start_jobs(&e);
+		if (!e.running && (e.next >= e.total || interrupted(&e)))
+			break;
+		size_t want = 2 * (size_t)e.jobs + 2 * e.nhosts;
+		if (want > cap) {
+			cap = want;
+			p = xrealloc(p, cap * sizeof *p);
+			src = xrealloc(src, cap * sizeof *src);
+		}
+		size_t n = gather(&e, p, src);
+		int pr = poll(p, (nfds_t)n, interrupted(&e) ? 0 : poll_timeout(&e));
+		if (pr < 0 && errno != EINTR) {
+			perror("tlsharness: poll");
+			exit(2);
+		}
+		if (pr > 0)
+			handle_ready(&e, p, src, n);
+		sweep(&e);
+	}
+	free(p);
+	free(src);
+	free(e.slots);
+	for (size_t h = 0; h < e.nhosts; h++)
+		host_free(&e.hosts[h]);
+	free(e.hosts);
+	*out = e.res;
+	return drop_unfinished(e.res, e.total);
 }
 
 void results_free(struct result *r, size_t n)

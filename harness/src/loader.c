@@ -186,7 +186,7 @@ fail:
 	return NULL;
 }
 
-int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errcap)
+int impl_open(const char *spec, struct impl_handle *out, char *err, size_t errcap)
 {
 	memset(out, 0, sizeof *out);
 	char *arg = NULL;
@@ -198,27 +198,17 @@ int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errca
 		fmt_into(err, errcap, "cannot load adapter %s: %s", path, dlerror());
 		goto fail;
 	}
-	tlsh_entry_fn entry;
 	void *sym = dlsym(dl, TLSH_ENTRY_SYMBOL);
 	if (!sym) {
 		fmt_into(err, errcap, "adapter %s does not export %s()", path, TLSH_ENTRY_SYMBOL);
 		goto fail;
 	}
-	memcpy(&entry, &sym, sizeof entry);
-	const struct tlsh_implementation *d = entry(arg);
-	char why[400];
-	if (impl_validate(d, why, sizeof why) != 0) {
-		fmt_into(err, errcap, "adapter %s refused: %s", path, why);
-		goto fail;
-	}
-	size_t n = d->struct_size < sizeof out->fn ? d->struct_size : sizeof out->fn;
-	memcpy(&out->fn, d, n);
-	out->self = d;
+	memcpy(&out->entry, &sym, sizeof out->entry);
 	out->spec = xstrdup(spec);
 	out->path = path;
+	out->arg = arg;
 	out->dl = dl;
 	out->remote_fd = -1;
-	free(arg);
 	return 0;
 fail:
 	free(path);
@@ -226,8 +216,37 @@ fail:
 	return -1;
 }
 
+int impl_init(struct impl_handle *h, char *err, size_t errcap)
+{
+	if (h->self)
+		return 0;
+	const struct tlsh_implementation *d = h->entry(h->arg);
+	char why[400];
+	if (impl_validate(d, why, sizeof why) != 0) {
+		fmt_into(err, errcap, "adapter %s refused: %s", h->path, why);
+		return -1;
+	}
+	size_t n = d->struct_size < sizeof h->fn ? d->struct_size : sizeof h->fn;
+	memset(&h->fn, 0, sizeof h->fn);
+	memcpy(&h->fn, d, n);
+	h->self = d;
+	return 0;
+}
+
+int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errcap)
+{
+	if (impl_open(spec, out, err, errcap) != 0)
+		return -1;
+	if (impl_init(out, err, errcap) != 0) {
+		impl_unload(out);
+		return -1;
+	}
+	return 0;
+}
+
 void impl_unload(struct impl_handle *h)
 {
+	free(h->arg);
 	free(h->spec);
 	free(h->path);
 	memset(h, 0, sizeof *h);

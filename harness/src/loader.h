@@ -14,10 +14,12 @@
 struct impl_handle {
 	struct tlsh_implementation fn;
 	const struct tlsh_implementation *self;
-	char *spec;     /* what the user named: "openssl", "./x.so", ... */
-	char *path;     /* the shared object, or "remote:<spec>" */
-	void *dl;       /* dlopen handle, NULL for a remote implementation */
-	pid_t host_pid; /* host process of a remote implementation, else 0 */
+	char *spec;          /* what the user named: "openssl", "./x.so", ... */
+	char *path;          /* the shared object, or "remote:<spec>" */
+	void *dl;            /* dlopen handle, NULL for a remote implementation */
+	tlsh_entry_fn entry; /* the adapter's entry point (impl_open) */
+	char *arg;           /* the ":ARG" part of the spec, passed to it */
+	pid_t host_pid;      /* host process of a remote implementation, else 0 */
 	int remote_fd;
 };
 
@@ -33,9 +35,18 @@ int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
  * the build tree's impls/. Returns a malloc'd path or NULL with err set. */
 char *impl_resolve(const char *spec, char **arg_out, char *err, size_t errcap);
 
-/* Loads and validates an implementation in this process. Returns 0, or -1
- * with a message in err. */
+/* Loads and validates an implementation in this process: impl_open then
+ * impl_init. Returns 0, or -1 with a message in err. */
 int impl_load(const char *spec, struct impl_handle *out, char *err, size_t errcap);
+
+/* The two halves of impl_load. impl_open resolves and dlopen()s the adapter
+ * and finds its entry point without calling it (no library initialisation
+ * beyond the loader's constructors); impl_init calls the entry point once and
+ * validates the descriptor (a no-op when already done). A warm host opens an
+ * adapter and, for libraries whose initialised state must not be shared by
+ * forked children, leaves impl_init to each child. */
+int impl_open(const char *spec, struct impl_handle *out, char *err, size_t errcap);
+int impl_init(struct impl_handle *h, char *err, size_t errcap);
 
 /* Releases a handle (dlclose is deliberately skipped: adapters may register
  * atexit handlers or thread-locals). */

@@ -46,8 +46,8 @@ static void usage(FILE *f)
 	      "  backends   list the backends built into this tree\n"
 	      "  probe NAME load a backend and print its descriptor\n"
 	      "  mutation   run every mutant and check the scenarios catch it\n"
-	      "  serve      accept one TLS connection on a TCP port (socket front-end)\n"
-	      "  connect    make one TLS connection to HOST:PORT (socket front-end)\n"
+	      "  serve      accept TLS connections on a TCP port (serve --help)\n"
+	      "  connect    make TLS connections to HOST:PORT (connect --help)\n"
 	      "  record     fuzz seeds from the transcripts of report folders (record --help)\n"
 	      "  report     one self-contained HTML page from JSON reports (report --help)\n"
 	      "  compare    two runs (regressions, fixes) or two backends (compare --help)\n"
@@ -111,6 +111,7 @@ struct progress {
 	int tty;
 	double start;
 	double last_write;
+	double write_ms; /* how long the last partial report took to write */
 	double last_line;
 	size_t bad;
 	/* partial report */
@@ -152,7 +153,9 @@ static void on_result(const struct result *r, size_t done, size_t total, void *a
 			p->last_line = t;
 		}
 	}
-	if (p->out_dir && t - p->last_write > 2000) {
+	/* At most a tenth of the run goes to partial reports: one of a large
+	 * matrix takes seconds to write, and the engine waits meanwhile. */
+	if (p->out_dir && t - p->last_write > 2000 && t - p->last_write > 10 * p->write_ms) {
 		/* A partial report so that a killed run still leaves a valid
 		 * document marked incomplete. Results are taken in order. */
 		p->last_write = t;
@@ -167,6 +170,7 @@ static void on_result(const struct result *r, size_t done, size_t total, void *a
 		report_write(p->out_dir, p->ri, p->b, p->nb, p->pairs, p->npairs, tmp, n, err,
 		             sizeof err);
 		free(tmp);
+		p->write_ms = now_ms() - t;
 	}
 }
 

@@ -1,15 +1,25 @@
 #include "remote.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <link.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "util.h"
 
 /* ---- message encoding -------------------------------------------------- */
@@ -35,10 +45,17 @@ enum op {
 	OP_VERSION,
 	OP_PEERCERT,
 	OP_LAST_ERROR,
+	OP_SYNC,     /* only the deferred process_incoming calls */
+	OP_BUF_DROP, /* buffer_free without a reply (nothing deferred) */
+	OP_PING,     /* a reply, to know every posted request was served */
 };
 
 #define NUL32 0xffffffffu
 #define MAX_MSG (64u << 20)
+/* A message length no message has: what follows is the wait status of a
+ * warm host's endpoint child that died (written by the warm host, which
+ * keeps the child's end of the socket for that). */
+#define DEATH_NOTICE 0xfffffff0u
 
 static void put_u32(struct bytes *b, uint32_t v)
 {
@@ -149,52 +166,83 @@ static char *get_str(struct rd *r, struct arena *a)
 	return s;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+/* One end of a connection, with what was read ahead of the message being
+ * parsed (a request or reply arrives in one read, not two). */
+struct conn {
+	int fd;
+	struct bytes rx;
+	size_t off;
+};
 
-static int read_all(int fd, void *p, size_t n)
+static int conn_read(struct conn *c, void *p, size_t n)
 {
-	uint8_t *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
+	while (c->rx.len - c->off < n) {
+		if (c->off) {
+			memmove(c->rx.data, c->rx.data + c->off, c->rx.len - c->off);
+			c->rx.len -= c->off;
+			c->off = 0;
+		}
+		size_t want = n - c->rx.len > 65536 ? n - c->rx.len : 65536;
+		if (c->rx.cap - c->rx.len < want) {
+			c->rx.cap = c->rx.len + want;
+			c->rx.data = xrealloc(c->rx.data, c->rx.cap);
+		}
+		ssize_t r = read(c->fd, c->rx.data + c->rx.len, c->rx.cap - c->rx.len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -1;
-		c += r;
-		n -= (size_t)r;
+		c->rx.len += (size_t)r;
+	}
+	memcpy(p, c->rx.data + c->off, n);
+	c->off += n;
+	return 0;
+}
+
+/* A message: 4-byte length, then the bytes; header and body in one write. */
+static int send_msg(struct conn *c, const struct bytes *b)
+{
+	uint8_t h[4] = {(uint8_t)(b->len >> 24), (uint8_t)(b->len >> 16), (uint8_t)(b->len >> 8),
+	                (uint8_t)b->len};
+	struct iovec v[2] = {{h, 4}, {b->data, b->len}};
+	size_t left = 4 + b->len;
+	int k = 0;
+	while (left) {
+		ssize_t w = writev(c->fd, v + k, 2 - k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		left -= (size_t)w;
+		while (k < 2 && (size_t)w >= v[k].iov_len) {
+			w -= (ssize_t)v[k].iov_len;
+			k++;
+		}
+		if (k < 2) {
+			v[k].iov_base = (uint8_t *)v[k].iov_base + w;
+			v[k].iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
-static int send_msg(int fd, const struct bytes *b)
-{
-	uint8_t h[4] = {(uint8_t)(b->len >> 24), (uint8_t)(b->len >> 16), (uint8_t)(b->len >> 8),
-	                (uint8_t)b->len};
-	if (write_all(fd, h, 4) != 0)
-		return -1;
-	return write_all(fd, b->data, b->len);
-}
-
-static int recv_msg(int fd, struct bytes *b)
+/* Returns 0, -1 (connection closed or broken) or -2 (a death notice: the
+ * wait status is in *status). */
+static int recv_msg(struct conn *c, struct bytes *b, int *status)
 {
 	uint8_t h[4];
 	bytes_reset(b);
-	if (read_all(fd, h, 4) != 0)
+	if (conn_read(c, h, 4) != 0)
 		return -1;
 	uint32_t n = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	if (n == DEATH_NOTICE) {
+		uint8_t x[4];
+		if (!status || conn_read(c, x, 4) != 0)
+			return -1;
+		*status = (int)((uint32_t)x[0] << 24 | (uint32_t)x[1] << 16 | (uint32_t)x[2] << 8 |
+		                x[3]);
+		return -2;
+	}
 	if (n > MAX_MSG)
 		return -1;
 	if (b->cap < n) {
@@ -202,7 +250,7 @@ static int recv_msg(int fd, struct bytes *b)
 		b->cap = n;
 	}
 	b->len = n;
-	return n ? read_all(fd, b->data, n) : 0;
+	return n ? conn_read(c, b->data, n) : 0;
 }
 
 static void put_source(struct bytes *b, const struct tlsh_source *s)
@@ -357,190 +405,358 @@ static void *table_get(struct table *t, uint32_t id)
 	return id >= 1 && id <= t->n ? t->v[id - 1] : NULL;
 }
 
-static void host_serve(int fd, const char *spec)
+static int is_error_status(int st)
 {
-	struct impl_handle ih;
-	char err[512];
-	struct bytes in = {0}, out = {0};
-	struct table ctxs = {0}, bufs = {0};
-	int loaded = impl_load(spec, &ih, err, sizeof err) == 0;
-	const struct tlsh_implementation *f = &ih.fn;
-	uint8_t *scratch = NULL;
-	size_t scratch_cap = 0;
+	return st == TLSH_TLS_ERROR || st == TLSH_RAGGED_EOF || st == TLSH_CONFIGURATION_ERROR;
+}
 
-	while (recv_msg(fd, &in) == 0) {
+static void init_error(struct tlsh_error *e)
+{
+	memset(e, 0, sizeof *e);
+	e->alert_sent = e->alert_received = TLSH_NO_ALERT;
+}
+
+struct host {
+	const struct tlsh_implementation *f;
+	const struct impl_handle *ih;
+	struct table ctxs, bufs;
+	uint8_t *scratch;
+	size_t scratch_cap;
+};
+
+static uint8_t *host_scratch(struct host *h, size_t cap)
+{
+	if (h->scratch_cap < cap + 64) {
+		h->scratch_cap = cap + 64;
+		h->scratch = xrealloc(h->scratch, h->scratch_cap);
+	}
+	return h->scratch;
+}
+
+/* Runs the process_incoming calls the proxy deferred (it answered OK for
+ * them), in order. Replies 1, or 0 + the index, status and error detail of
+ * the first that did not return OK (the request's operation is then not
+ * run). Returns 0, -1 after a failure, -2 for a malformed request. */
+static int host_deferred(struct host *h, struct rd *r, tlsh_buffer *b, struct bytes *out)
+{
+	uint32_t n = get_u32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		size_t len;
+		int present;
+		const uint8_t *p = get_blob(r, &len, &present);
+		if (r->bad || !present)
+			return -2;
+		int st = h->f->process_incoming(b, p, len);
+		if (st != TLSH_OK) {
+			struct tlsh_error e;
+			init_error(&e);
+			if (is_error_status(st))
+				h->f->last_error(b, &e);
+			put_u32(out, 0);
+			put_u32(out, i);
+			put_u32(out, (uint32_t)st);
+			put_error(out, &e);
+			return -1;
+		}
+	}
+	if (r->bad)
+		return -2;
+	put_u32(out, 1);
+	return 0;
+}
+
+/* What follows every operation on a buffer in the same reply: the error
+ * detail endpoint.c fetches next when the status is an error (last_error,
+ * exactly as it would call it), then everything process_outgoing has, asked
+ * for with the caller's last size, one chunk per call: [1, status, n, bytes]
+ * per chunk, then [0, drained]. drained = 1 means process_outgoing returned
+ * OK with 0 bytes (the proxy answers the caller's next call itself). After
+ * an operation, last, incoming_bytes_buffered. */
+static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_status, uint32_t cap,
+                           struct bytes *out)
+{
+	if (with_status) {
+		put_u32(out, (uint32_t)st);
+		put_u32(out, (uint32_t)is_error_status(st));
+		if (is_error_status(st)) {
+			struct tlsh_error e;
+			init_error(&e);
+			h->f->last_error(b, &e);
+			put_error(out, &e);
+		}
+	}
+	uint8_t *buf = host_scratch(h, cap);
+	size_t total = 0;
+	int drained = 0;
+	for (unsigned k = 0; k < 65536 && total < (4u << 20); k++) {
+		size_t n = 0;
+		int ost = h->f->process_outgoing(b, buf, cap, &n);
+		if (ost == TLSH_OK && n == 0) {
+			drained = 1;
+			break;
+		}
+		put_u32(out, 1);
+		put_u32(out, (uint32_t)ost);
+		put_u64(out, n);
+		/* A length beyond cap goes on for the proxy's guard to name; only
+		 * cap bytes are sent. */
+		put_blob(out, buf, n > cap ? cap : n, 1);
+		total += n > cap ? cap : n;
+		if (ost != TLSH_OK || n > cap)
+			break;
+	}
+	put_u32(out, 0);
+	put_u32(out, (uint32_t)drained);
+	/* What the adapter holds unread after an operation: the proxy defers
+	 * process_incoming only far below any adapter's limit. */
+	if (with_status)
+		put_u64(out, h->f->incoming_bytes_buffered(b));
+}
+
+/* One request on a buffer: deferred process_incoming calls, the operation,
+ * and for the operations that change the buffer's state the step tail.
+ * Returns 0, or -1 for a malformed request. */
+static int host_buffer_op(struct host *h, uint32_t op, tlsh_buffer *b, struct rd *r,
+                          struct arena *a, struct bytes *out)
+{
+	const struct tlsh_implementation *f = h->f;
+	(void)a;
+	int d = host_deferred(h, r, b, out);
+	if (d == -2)
+		return -1;
+	if (d == -1)
+		return 0;
+	switch (op) {
+	case OP_SYNC:
+		break;
+	case OP_HANDSHAKE:
+	case OP_SHUTDOWN:
+	case OP_IN_EOF: {
+		uint32_t cap = get_u32(r);
+		if (r->bad || cap == 0 || cap > MAX_MSG / 8)
+			return -1;
+		int st = op == OP_HANDSHAKE  ? f->do_handshake(b)
+		         : op == OP_SHUTDOWN ? f->shutdown(b)
+		                             : f->process_incoming_eof(b);
+		host_step_tail(h, b, st, 1, cap, out);
+		break;
+	}
+	case OP_READ: {
+		uint32_t cap = get_u32(r), rcap = get_u32(r);
+		if (r->bad || cap == 0 || cap > MAX_MSG / 8 || rcap > MAX_MSG / 8)
+			return -1;
+		uint8_t *buf = host_scratch(h, rcap);
+		size_t n = 0;
+		int st = f->read(b, buf, rcap, &n);
+		put_u64(out, n);
+		put_blob(out, buf, n > rcap ? rcap : n, 1);
+		host_step_tail(h, b, st, 1, cap, out);
+		break;
+	}
+	case OP_WRITE:
+	case OP_IN: {
+		uint32_t cap = get_u32(r);
+		size_t len;
+		int present;
+		const uint8_t *p = get_blob(r, &len, &present);
+		if (r->bad || cap == 0 || cap > MAX_MSG / 8)
+			return -1;
+		size_t n = 0;
+		int st = op == OP_WRITE ? f->write(b, p, len, &n) : f->process_incoming(b, p, len);
+		put_u64(out, n);
+		host_step_tail(h, b, st, 1, cap, out);
+		break;
+	}
+	case OP_OUT: {
+		uint32_t cap = get_u32(r);
+		if (r->bad || cap == 0 || cap > MAX_MSG / 8)
+			return -1;
+		host_step_tail(h, b, 0, 0, cap, out);
+		break;
+	}
+	case OP_IN_PENDING:
+	case OP_OUT_PENDING:
+		put_u64(out, op == OP_IN_PENDING ? f->incoming_bytes_buffered(b)
+		                                 : f->outgoing_bytes_buffered(b));
+		break;
+	case OP_CIPHER:
+		put_u32(out, f->cipher(b));
+		break;
+	case OP_VERSION:
+		put_u32(out, (uint32_t)f->negotiated_tls_version(b));
+		break;
+	case OP_ALPN:
+	case OP_PEERCERT: {
+		const uint8_t *p = NULL;
+		size_t len = 0;
+		int got = op == OP_ALPN ? f->negotiated_protocol(b, &p, &len)
+		                        : f->getpeercert(b, &p, &len);
+		put_u32(out, (uint32_t)got);
+		put_blob(out, p, p ? len : 0, p != NULL);
+		break;
+	}
+	case OP_LAST_ERROR: {
+		struct tlsh_error e;
+		init_error(&e);
+		f->last_error(b, &e);
+		put_error(out, &e);
+		break;
+	}
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* Requests the proxy does not wait for: the next reply tells it they were
+ * served (a crash in one ends the connection before that reply). */
+static int posted(uint32_t op)
+{
+	return op == OP_BUF_DROP || op == OP_CTX_FREE;
+}
+
+static int host_request(struct host *h, uint32_t op, uint32_t id, struct rd *r, struct arena *a,
+                        struct bytes *out)
+{
+	const struct tlsh_implementation *f = h->f;
+	struct tlsh_error e;
+	init_error(&e);
+	switch (op) {
+	case OP_VALIDATE:
+	case OP_CTX_NEW: {
+		enum tlsh_role role = (enum tlsh_role)get_u32(r);
+		const struct tlsh_config *c = get_config(r, a);
+		if (r->bad)
+			return -1;
+		if (op == OP_VALIDATE) {
+			int st = f->validate_config(h->ih->self, role, c, &e);
+			put_u32(out, (uint32_t)st);
+			put_error(out, &e);
+		} else {
+			tlsh_context *ctx = NULL;
+			int st = f->context_new(h->ih->self, role, c, &ctx, &e);
+			put_u32(out, (uint32_t)st);
+			put_u32(out, st == TLSH_OK && ctx ? table_put(&h->ctxs, ctx) : 0);
+			put_error(out, &e);
+		}
+		return 0;
+	}
+	case OP_CTX_FREE: {
+		tlsh_context *ctx = table_get(&h->ctxs, id);
+		if (ctx) {
+			f->context_free(ctx);
+			h->ctxs.v[id - 1] = NULL;
+		}
+		return 0;
+	}
+	case OP_BUF_NEW: {
+		tlsh_context *ctx = table_get(&h->ctxs, id);
+		char *host = get_str(r, a);
+		if (!ctx || r->bad)
+			return -1;
+		tlsh_buffer *nb = NULL;
+		int st = f->buffer_new(ctx, host, &nb, &e);
+		put_u32(out, (uint32_t)st);
+		put_u32(out, st == TLSH_OK && nb ? table_put(&h->bufs, nb) : 0);
+		put_error(out, &e);
+		return 0;
+	}
+	case OP_PING:
+		return 0;
+	case OP_BUF_FREE:
+	case OP_BUF_DROP: {
+		tlsh_buffer *b = table_get(&h->bufs, id);
+		if (!b)
+			return -1;
+		if (host_deferred(h, r, b, out) == -2)
+			return -1;
+		f->buffer_free(b);
+		h->bufs.v[id - 1] = NULL;
+		return 0;
+	}
+	default: {
+		tlsh_buffer *b = table_get(&h->bufs, id);
+		if (!b)
+			return -1;
+		return host_buffer_op(h, op, b, r, a, out);
+	}
+	}
+}
+
+/* Serves descriptor calls on fd until the peer closes it. `ih` is the
+ * loaded adapter, or NULL with `load_err` saying why it could not be
+ * loaded (reported in the HELLO reply). Never returns. */
+void remote_serve(int fd, const struct impl_handle *ih, const char *load_err)
+{
+	struct bytes in = {0}, out = {0};
+	struct host h = {.ih = ih, .f = ih ? &ih->fn : NULL};
+	struct conn c = {.fd = fd};
+	signal(SIGPIPE, SIG_IGN);
+	while (recv_msg(&c, &in, NULL) == 0) {
 		struct rd r = {in.data, in.len, 0};
 		struct arena a = {0};
 		uint32_t op = get_u32(&r);
 		uint32_t id = get_u32(&r);
 		bytes_reset(&out);
+		int rc = 0;
 		if (op == OP_HELLO) {
-			put_u32(&out, (uint32_t)loaded);
-			if (!loaded) {
-				put_str(&out, err);
+			put_u32(&out, ih != NULL);
+			if (!ih) {
+				put_str(&out,
+				        load_err ? load_err : "the adapter could not be loaded");
 			} else {
-				put_str(&out, f->name);
-				put_str(&out, f->library_version);
-				put_u64(&out, f->capabilities);
-				put_u32(&out, f->process_incoming_eof != NULL);
-				put_u32(&out, f->getpeercert != NULL);
+				put_str(&out, h.f->name);
+				put_str(&out, h.f->library_version);
+				put_u64(&out, h.f->capabilities);
+				put_u32(&out, h.f->process_incoming_eof != NULL);
+				put_u32(&out, h.f->getpeercert != NULL);
 			}
-			goto reply;
+		} else if (!ih) {
+			rc = -1;
+		} else {
+			rc = host_request(&h, op, id, &r, &a, &out);
 		}
-		if (!loaded)
-			break;
-		tlsh_buffer *b = table_get(&bufs, id);
-		struct tlsh_error e;
-		memset(&e, 0, sizeof e);
-		e.alert_sent = e.alert_received = TLSH_NO_ALERT;
-		switch (op) {
-		case OP_VALIDATE:
-		case OP_CTX_NEW: {
-			enum tlsh_role role = (enum tlsh_role)get_u32(&r);
-			const struct tlsh_config *c = get_config(&r, &a);
-			if (r.bad)
-				goto bad;
-			if (op == OP_VALIDATE) {
-				int st = f->validate_config(ih.self, role, c, &e);
-				put_u32(&out, (uint32_t)st);
-				put_error(&out, &e);
-			} else {
-				tlsh_context *ctx = NULL;
-				int st = f->context_new(ih.self, role, c, &ctx, &e);
-				put_u32(&out, (uint32_t)st);
-				put_u32(&out, st == TLSH_OK && ctx ? table_put(&ctxs, ctx) : 0);
-				put_error(&out, &e);
-			}
-			break;
-		}
-		case OP_CTX_FREE: {
-			tlsh_context *ctx = table_get(&ctxs, id);
-			if (ctx) {
-				f->context_free(ctx);
-				ctxs.v[id - 1] = NULL;
-			}
-			break;
-		}
-		case OP_BUF_NEW: {
-			tlsh_context *ctx = table_get(&ctxs, id);
-			char *host = get_str(&r, &a);
-			if (!ctx || r.bad)
-				goto bad;
-			tlsh_buffer *nb = NULL;
-			int st = f->buffer_new(ctx, host, &nb, &e);
-			put_u32(&out, (uint32_t)st);
-			put_u32(&out, st == TLSH_OK && nb ? table_put(&bufs, nb) : 0);
-			put_error(&out, &e);
-			break;
-		}
-		case OP_BUF_FREE:
-			if (b) {
-				f->buffer_free(b);
-				bufs.v[id - 1] = NULL;
-			}
-			break;
-		case OP_HANDSHAKE:
-		case OP_SHUTDOWN:
-		case OP_IN_EOF: {
-			if (!b)
-				goto bad;
-			int st = op == OP_HANDSHAKE  ? f->do_handshake(b)
-			         : op == OP_SHUTDOWN ? f->shutdown(b)
-			                             : f->process_incoming_eof(b);
-			put_u32(&out, (uint32_t)st);
-			break;
-		}
-		case OP_READ:
-		case OP_OUT: {
-			uint32_t cap = get_u32(&r);
-			if (!b || r.bad || cap > MAX_MSG / 2)
-				goto bad;
-			if (scratch_cap < cap + 64) {
-				scratch_cap = cap + 64;
-				scratch = xrealloc(scratch, scratch_cap);
-			}
-			size_t n = 0;
-			int st = op == OP_READ ? f->read(b, scratch, cap, &n)
-			                       : f->process_outgoing(b, scratch, cap, &n);
-			put_u32(&out, (uint32_t)st);
-			/* A length beyond cap is passed on for the proxy's guard to name;
-			 * only cap bytes are sent. */
-			put_u64(&out, n);
-			put_blob(&out, scratch, n > cap ? cap : n, 1);
-			break;
-		}
-		case OP_WRITE:
-		case OP_IN: {
-			size_t len;
-			int present;
-			const uint8_t *p = get_blob(&r, &len, &present);
-			if (!b || r.bad)
-				goto bad;
-			if (op == OP_WRITE) {
-				size_t n = 0;
-				int st = f->write(b, p, len, &n);
-				put_u32(&out, (uint32_t)st);
-				put_u64(&out, n);
-			} else {
-				put_u32(&out, (uint32_t)f->process_incoming(b, p, len));
-			}
-			break;
-		}
-		case OP_IN_PENDING:
-		case OP_OUT_PENDING:
-			if (!b)
-				goto bad;
-			put_u64(&out, op == OP_IN_PENDING ? f->incoming_bytes_buffered(b)
-			                                  : f->outgoing_bytes_buffered(b));
-			break;
-		case OP_CIPHER:
-			if (!b)
-				goto bad;
-			put_u32(&out, f->cipher(b));
-			break;
-		case OP_VERSION:
-			if (!b)
-				goto bad;
-			put_u32(&out, (uint32_t)f->negotiated_tls_version(b));
-			break;
-		case OP_ALPN:
-		case OP_PEERCERT: {
-			if (!b)
-				goto bad;
-			const uint8_t *p = NULL;
-			size_t len = 0;
-			int got = op == OP_ALPN ? f->negotiated_protocol(b, &p, &len)
-			                        : f->getpeercert(b, &p, &len);
-			put_u32(&out, (uint32_t)got);
-			put_blob(&out, p, p ? len : 0, p != NULL);
-			break;
-		}
-		case OP_LAST_ERROR:
-			if (!b)
-				goto bad;
-			f->last_error(b, &e);
-			put_error(&out, &e);
-			break;
-		default:
-			goto bad;
-		}
-	reply:
 		arena_free(&a);
-		if (send_msg(fd, &out) != 0)
+		if (rc != 0) {
+			fprintf(stderr, "tlsharness host: malformed request (op %u)\n", op);
 			break;
-		continue;
-	bad:
-		arena_free(&a);
-		fprintf(stderr, "tlsharness host: malformed request (op %u)\n", op);
-		break;
+		}
+		if (posted(op))
+			continue; /* no reply: the proxy does not wait for one */
+		if (send_msg(&c, &out) != 0)
+			break;
 	}
-	free(scratch);
+	free(h.scratch);
 	bytes_free(&in);
 	bytes_free(&out);
+	bytes_free(&c.rx);
 	_exit(0);
 }
 
+static void host_serve(int fd, const char *spec)
+{
+	static struct impl_handle ih;
+	char err[512];
+	int loaded = impl_load(spec, &ih, err, sizeof err) == 0;
+	remote_serve(fd, loaded ? &ih : NULL, err);
+}
+
 /* ---- proxy side ---------------------------------------------------------- */
+
+/* One pump step is one round trip. The proxy
+ * - defers process_incoming (answers OK at once) and sends the bytes with
+ *   the next request on that buffer; the host runs them first, in order.
+ *   Real adapters only buffer there (they fail only after
+ *   process_incoming_eof, for NULL data or past about 1 MiB pending, none
+ *   of which is deferred); should a deferred call return anything but OK,
+ *   the scenario ends as HARNESS-ERROR naming it, never silently;
+ * - gets with each operation's status the error detail endpoint.c asks
+ *   for next (last_error) and everything process_outgoing then has, and
+ *   answers the following process_outgoing calls from that cache, until
+ *   the next operation.
+ * Every adapter call the host makes is one the caller would have caused,
+ * in the same order on that buffer; only process_outgoing runs earlier
+ * (right after the operation instead of when the pump asks). */
 
 static void default_lost(const char *spec, const char *why)
 {
@@ -550,10 +766,20 @@ static void default_lost(const char *spec, const char *why)
 
 void (*remote_lost)(const char *spec, const char *why) = default_lost;
 
+#define DEFER_MAX (64u * 1024u)
+/* Deferred only while the adapter holds less than this unread (with what is
+ * deferred): every adapter here takes 1 MiB before process_incoming says
+ * WANT_READ, and that answer cannot be deferred. */
+#define DEFER_SAFE (256u * 1024u)
+#define OUT_CAP_DEFAULT (16384u + 512u)
+
 struct rimpl {
 	struct tlsh_implementation d; /* first: the proxy's self */
-	int fd;
-	pid_t pid;
+	struct conn c;
+	int posted; /* requests sent that no reply has confirmed yet */
+	int dead;   /* the connection ended (remote_lost was called) */
+	struct rimpl *next_live;
+	pid_t pid; /* our child, or 0 (a warm host's child: death notices) */
 	char *spec;
 	char *name, *version;
 	struct bytes msg;
@@ -562,22 +788,50 @@ struct rimpl {
 struct rctx {
 	struct rimpl *ri;
 	uint32_t id;
+	enum tlsh_role role;
+};
+
+struct ochunk {
+	int st;
+	size_t n;    /* as the adapter reported it */
+	size_t off;  /* into rbuf.cache */
+	size_t len;  /* bytes sent (n capped at the size asked for) */
+	size_t used; /* bytes already handed out */
 };
 
 struct rbuf {
 	struct rimpl *ri;
 	uint32_t id;
+	enum tlsh_role role;
 	uint8_t *alpn, *cert;
 	size_t alpn_len, cert_len;
+	/* Deferred process_incoming calls, encoded as blobs. */
+	struct bytes defer;
+	uint32_t ndefer;
+	size_t in_pending; /* incoming_bytes_buffered after the last operation */
+	int eof_sent;
+	/* process_outgoing cache. */
+	struct bytes cache;
+	struct ochunk *ch;
+	size_t nch, next, chcap;
+	int drained;
+	uint32_t out_cap;
+	/* last_error of the last operation, when it failed. */
+	struct tlsh_error err;
+	int has_err;
+	struct rbuf *prev_live, *next_live;
 };
 
-static void lost(struct rimpl *ri)
+static struct rbuf *live_bufs;
+
+static void lost_why(struct rimpl *ri, int status, int have_status)
 {
 	char why[128] = "connection closed";
-	int status;
-	close(ri->fd);
-	pid_t r = waitpid(ri->pid, &status, 0);
-	if (r == ri->pid) {
+	close(ri->c.fd);
+	ri->dead = 1;
+	if (!have_status && ri->pid > 0 && waitpid(ri->pid, &status, 0) == ri->pid)
+		have_status = 1;
+	if (have_status) {
 		if (WIFSIGNALED(status))
 			fmt_into(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status),
 			         strsignal(WTERMSIG(status)));
@@ -592,10 +846,29 @@ static void lost(struct rimpl *ri)
  * reader over it. */
 static struct rd call(struct rimpl *ri)
 {
-	if (send_msg(ri->fd, &ri->msg) != 0 || recv_msg(ri->fd, &ri->msg) != 0)
-		lost(ri);
+	int status = 0;
+	if (send_msg(&ri->c, &ri->msg) != 0) {
+		/* The host is gone; its death notice may still be readable. */
+		int rc = recv_msg(&ri->c, &ri->msg, &status);
+		lost_why(ri, status, rc == -2);
+	}
+	int rc = recv_msg(&ri->c, &ri->msg, &status);
+	if (rc != 0)
+		lost_why(ri, status, rc == -2);
+	ri->posted = 0;
 	struct rd r = {ri->msg.data, ri->msg.len, 0};
 	return r;
+}
+
+/* Sends the request in ri->msg without waiting for a reply. */
+static void post(struct rimpl *ri)
+{
+	int status = 0;
+	if (send_msg(&ri->c, &ri->msg) != 0) {
+		int rc = recv_msg(&ri->c, &ri->msg, &status);
+		lost_why(ri, status, rc == -2);
+	}
+	ri->posted = 1;
 }
 
 static void begin(struct rimpl *ri, enum op op, uint32_t id)
@@ -605,11 +878,95 @@ static void begin(struct rimpl *ri, enum op op, uint32_t id)
 	put_u32(&ri->msg, id);
 }
 
-static int simple_call(struct rimpl *ri, enum op op, uint32_t id)
+/* Starts a request on a buffer: the deferred process_incoming calls go
+ * first. */
+static void begin_buf(struct rbuf *b, enum op op)
 {
-	begin(ri, op, id);
-	struct rd r = call(ri);
-	return (int)get_u32(&r);
+	begin(b->ri, op, b->id);
+	put_u32(&b->ri->msg, b->ndefer);
+	bytes_append(&b->ri->msg, b->defer.data, b->defer.len);
+	bytes_reset(&b->defer);
+	b->ndefer = 0;
+}
+
+static const char *role_label(enum tlsh_role role)
+{
+	return role == TLSH_ROLE_CLIENT ? "client" : "server";
+}
+
+/* The reply's verdict on the deferred calls. One that failed ends the
+ * scenario: the caller was told OK. */
+static void check_deferred(struct rbuf *b, struct rd *r)
+{
+	if (get_u32(r))
+		return;
+	uint32_t i = get_u32(r);
+	int st = (int)get_u32(r);
+	struct tlsh_error e;
+	init_error(&e);
+	get_error(r, &e);
+	char msg[900];
+	if (st < 0 || st >= TLSH_STATUS_COUNT)
+		fmt_into(
+		        msg, sizeof msg,
+		        "%s adapter (%s): process_incoming returned %d, which is not a tlsh_status",
+		        role_label(b->role), b->ri->name, st);
+	else
+		fmt_into(msg, sizeof msg,
+		         "%s adapter (%s): process_incoming returned %s for bytes the "
+		         "out-of-process "
+		         "proxy had already accepted (deferred call %u)%s%s",
+		         role_label(b->role), b->ri->name, status_name(st), i,
+		         e.message[0] ? ": " : "", e.message);
+	ep_violation(msg);
+	abort(); /* ep_violation does not return */
+}
+
+static void cache_reset_if_used(struct rbuf *b)
+{
+	if (b->next == b->nch) {
+		b->next = b->nch = 0;
+		bytes_reset(&b->cache);
+	}
+}
+
+/* Reads a step tail (see host_step_tail) into the buffer's state. */
+static int read_tail(struct rbuf *b, struct rd *r, int with_status)
+{
+	int st = 0;
+	if (with_status) {
+		st = (int)get_u32(r);
+		b->has_err = (int)get_u32(r);
+		if (b->has_err)
+			get_error(r, &b->err);
+	}
+	cache_reset_if_used(b);
+	while (get_u32(r) && !r->bad) {
+		struct ochunk c = {.st = (int)get_u32(r), .n = (size_t)get_u64(r)};
+		size_t len;
+		int present;
+		const uint8_t *p = get_blob(r, &len, &present);
+		c.off = b->cache.len;
+		c.len = len;
+		bytes_append(&b->cache, p, len);
+		if (b->nch == b->chcap) {
+			b->chcap = b->chcap ? 2 * b->chcap : 8;
+			b->ch = xrealloc(b->ch, b->chcap * sizeof *b->ch);
+		}
+		b->ch[b->nch++] = c;
+	}
+	b->drained = (int)get_u32(r);
+	if (with_status)
+		b->in_pending = (size_t)get_u64(r);
+	return st;
+}
+
+/* Everything that changes the adapter's state invalidates what the proxy
+ * knew about it (except bytes already taken out). */
+static void before_op(struct rbuf *b)
+{
+	b->has_err = 0;
+	b->drained = 0;
 }
 
 static int r_validate(const struct tlsh_implementation *self, enum tlsh_role role,
@@ -641,6 +998,7 @@ static int r_ctx_new(const struct tlsh_implementation *self, enum tlsh_role role
 		struct rctx *x = xcalloc(1, sizeof *x);
 		x->ri = ri;
 		x->id = id;
+		x->role = role;
 		*out = (tlsh_context *)x;
 	}
 	return st;
@@ -652,7 +1010,7 @@ static void r_ctx_free(tlsh_context *ctx)
 	if (!x)
 		return;
 	begin(x->ri, OP_CTX_FREE, x->id);
-	call(x->ri);
+	post(x->ri);
 	free(x);
 }
 
@@ -670,6 +1028,12 @@ static int r_buf_new(tlsh_context *ctx, const char *host, tlsh_buffer **out, str
 		struct rbuf *b = xcalloc(1, sizeof *b);
 		b->ri = x->ri;
 		b->id = id;
+		b->role = x->role;
+		b->out_cap = OUT_CAP_DEFAULT;
+		b->next_live = live_bufs;
+		if (live_bufs)
+			live_bufs->prev_live = b;
+		live_bufs = b;
 		*out = (tlsh_buffer *)b;
 	}
 	return st;
@@ -680,8 +1044,23 @@ static void r_buf_free(tlsh_buffer *buf)
 	struct rbuf *b = (struct rbuf *)buf;
 	if (!b)
 		return;
-	begin(b->ri, OP_BUF_FREE, b->id);
-	call(b->ri);
+	if (b->ndefer) {
+		begin_buf(b, OP_BUF_FREE);
+		struct rd r = call(b->ri);
+		check_deferred(b, &r);
+	} else {
+		begin_buf(b, OP_BUF_DROP);
+		post(b->ri);
+	}
+	if (b->prev_live)
+		b->prev_live->next_live = b->next_live;
+	else
+		live_bufs = b->next_live;
+	if (b->next_live)
+		b->next_live->prev_live = b->prev_live;
+	bytes_free(&b->defer);
+	bytes_free(&b->cache);
+	free(b->ch);
 	free(b->alpn);
 	free(b->cert);
 	free(b);
@@ -689,97 +1068,165 @@ static void r_buf_free(tlsh_buffer *buf)
 
 #define RB(buf) ((struct rbuf *)(buf))
 
+/* An operation that changes the buffer's state: one round trip. */
+static int step_op(tlsh_buffer *buf, enum op op)
+{
+	struct rbuf *b = RB(buf);
+	before_op(b);
+	begin_buf(b, op);
+	put_u32(&b->ri->msg, b->out_cap);
+	struct rd r = call(b->ri);
+	check_deferred(b, &r);
+	return read_tail(b, &r, 1);
+}
+
 static int r_handshake(tlsh_buffer *buf)
 {
-	return simple_call(RB(buf)->ri, OP_HANDSHAKE, RB(buf)->id);
+	return step_op(buf, OP_HANDSHAKE);
 }
 
 static int r_shutdown(tlsh_buffer *buf)
 {
-	return simple_call(RB(buf)->ri, OP_SHUTDOWN, RB(buf)->id);
+	return step_op(buf, OP_SHUTDOWN);
 }
 
 static int r_in_eof(tlsh_buffer *buf)
 {
-	return simple_call(RB(buf)->ri, OP_IN_EOF, RB(buf)->id);
+	RB(buf)->eof_sent = 1;
+	return step_op(buf, OP_IN_EOF);
 }
 
-static int read_like(tlsh_buffer *buf, enum op op, uint8_t *dst, size_t cap, size_t *n)
+static int r_read(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 {
-	struct rimpl *ri = RB(buf)->ri;
-	begin(ri, op, RB(buf)->id);
-	put_u32(&ri->msg, (uint32_t)(cap > MAX_MSG / 2 ? MAX_MSG / 2 : cap));
-	struct rd r = call(ri);
-	int st = (int)get_u32(&r);
+	struct rbuf *b = RB(buf);
+	before_op(b);
+	begin_buf(b, OP_READ);
+	put_u32(&b->ri->msg, b->out_cap);
+	put_u32(&b->ri->msg, (uint32_t)(cap > MAX_MSG / 8 ? MAX_MSG / 8 : cap));
+	struct rd r = call(b->ri);
+	check_deferred(b, &r);
 	*n = (size_t)get_u64(&r);
 	size_t len;
 	int present;
 	const uint8_t *p = get_blob(&r, &len, &present);
 	if (p && len <= cap)
 		memcpy(dst, p, len);
-	return st;
-}
-
-static int r_read(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
-{
-	return read_like(buf, OP_READ, dst, cap, n);
-}
-
-static int r_out(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
-{
-	return read_like(buf, OP_OUT, dst, cap, n);
+	return read_tail(b, &r, 1);
 }
 
 static int r_write(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n)
 {
-	struct rimpl *ri = RB(buf)->ri;
-	begin(ri, OP_WRITE, RB(buf)->id);
-	put_blob(&ri->msg, src, len, 1);
-	struct rd r = call(ri);
-	int st = (int)get_u32(&r);
+	struct rbuf *b = RB(buf);
+	before_op(b);
+	begin_buf(b, OP_WRITE);
+	put_u32(&b->ri->msg, b->out_cap);
+	put_blob(&b->ri->msg, src, len, 1);
+	struct rd r = call(b->ri);
+	check_deferred(b, &r);
 	*n = (size_t)get_u64(&r);
-	return st;
+	return read_tail(b, &r, 1);
 }
 
 static int r_in(tlsh_buffer *buf, const uint8_t *data, size_t len)
 {
-	struct rimpl *ri = RB(buf)->ri;
-	begin(ri, OP_IN, RB(buf)->id);
-	put_blob(&ri->msg, data, len, 1);
-	struct rd r = call(ri);
-	return (int)get_u32(&r);
+	struct rbuf *b = RB(buf);
+	if (!b->eof_sent && data != NULL && b->defer.len + len + 4 <= DEFER_MAX &&
+	    b->in_pending + b->defer.len + len <= DEFER_SAFE) {
+		put_blob(&b->defer, data, len, 1);
+		b->ndefer++;
+		before_op(b);
+		return TLSH_OK;
+	}
+	before_op(b);
+	begin_buf(b, OP_IN);
+	put_u32(&b->ri->msg, b->out_cap);
+	put_blob(&b->ri->msg, data, len, data != NULL);
+	struct rd r = call(b->ri);
+	check_deferred(b, &r);
+	get_u64(&r);
+	return read_tail(b, &r, 1);
+}
+
+static int r_out(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
+{
+	struct rbuf *b = RB(buf);
+	*n = 0;
+	if (cap > 0 && cap <= MAX_MSG / 8)
+		b->out_cap = (uint32_t)cap;
+	if (b->next == b->nch && !b->drained) {
+		begin_buf(b, OP_OUT);
+		put_u32(&b->ri->msg, b->out_cap);
+		struct rd r = call(b->ri);
+		check_deferred(b, &r);
+		read_tail(b, &r, 0);
+	}
+	if (b->next == b->nch)
+		return TLSH_OK; /* drained: the adapter said 0 bytes */
+	struct ochunk *c = &b->ch[b->next];
+	const uint8_t *p = b->cache.data + c->off + c->used;
+	size_t avail = c->len - c->used;
+	if (c->st != TLSH_OK || c->n > c->len) {
+		/* What the adapter said, for endpoint.c's guard to judge. */
+		memcpy(dst, p, avail < cap ? avail : cap);
+		*n = c->n;
+		b->next++;
+		return c->st;
+	}
+	size_t k = avail < cap ? avail : cap;
+	memcpy(dst, p, k);
+	c->used += k;
+	if (c->used == c->len)
+		b->next++;
+	*n = k;
+	return TLSH_OK;
+}
+
+static size_t cached_out(const struct rbuf *b)
+{
+	size_t n = 0;
+	for (size_t i = b->next; i < b->nch; i++)
+		n += b->ch[i].len - b->ch[i].used;
+	return n;
+}
+
+static struct rd query(tlsh_buffer *buf, enum op op)
+{
+	struct rbuf *b = RB(buf);
+	begin_buf(b, op);
+	struct rd r = call(b->ri);
+	check_deferred(b, &r);
+	return r;
 }
 
 static size_t r_in_pending(tlsh_buffer *buf)
 {
-	begin(RB(buf)->ri, OP_IN_PENDING, RB(buf)->id);
-	struct rd r = call(RB(buf)->ri);
-	return (size_t)get_u64(&r);
+	struct rd r = query(buf, OP_IN_PENDING);
+	RB(buf)->in_pending = (size_t)get_u64(&r);
+	return RB(buf)->in_pending;
 }
 
 static size_t r_out_pending(tlsh_buffer *buf)
 {
-	begin(RB(buf)->ri, OP_OUT_PENDING, RB(buf)->id);
-	struct rd r = call(RB(buf)->ri);
-	return (size_t)get_u64(&r);
+	struct rd r = query(buf, OP_OUT_PENDING);
+	return (size_t)get_u64(&r) + cached_out(RB(buf));
 }
 
 static uint16_t r_cipher(tlsh_buffer *buf)
 {
-	return (uint16_t)simple_call(RB(buf)->ri, OP_CIPHER, RB(buf)->id);
+	struct rd r = query(buf, OP_CIPHER);
+	return (uint16_t)get_u32(&r);
 }
 
 static enum tlsh_version r_version(tlsh_buffer *buf)
 {
-	return (enum tlsh_version)simple_call(RB(buf)->ri, OP_VERSION, RB(buf)->id);
+	struct rd r = query(buf, OP_VERSION);
+	return (enum tlsh_version)get_u32(&r);
 }
 
 static int blob_query(tlsh_buffer *buf, enum op op, uint8_t **keep, size_t *keep_len,
                       const uint8_t **p, size_t *len)
 {
-	struct rimpl *ri = RB(buf)->ri;
-	begin(ri, op, RB(buf)->id);
-	struct rd r = call(ri);
+	struct rd r = query(buf, op);
 	int got = (int)get_u32(&r);
 	size_t n;
 	int present;
@@ -804,42 +1251,42 @@ static int r_peercert(tlsh_buffer *buf, const uint8_t **p, size_t *len)
 
 static void r_last_error(tlsh_buffer *buf, struct tlsh_error *err)
 {
-	begin(RB(buf)->ri, OP_LAST_ERROR, RB(buf)->id);
-	struct rd r = call(RB(buf)->ri);
+	struct rbuf *b = RB(buf);
+	if (b->has_err && b->ndefer == 0) {
+		*err = b->err;
+		return;
+	}
+	struct rd r = query(buf, OP_LAST_ERROR);
 	get_error(&r, err);
 }
 
-int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t errcap)
+static struct rimpl *live_impls;
+
+void remote_sync(void)
 {
-	memset(out, 0, sizeof *out);
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		fmt_into(err, errcap, "socketpair: %s", strerror(errno));
-		return -1;
+	for (struct rbuf *b = live_bufs; b; b = b->next_live) {
+		if (!b->ndefer || b->ri->dead)
+			continue;
+		struct rd r = query((tlsh_buffer *)b, OP_SYNC);
+		(void)r;
 	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		fmt_into(err, errcap, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
+	for (struct rimpl *ri = live_impls; ri; ri = ri->next_live) {
+		if (!ri->posted || ri->dead)
+			continue;
+		begin(ri, OP_PING, 0);
+		call(ri);
 	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(sv[0]);
-		signal(SIGPIPE, SIG_IGN);
-		host_serve(sv[1], spec);
-	}
-	close(sv[1]);
-	struct rimpl *ri = xcalloc(1, sizeof *ri);
-	ri->fd = sv[0];
-	ri->pid = pid;
-	ri->spec = xstrdup(spec);
+}
+
+/* The HELLO exchange over a connected socket; fills `out` on success. */
+static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, char *err,
+                 size_t errcap)
+{
+	int status = 0;
 	begin(ri, OP_HELLO, 0);
-	if (send_msg(ri->fd, &ri->msg) != 0 || recv_msg(ri->fd, &ri->msg) != 0) {
+	if (send_msg(&ri->c, &ri->msg) != 0 || recv_msg(&ri->c, &ri->msg, &status) != 0) {
 		fmt_into(err, errcap, "endpoint host for %s died during start-up", spec);
-		goto fail;
+		return -1;
 	}
 	struct rd r = {ri->msg.data, ri->msg.len, 0};
 	struct arena a = {0};
@@ -847,7 +1294,7 @@ int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t er
 		char *m = get_str(&r, &a);
 		fmt_into(err, errcap, "%s", m ? m : "endpoint host could not load the adapter");
 		arena_free(&a);
-		goto fail;
+		return -1;
 	}
 	char *name = get_str(&r, &a), *ver = get_str(&r, &a);
 	ri->name = xstrdup(name ? name : "?");
@@ -885,30 +1332,549 @@ int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t er
 	out->self = &ri->d;
 	out->spec = xstrdup(spec);
 	out->path = xasprintf("remote:%s", spec);
-	out->host_pid = pid;
-	out->remote_fd = ri->fd;
+	out->host_pid = ri->pid;
+	out->remote_fd = ri->c.fd;
 	return 0;
-fail:
-	close(ri->fd);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	bytes_free(&ri->msg);
-	free(ri->spec);
-	free(ri);
-	return -1;
 }
 
-void remote_close(struct impl_handle *h)
+static void rimpl_live(struct rimpl *ri)
 {
-	if (!h->host_pid)
-		return;
-	struct rimpl *ri = (struct rimpl *)h->self;
-	close(ri->fd);
-	waitpid(ri->pid, NULL, 0);
+	ri->next_live = live_impls;
+	live_impls = ri;
+}
+
+static void rimpl_free(struct rimpl *ri)
+{
+	for (struct rimpl **p = &live_impls; *p; p = &(*p)->next_live) {
+		if (*p == ri) {
+			*p = ri->next_live;
+			break;
+		}
+	}
+	bytes_free(&ri->c.rx);
 	bytes_free(&ri->msg);
 	free(ri->spec);
 	free(ri->name);
 	free(ri->version);
 	free(ri);
+}
+
+int remote_attach(int fd, const char *spec, struct impl_handle *out, char *err, size_t errcap)
+{
+	memset(out, 0, sizeof *out);
+	struct rimpl *ri = xcalloc(1, sizeof *ri);
+	ri->c.fd = fd;
+	ri->spec = xstrdup(spec);
+	if (hello(ri, spec, out, err, errcap) != 0) {
+		close(fd);
+		rimpl_free(ri);
+		return -1;
+	}
+	rimpl_live(ri);
+	return 0;
+}
+
+/* fork() for a process that must not outlive this one: the child gets
+ * SIGKILL when we die (also when we died before it could ask). Returns as
+ * fork does, with err set on failure. */
+static pid_t fork_tied(char *err, size_t errcap)
+{
+	pid_t parent = getpid();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		fmt_into(err, errcap, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
+	}
+	return pid;
+}
+
+int remote_spawn(const char *spec, struct impl_handle *out, char *err, size_t errcap)
+{
+	memset(out, 0, sizeof *out);
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		fmt_into(err, errcap, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork_tied(err, errcap);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		host_serve(sv[1], spec);
+	}
+	close(sv[1]);
+	struct rimpl *ri = xcalloc(1, sizeof *ri);
+	ri->c.fd = sv[0];
+	ri->pid = pid;
+	ri->spec = xstrdup(spec);
+	if (hello(ri, spec, out, err, errcap) != 0) {
+		close(ri->c.fd);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		rimpl_free(ri);
+		return -1;
+	}
+	rimpl_live(ri);
+	return 0;
+}
+
+void remote_close(struct impl_handle *h)
+{
+	if (!h->path || strncmp(h->path, "remote:", 7) != 0)
+		return;
+	struct rimpl *ri = (struct rimpl *)h->self;
+	close(ri->c.fd);
+	if (ri->pid > 0)
+		waitpid(ri->pid, NULL, 0);
+	rimpl_free(ri);
 	impl_unload(h);
+}
+
+/* ---- warm hosts ----------------------------------------------------------- */
+
+/* A warm host loads one adapter once and forks a child per request: a
+ * scenario process (WARM_RUN) or an endpoint host for a proxy elsewhere
+ * (WARM_SERVE). It reaps its children and tells the harness their wait
+ * status; for an endpoint child it keeps the child's end of the socket and
+ * writes a death notice into it, so the proxy names how the host ended. */
+
+struct warm_msg {
+	uint32_t kind; /* enum warm_kind, or enum warm_event_kind */
+	uint32_t job;
+	uint32_t deadline_s; /* requests: the child's own time limit (alarm) */
+	int32_t pid, status, level;
+	char text[480];
+};
+
+/* Libraries whose initialised state a forked child must not share: the
+ * host only dlopen()s the adapter (and the modules the library would
+ * dlopen at initialisation, so that children find them mapped and
+ * relocated), and each child calls the entry point itself. */
+static const struct {
+	const char *dso;
+	const char *why;
+	const char *preload[4];
+} child_init[] = {
+        {"libnss3.so",
+         "NSS: softoken refuses use after fork (CKR_DEVICE_ERROR unless "
+         "NSS_STRICT_NOFORK=DISABLED) and freebl's DRBG would be shared",
+         {"libsoftokn3.so", "libfreeblpriv3.so", "libnssckbi.so", NULL}},
+};
+
+struct dso_search {
+	const char *name;
+	int found;
+};
+
+static int dso_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct dso_search *s = arg;
+	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+	base = base ? base + 1 : info->dlpi_name;
+	if (base && strncmp(base, s->name, strlen(s->name)) == 0)
+		s->found = 1;
+	return s->found;
+}
+
+/* Which entry of child_init applies to the loaded adapter, or -1. */
+static int needs_child_init(void)
+{
+	for (size_t i = 0; i < sizeof child_init / sizeof child_init[0]; i++) {
+		struct dso_search s = {child_init[i].dso, 0};
+		dl_iterate_phdr(dso_cb, &s);
+		if (s.found)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Whether this process has threads besides the calling one. */
+static int has_other_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	if (!d)
+		return 1;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n > 1;
+}
+
+/* fork() copies only the calling thread: a lock another thread holds at that
+ * moment (malloc's, the sanitizer allocator's) stays locked in the child.
+ * A library that started a thread in the host must have every other thread
+ * blocked in a futex wait or a sleep before the host forks (the lesson of
+ * fuzz/driver.c's snapshot mode). Waits up to 2 s, then forks anyway. */
+static void wait_threads_quiet(void)
+{
+	for (int tries = 0; tries < 2000; tries++) {
+		DIR *d = opendir("/proc/self/task");
+		if (!d)
+			return;
+		long self = (long)syscall(SYS_gettid);
+		int quiet = 1, others = 0;
+		struct dirent *e;
+		while (quiet && (e = readdir(d)) != NULL) {
+			long tid = strtol(e->d_name, NULL, 10);
+			if (tid <= 0 || tid == self)
+				continue;
+			others = 1;
+			char path[64], buf[32];
+			snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			long nr = strtol(buf, NULL, 10);
+			quiet = nr == SYS_futex || nr == SYS_clock_nanosleep || nr == SYS_nanosleep;
+		}
+		closedir(d);
+		if (quiet || !others)
+			return;
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
+}
+
+static int chld_pipe[2] = {-1, -1};
+
+static void on_chld(int sig)
+{
+	(void)sig;
+	int e = errno;
+	char c = 0;
+	if (write(chld_pipe[1], &c, 1) < 0) {
+		/* full: a wake-up is already pending */
+	}
+	errno = e;
+}
+
+struct hjob {
+	uint32_t job;
+	pid_t pid;
+	int keep_fd; /* WARM_SERVE: the child's end of its socket */
+};
+
+struct whost {
+	int ctl;
+	int threads; /* other threads after initialisation: check before forks */
+	struct impl_handle ih;
+	int ok;
+	char err[512];
+	struct hjob *jobs;
+	size_t njobs, cap;
+};
+
+static void warm_send_event(int ctl, uint32_t kind, uint32_t job, pid_t pid, int status, int level,
+                            const char *text)
+{
+	struct warm_msg m;
+	memset(&m, 0, sizeof m);
+	m.kind = kind;
+	m.job = job;
+	m.pid = pid;
+	m.status = status;
+	m.level = level;
+	if (text)
+		fmt_into(m.text, sizeof m.text, "%s", text);
+	while (send(ctl, &m, sizeof m, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static void warm_reap(struct whost *w)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < w->njobs; i++) {
+			struct hjob *j = &w->jobs[i];
+			if (j->pid != pid)
+				continue;
+			if (j->keep_fd >= 0) {
+				uint8_t n[8] = {0xff,
+				                0xff,
+				                0xff,
+				                0xf0,
+				                (uint8_t)((uint32_t)status >> 24),
+				                (uint8_t)((uint32_t)status >> 16),
+				                (uint8_t)((uint32_t)status >> 8),
+				                (uint8_t)status};
+				(void)!send(j->keep_fd, n, sizeof n, MSG_NOSIGNAL | MSG_DONTWAIT);
+				close(j->keep_fd);
+			}
+			warm_send_event(w->ctl, WARM_EXITED, j->job, pid, status, 0, NULL);
+			w->jobs[i] = w->jobs[--w->njobs];
+			break;
+		}
+	}
+}
+
+/* In a freshly forked child of the warm host: drop the host's descriptors,
+ * die with the host, and never outlive the time limit. */
+static void warm_child_setup(struct whost *w, unsigned deadline_s, int errfd)
+{
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	close(w->ctl);
+	close(chld_pipe[0]);
+	close(chld_pipe[1]);
+	for (size_t i = 0; i < w->njobs; i++)
+		if (w->jobs[i].keep_fd >= 0)
+			close(w->jobs[i].keep_fd);
+	setpgid(0, 0);
+	if (deadline_s)
+		alarm(deadline_s);
+	dup2(errfd, 2);
+	close(errfd);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 1);
+		close(devnull);
+	}
+	if (w->ok && !w->ih.self && impl_init(&w->ih, w->err, sizeof w->err) != 0)
+		w->ok = 0;
+}
+
+static void warm_request(struct whost *w, const struct warm_msg *m, int *fds, int nfds,
+                         warm_run_fn run)
+{
+	int need = 2;
+	if (nfds < need || (m->kind != WARM_RUN && m->kind != WARM_SERVE)) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		warm_send_event(w->ctl, WARM_EXITED, m->job, 0, 127 << 8, 0, "malformed request");
+		return;
+	}
+	/* After initialisation the host runs no library code, so a host that
+	 * was single-threaded then stays so. */
+	if (w->threads)
+		wait_threads_quiet();
+	char err[128];
+	pid_t pid = fork_tied(err, sizeof err);
+	if (pid == 0) {
+		warm_child_setup(w, m->deadline_s, fds[0]);
+		if (m->kind == WARM_SERVE)
+			remote_serve(fds[1], w->ok ? &w->ih : NULL, w->err);
+		run(m->job, fds + 1, nfds - 1, w->ok ? &w->ih : NULL, w->err);
+		_exit(0);
+	}
+	if (pid > 0)
+		setpgid(pid, pid);
+	int keep = m->kind == WARM_SERVE && pid > 0 ? fds[1] : -1;
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] != keep)
+			close(fds[i]);
+	if (pid < 0) {
+		warm_send_event(w->ctl, WARM_EXITED, m->job, 0, 127 << 8, 0, err);
+		return;
+	}
+	if (w->njobs == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		w->jobs = xrealloc(w->jobs, w->cap * sizeof *w->jobs);
+	}
+	w->jobs[w->njobs++] = (struct hjob){.job = m->job, .pid = pid, .keep_fd = keep};
+	warm_send_event(w->ctl, WARM_STARTED, m->job, pid, 0, 0, NULL);
+}
+
+/* Receives one message and up to 8 descriptors. Returns its size, 0 at
+ * end of file, -1 on error. */
+static ssize_t recv_with_fds(int fd, void *buf, size_t len, int *fds, int *nfds)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(8 * sizeof(int))];
+	} u;
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {
+	        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	ssize_t n;
+	while ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	*nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); n >= 0 && c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds + *nfds, CMSG_DATA(c), (size_t)k * sizeof(int));
+		*nfds += k;
+	}
+	return n;
+}
+
+static void warm_main(int ctl, const char *spec, int level, warm_run_fn run, warm_prepare_fn prep)
+{
+	static struct whost w;
+	w.ctl = ctl;
+	w.ok = impl_open(spec, &w.ih, w.err, sizeof w.err) == 0;
+	int got = 0, late = w.ok ? needs_child_init() : -1;
+	const char *why = late >= 0 ? child_init[late].why : NULL;
+	if (late >= 0) {
+		for (const char *const *p = child_init[late].preload; *p; p++)
+			dlopen(*p, RTLD_NOW | RTLD_LOCAL);
+	} else if (w.ok && level >= 1) {
+		w.ok = impl_init(&w.ih, w.err, sizeof w.err) == 0;
+		got = 1;
+		if (w.ok && level >= 2 && prep) {
+			prep(&w.ih);
+			got = 2;
+		}
+	}
+	/* Free heap pages go back to the kernel: a child that allocates there
+	 * then faults in a fresh page instead of copying one of ours. */
+	malloc_trim(0);
+	w.threads = has_other_threads();
+	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		_exit(4);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_chld;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	warm_send_event(ctl, WARM_READY, 0, getpid(), w.ok, got, w.ok ? why : w.err);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = ctl, .events = POLLIN},
+		                      {.fd = chld_pipe[0], .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents) {
+			char drain[64];
+			while (read(chld_pipe[0], drain, sizeof drain) > 0)
+				;
+			warm_reap(&w);
+		}
+		if (p[0].revents) {
+			struct warm_msg m;
+			int fds[8], nfds;
+			ssize_t n = recv_with_fds(ctl, &m, sizeof m, fds, &nfds);
+			if (n <= 0)
+				break;
+			if ((size_t)n != sizeof m) {
+				for (int i = 0; i < nfds; i++)
+					close(fds[i]);
+				continue;
+			}
+			warm_request(&w, &m, fds, nfds, run);
+		}
+	}
+	/* The harness closed the connection: nothing of ours may stay. */
+	for (size_t i = 0; i < w.njobs; i++)
+		kill(-w.jobs[i].pid, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+pid_t warm_spawn(const char *spec, int level, warm_run_fn run, warm_prepare_fn prep, int *ctl,
+                 int *errfd, char *err, size_t errcap)
+{
+	int sv[2], ep[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		fmt_into(err, errcap, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		fmt_into(err, errcap, "pipe: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	pid_t pid = fork_tied(err, errcap);
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		close(ep[0]);
+		close(ep[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGINT, SIG_IGN); /* the harness decides; Ctrl-C reaches the group */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		dup2(ep[1], 2);
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		/* Nothing of the harness's (other hosts' sockets, scenario pipes)
+		 * may stay open here: it would hide an end of file. */
+		if (dup2(sv[1], 3) != 3)
+			_exit(4);
+		close_range(4, ~0u, 0);
+		warm_main(3, spec, level, run, prep);
+	}
+	close(sv[1]);
+	close(ep[1]);
+	fcntl(ep[0], F_SETFL, O_NONBLOCK);
+	*ctl = sv[0];
+	*errfd = ep[0];
+	return pid;
+}
+
+int warm_send(int ctl, enum warm_kind kind, uint32_t job, unsigned deadline_s, const int *fds,
+              int nfds)
+{
+	struct warm_msg m;
+	memset(&m, 0, sizeof m);
+	m.kind = kind;
+	m.job = job;
+	m.deadline_s = deadline_s;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(8 * sizeof(int))];
+	} u;
+	memset(&u, 0, sizeof u);
+	struct iovec iov = {&m, sizeof m};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = u.b,
+	                    .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int))};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	ssize_t n;
+	while ((n = sendmsg(ctl, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
+int warm_recv(int ctl, struct warm_event *ev)
+{
+	struct warm_msg m;
+	int fds[8], nfds;
+	ssize_t n = recv_with_fds(ctl, &m, sizeof m, fds, &nfds);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof m)
+		return -1;
+	ev->kind = (enum warm_event_kind)m.kind;
+	ev->job = m.job;
+	ev->pid = m.pid;
+	ev->status = m.status;
+	ev->level = m.level;
+	m.text[sizeof m.text - 1] = '\0';
+	fmt_into(ev->text, sizeof ev->text, "%s", m.text);
+	return 1;
 }

@@ -50,7 +50,7 @@ section() {
 "$bin" run --impl openssl -f 'alpn/*' -q -o "$tmp/base" >/dev/null
 ok '[ -f "$tmp/base/report.json" ]' "a base report (openssl, alpn/*)"
 
-python3 - "$tmp" <<'EOF'
+/usr/bin/python3 - "$tmp" <<'EOF'
 import copy, json, sys
 tmp = sys.argv[1]
 base = json.load(open(f"{tmp}/base/report.json"))
@@ -124,8 +124,16 @@ d = copy.deepcopy(base); d["results"][2]["alerts"]["client_sent"] = 300; json.du
 d = copy.deepcopy(base); d["results"].append(copy.deepcopy(d["results"][0])); json.dump(d, open(f"{tmp}/dup.json", "w"))
 d = copy.deepcopy(base); d["results"] = {}; json.dump(d, open(f"{tmp}/noresults.json", "w"))
 EOF
-ok 'python3 "$top/reports/validate.py" "$tmp"/{old,new,allold,allnew,fixold}.json >/dev/null' \
+ok '/usr/bin/python3 "$top/reports/validate.py" "$tmp"/{old,new,allold,allnew,fixold}.json >/dev/null' \
 	"the crafted reports are valid against reports/schema"
+# reports/validate.py rejects what the schema forbids, naming the file and the place.
+v="$top/reports/validate.py"
+expect 1 "badverdict.json: results/5/verdict: 'MAYBE' is not one of" -- /usr/bin/python3 "$v" "$tmp/badverdict.json"
+expect 1 "badalert.json: results/2/alerts/client_sent: 300 is greater than the maximum of 255" -- \
+	/usr/bin/python3 "$v" "$tmp/badalert.json"
+expect 1 "noverdict.json: results/3: 'verdict' is a required property" -- /usr/bin/python3 "$v" "$tmp/noverdict.json"
+expect 1 "v2.json: not a tlsharness report of a known schema_version \(found 2\)" -- /usr/bin/python3 "$v" "$tmp/v2.json"
+expect 2 "corrupt.json: cannot read report: " -- /usr/bin/python3 "$v" "$tmp/old.json" "$tmp/corrupt.json"
 
 # OLD NEW: every kind of change, exit 1 for the regressions.
 expect 1 "2 regression\(s\), 1 fix\(es\), 1 other change\(s\), 1 new, 1 removed; 17 unchanged" -- \

@@ -18,7 +18,7 @@ check() {
 	"$bin" run --matrix "hostile-$kind,openssl" -f "$scen" -t 3 -q --no-expectations -o "$out" >"$out.log" 2>&1
 	local status=$?
 	n=$((n + 1))
-	if python3 - "$out/report.json" "$want" "$pattern" "$status" <<'PY'; then
+	if /usr/bin/python3 - "$out/report.json" "$want" "$pattern" "$status" <<'PY'; then
 import json, re, sys
 path, want, pattern, status = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 d = json.load(open(path))

@@ -11,6 +11,19 @@ passed=0
 failed=0
 failures=()
 
+# Python: every tool runs with Debian's /usr/bin/python3 and Debian's modules
+# (bootstrap.sh). So that no other interpreter first on PATH (pyenv, a
+# virtualenv) can make a step pass that a fresh Debian 12 fails, `python3`
+# and `python` from PATH fail loudly for the whole suite.
+pyguard=$(mktemp -d)
+trap 'rm -rf "$pyguard"' EXIT
+for p in python python3; do
+	printf '#!/bin/sh\necho "suite: %s from PATH called ($0 $*): call /usr/bin/python3 explicitly" >&2\nexit 127\n' \
+		"$p" >"$pyguard/$p"
+	chmod +x "$pyguard/$p"
+done
+export PATH="$pyguard:$PATH"
+
 step() {
 	local name="$1"
 	shift
@@ -32,6 +45,7 @@ backends=$(./build/harness/tlsharness backends | grep -v '^pep748$' | paste -sd,
 
 step "unit tests" meson test -C build --suite unit --print-errorlogs
 step "unit tests (ASan+UBSan)" meson test -C build-asan --suite unit --print-errorlogs
+step "fresh Debian 12: Python modules from bootstrap's Debian packages, Docker build context (.dockerignore)" harness/tests/fresh.sh
 step "formatting (.clang-format)" bash -c "git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format --dry-run --Werror"
 step "command line and bad input" harness/tests/cli.sh ./build/harness/tlsharness
 step "bash completion" harness/tests/completion.sh ./build/harness/tlsharness
@@ -49,12 +63,14 @@ fi
 step "socket front-end against openssl and gnutls peers" harness/tests/socket.sh ./build/harness/tlsharness
 step "hostile adapters" harness/tests/hostile.sh ./build/harness/tlsharness
 step "hostile adapters (ASan+UBSan)" harness/tests/hostile.sh ./build-asan/harness/tlsharness asan
+step "warm hosts: sibling instances share no random value, every backend" /usr/bin/python3 harness/tests/fork_rng.py ./build/harness/tlsharness
+step "warm hosts: nothing outlives the harness or its time limit" harness/tests/lifetime.sh ./build/harness/tlsharness
 step "compare, report and summary.md on crafted and bad input" harness/tests/compare.sh ./build/harness/tlsharness
 step "HTML report in headless Chromium" /usr/bin/python3 harness/tests/html_report.py ./build/harness/tlsharness
 step "harness parsers smoke-fuzzed (oracle, expectations, reports)" fuzz/harness/smoke.sh 5
 step "TLS fuzz targets: corpora and crash reproducers replayed, determinism, smoke-fuzzed" fuzz/regress.sh
 step "nightly job with a tiny budget (docker/nightly.sh)" env TLSH_NIGHTLY_MERGE=0 TLSH_NIGHTLY_FILTER='handshake/default' TLSH_NIGHTLY_TARGETS='openssl-server-s0 boringssl-client-s0' docker/nightly.sh 8 reports/out/nightly-test
-step "reports valid against reports/schema" bash -c 'reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
+step "reports valid against reports/schema" bash -c '/usr/bin/python3 reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "HTML page of every report (reports/out/index.html)" bash -c './build/harness/tlsharness report -o reports/out/index.html reports/out/*/report.json'
 step "mutants caught" ./build/harness/tlsharness mutation -j "$jobs"
 

@@ -54,7 +54,7 @@ check() {
 	local name="$1" filter="$2" verdict="$3" pattern="$4" dir="$out/faulty-$1"
 	"$t" run --impl "pep748:tlsh_pep748_faulty:$name" -f "$filter" -q -o "$dir" >/dev/null 2>&1
 	local rc=$?
-	if python3 - "$dir/report.json" "$verdict" "$pattern" <<'PY'; then
+	if /usr/bin/python3 - "$dir/report.json" "$verdict" "$pattern" <<'PY'; then
 import json, re, sys
 report, verdict, pattern = sys.argv[1:]
 results = json.load(open(report))["results"]
