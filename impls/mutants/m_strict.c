@@ -22,7 +22,7 @@ enum rule {
 	R_GREASE,         /* supported_versions with a value it does not know */
 	R_NO_SV,          /* a ClientHello without supported_versions */
 	R_FALLBACK,       /* TLS_FALLBACK_SCSV in a ClientHello */
-	R_BIG_HELLO,      /* a ClientHello over 16 KiB */
+	R_BIG_HELLO,      /* a ClientHello of 16 KiB or more */
 	R_NO_SHARES,      /* a ClientHello without key shares (no HelloRetryRequest) */
 };
 
@@ -73,7 +73,7 @@ static int hello_breaks(const struct tls_dir *d, size_t k)
 	if (m->type != TLS_HS_CLIENT_HELLO)
 		return 0;
 	if (rule == R_BIG_HELLO)
-		return m->len > 16384;
+		return m->len >= 16384;
 	struct tls_hello *h = malloc(sizeof *h);
 	if (!h)
 		return 0;
