@@ -18,7 +18,9 @@
 #
 # The adapter source (impls/BACKEND/BACKEND.c; Botan's C++ shim
 # impls/botan/botan.cpp with -std=c++17, linked with the engine's C++
-# compiler) is compiled into each target, so its coverage counts.
+# compiler) is compiled into each target, so its coverage counts; so are the
+# harness pieces the driver uses (harness_srcs below: the guarded endpoint
+# calls, the pump with the rewriter it can carry, the configuration builder).
 #
 # Instrumented or smoke: a target links the engine's instrumented build of its
 # library when there is one and is labelled "instrumented"; otherwise it links
@@ -64,6 +66,12 @@ say() {
 }
 
 warn_flags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror)
+# The harness sources compiled into every target (harness/src/NAME.c).
+harness_srcs=(util endpoint pump rewrite tlsmsg config)
+harness_files=()
+for h in "${harness_srcs[@]}"; do
+	harness_files+=("harness/src/$h.c")
+done
 # shellcheck disable=SC2054 # commas inside -fsanitize= values
 case "$engine" in
 libfuzzer)
@@ -253,11 +261,11 @@ compile() { # SRC OBJ EXTRA...
 	shift 2
 	case "$src" in
 	*.cpp)
-		"$cxx" -std=c++17 -Wall -Wextra -Werror "${cxxflags[@]}" -I harness/include -I fuzz "$@" \
+		"$cxx" -std=c++17 -Wall -Wextra -Werror "${cxxflags[@]}" -I harness/include -I fuzz -I harness/src "$@" \
 			-c "$src" -o "$o"
 		;;
 	*)
-		"$cc" "${warn_flags[@]}" "${cflags[@]}" -I harness/include -I fuzz "$@" -c "$src" -o "$o"
+		"$cc" "${warn_flags[@]}" "${cflags[@]}" -I harness/include -I fuzz -I harness/src "$@" -c "$src" -o "$o"
 		;;
 	esac
 }
@@ -268,7 +276,7 @@ up_to_date() { # TARGET BACKEND
 	[ -x "$bin" ] && [ -f "$out/$1.kind" ] && [ "$(cat "$out/$1.kind")" = "$b_kind" ] || return 1
 	[ "$(cat "$out/$1.flags" 2>/dev/null)" = "$flags_sig|$b_sig" ] || return 1
 	for f in fuzz/*.c fuzz/*.cpp fuzz/*.h fuzz/build.sh harness/include/tlsh.h "$b_src" harness/pki/*.pem \
-		harness/pki/*.key "${b_libs[@]}"; do
+		harness/pki/*.key "${harness_files[@]}" harness/src/*.h "${b_libs[@]}"; do
 		[ -f "$f" ] || continue
 		[ "$f" -ot "$bin" ] || return 1
 	done
@@ -277,7 +285,10 @@ up_to_date() { # TARGET BACKEND
 
 # Links one target (its driver object and the backend's objects exist).
 link_target() { # TARGET
-	local t="$1" bobj ld="$ccld" c="$obj/common"
+	local t="$1" bobj ld="$ccld" c="$obj/common" h harness_objs=()
+	for h in "${harness_srcs[@]}"; do
+		harness_objs+=("$c/harness-$h.o")
+	done
 	parse_target "$t"
 	backend_setup "$t_backend"
 	bobj="$obj/$t_backend"
@@ -285,7 +296,7 @@ link_target() { # TARGET
 	[ "$b_lang" != cxx ] || ld="$cxx"
 	"$ld" "${cflags[@]}" "${ldflags[@]}" -o "$out/$t.tmp" "$bobj/driver-$t.o" \
 		"$bobj/adapter.o" "$bobj/det.o" "$c/det_clock.o" "$c/header.o" "$c/pki.o" "$c/cov.o" \
-		"${b_ldflags[@]}" "${b_libs[@]}" &&
+		"${harness_objs[@]}" "${b_ldflags[@]}" "${b_libs[@]}" &&
 		mv "$out/$t.tmp" "$out/$t" &&
 		echo "$b_kind" >"$out/$t.kind" &&
 		echo "$flags_sig|$b_sig" >"$out/$t.flags"
@@ -337,6 +348,9 @@ if [ "${#todo[@]}" -gt 0 ]; then
 	spawn "$c/.failed" compile fuzz/header.c "$c/header.o"
 	spawn "$c/.failed" compile fuzz/cov.c "$c/cov.o"
 	spawn "$c/.failed" compile fuzz/pki.c "$c/pki.o" "-DTLSH_FUZZ_PKI_DIR=\"$root/harness/pki\""
+	for h in "${harness_srcs[@]}"; do
+		spawn "$c/.failed" compile "harness/src/$h.c" "$c/harness-$h.o"
+	done
 	for b in "${!need_backend[@]}"; do
 		backend_setup "$b"
 		mkdir -p "$obj/$b"

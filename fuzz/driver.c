@@ -1,7 +1,11 @@
 /*
  * driver.c - the one fuzz driver (LLVMFuzzerTestOneInput) for every backend,
  * role and stage, for libFuzzer and AFL++ alike. It sees a backend only
- * through the descriptor (tlsh.h).
+ * through the descriptor (tlsh.h), and through the harness's own pieces,
+ * compiled in: the guarded endpoint calls (harness/src/endpoint.c, in strict
+ * mode), the pump (pump.c: what each side sends is held there, digested and
+ * delivered) and the configuration builder (config.c, over the embedded
+ * test PKI).
  *
  * Build-time choices (fuzz/build.sh sets them from the target name):
  *   TLSH_FUZZ_ROLE     1: the fuzzed side is the client, 2: the server
@@ -38,10 +42,10 @@
  * deterministic RNG stream is rewound (fz_det_reset), so that an input does
  * the same thing whatever ran before it in the process.
  *
- * The adapter is also held to the descriptor contract: a status outside a
- * call's allowed set, a length beyond the buffer given, OK with 0 bytes from
- * read, ... aborts with "tlsh-fuzz: ABI violation", so the fuzzer reports it
- * like a crash.
+ * The adapter is also held to the descriptor contract (endpoint.c's checks,
+ * strict): a status outside a call's allowed set, a length beyond the buffer
+ * given, OK with 0 bytes from read, ... aborts with "tlsh-fuzz: ABI
+ * violation", so the fuzzer reports it like a crash.
  *
  * Environment (never needed for fuzzing):
  *   TLSH_FUZZ_TRACE=1  prints a digest of every byte each side sent and the
@@ -58,7 +62,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +72,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "endpoint.h"
 #include "fuzz.h"
+#include "pump.h"
 #include "tlsh.h"
 
 #ifndef TLSH_FUZZ_ROLE
@@ -97,15 +103,18 @@
 #define TLSH_FUZZ_KIND "smoke"
 #endif
 
-#define FZ_HOST (TLSH_FUZZ_RSA ? "alt.tlsh.test" : "server.tlsh.test")
+#define FZ_HOST (TLSH_FUZZ_RSA ? ALT_HOST : TEST_HOST)
 /* Bounds that keep every input short: rounds of the pre-stage handshake,
- * reads per drive, handshake retries, bytes kept of the fuzzed side's
- * output for the peer. */
+ * reads per drive, handshake retries, process_outgoing calls per drain, and
+ * the size of every read and process_outgoing. */
 #define FZ_MAX_ROUNDS 32
 #define FZ_MAX_READS 64
 #define FZ_MAX_RETRIES 8
-#define FZ_SINK_CAP ((size_t)256 << 10)
+#define FZ_MAX_DRAINS 1024
 #define FZ_IO_CAP ((size_t)16 << 10)
+/* What the pump holds of one side's output between deliveries, reserved
+ * before the first input (more than any input sends). */
+#define FZ_HELD_CAP ((size_t)256 << 10)
 
 #ifndef TLSH_FUZZ_ADAPTER_PATH
 const struct tlsh_implementation *tlsh_implementation(const char *arg);
@@ -115,8 +124,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct tlsh_implementation *impl;
-static tlsh_context *fz_ctx;   /* the fuzzed side's */
-static tlsh_context *peer_ctx; /* the real peer's */
+static struct impl_handle fz_ih; /* impl, as the endpoint calls take it */
+/* The contexts, as endpoints without a buffer (ep_open_context). */
+static const struct endpoint *fz_ctx;   /* the fuzzed side's */
+static const struct endpoint *peer_ctx; /* the real peer's */
 static const enum tlsh_role fz_role = (enum tlsh_role)TLSH_FUZZ_ROLE;
 static const enum tlsh_role peer_role = TLSH_FUZZ_ROLE == 1 ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
 static int trace;
@@ -125,114 +136,110 @@ static const char *fz_host = FZ_HOST; /* the client's server_hostname */
 
 static void fz_warmup(void *arg);
 static void fz_snap(void);
-static int snap_on;       /* snapshot mode (see fz_snap) */
+static int snap_on; /* snapshot mode (see fz_snap) */
+/* The pump's storage, kept from one input to the next (outside snapshot
+ * mode) and reserved before the first: an input allocates nothing for it,
+ * as the old static sinks did not (libFuzzer runs an input that leaves more
+ * mallocs than frees a second time, looking for a leak; under ASan every
+ * fresh allocation also costs page faults). */
+static struct pump fz_kept;
 static uint8_t *snap_cov; /* coverage counters shared with the children */
 
 /* ---- contract checks -------------------------------------------------------- */
 
-#define ST(s) (1u << (s))
-
-__attribute__((noreturn, format(printf, 1, 2))) static void fz_violation(const char *fmt, ...);
-
-static void fz_violation(const char *fmt, ...)
+/* endpoint.c reports a broken rule as "ROLE adapter (NAME): what"; the
+ * prefix is what fuzz/triage.sh recognises. */
+static void fz_violation_hook(const char *msg)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "tlsh-fuzz: ABI violation by %s: ", impl != NULL ? impl->name : "?");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
+	fprintf(stderr, "tlsh-fuzz: ABI violation by %s\n", msg);
 	abort();
 }
 
-static int fz_check(const char *call, int st, unsigned allowed)
+/* A rule only the driver can see (it spans two calls). */
+static void fz_violation(const char *what)
 {
-	if (st < 0 || st >= TLSH_STATUS_COUNT || !(allowed & ST(st)))
-		fz_violation("%s returned status %d, outside its allowed set", call, st);
-	return st;
+	char msg[512];
+	fmt_into(msg, sizeof msg, "%s adapter (%s): %s",
+	         fz_role == TLSH_ROLE_CLIENT ? "client" : "server", impl->name, what);
+	ep_violation(msg);
+}
+
+static void fz_cfg_fatal(const char *msg)
+{
+	fprintf(stderr, "tlsh-fuzz: %s\n", msg);
+	abort();
 }
 
 /* ---- one side --------------------------------------------------------------- */
 
-/* FNV-1a, for the trace. */
-static uint64_t fz_fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
+/* One input's connection: the fuzzed side and the real peer, and the pump
+ * between them. What a side sends is held in the pump (pump.held[its
+ * direction]) until it is delivered or dropped, and digested there
+ * (pump.digest, pump.total: the trace). */
 struct side {
-	const char *label;
-	tlsh_buffer *buf;
-	int done;      /* handshake completed */
-	int dead;      /* TLS_ERROR or a terminal read status seen */
-	int last;      /* last status of a driving call */
-	uint64_t hash; /* of everything it sent */
-	size_t sent;
-	/* What it sent since the fuzz input began (for FZ_OP_EXCHANGE). */
-	uint8_t *out;
-	size_t out_len;
+	struct endpoint ep;
+	enum dir dir;     /* the direction it sends in */
+	int done;         /* handshake completed */
+	int dead;         /* TLS_ERROR or a terminal read status seen */
+	int last;         /* last status of a driving call */
 	int post_actions; /* the peer's actions after its handshake */
 };
 
-static const unsigned fz_read_ok = ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
-                                   ST(TLSH_CLOSED) | ST(TLSH_RAGGED_EOF) | ST(TLSH_TLS_ERROR);
-static const unsigned fz_hs_ok =
-        ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR);
+struct run {
+	const uint8_t *data;
+	size_t size;
+	struct pump pump;
+	struct side fz, peer;
+	int have_peer;
+	size_t skip; /* the stream starts after the header and this many bytes (cfg) */
+};
 
-/* Moves up to `cap` pending bytes out of `s` (all when cap is 0), keeping
- * them for the peer when `keep`. Returns the count. */
-static size_t side_drain(struct side *s, size_t cap, int keep)
+static struct side *fz_client(struct run *r)
 {
-	static uint8_t tmp[FZ_IO_CAP];
-	size_t total = 0;
-	for (int i = 0; i < 1024; i++) {
-		size_t want = cap == 0 || cap > sizeof tmp ? sizeof tmp : cap, n = 99999999;
-		size_t pending = impl->outgoing_bytes_buffered(s->buf);
-		fz_check("process_outgoing", impl->process_outgoing(s->buf, tmp, want, &n),
-		         ST(TLSH_OK));
-		if (n > want)
-			fz_violation("process_outgoing returned %zu bytes into a %zu-byte buffer",
-			             n, want);
-		if (n > pending && pending > 0)
-			fz_violation("process_outgoing returned %zu bytes, %zu were buffered", n,
-			             pending);
-		if (n == 0)
-			break;
-		s->hash = fz_fnv(s->hash, tmp, n);
-		s->sent += n;
-		total += n;
-		if (keep && s->out_len + n <= FZ_SINK_CAP) {
-			memcpy(s->out + s->out_len, tmp, n);
-			s->out_len += n;
-		}
-		if (cap != 0)
-			break;
-	}
-	return total;
+	return fz_role == TLSH_ROLE_CLIENT ? &r->fz : &r->peer;
+}
+
+/* Takes what `s` has pending into the pump: everything (cap 0), or what one
+ * process_outgoing call of `cap` bytes gives. Returns the count. */
+static size_t side_drain(struct run *r, struct side *s, size_t cap)
+{
+	return pump_hold_n(&r->pump, s->dir, cap == 0 ? FZ_IO_CAP : cap,
+	                   cap == 0 ? FZ_MAX_DRAINS : 1);
+}
+
+/* Forgets what `s` sent since its last delivery. */
+static void side_drop(struct run *r, struct side *s)
+{
+	bytes_reset(&r->pump.held[s->dir]);
 }
 
 static int side_incoming(struct side *s, const uint8_t *p, size_t n)
 {
-	int st = fz_check("process_incoming", impl->process_incoming(s->buf, p, n),
-	                  ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_TLS_ERROR));
+	int st = ep_incoming(&s->ep, p, n);
 	if (st == TLSH_TLS_ERROR)
 		s->dead = 1;
+	return st;
+}
+
+/* Delivers what `from` sent since its last delivery to `to` in one
+ * process_incoming call, then forgets it whatever the status (a full
+ * receiver does not get it later). */
+static int side_deliver(struct run *r, struct side *from, struct side *to)
+{
+	int st = pump_release(&r->pump, from->dir);
+	if (st == TLSH_TLS_ERROR)
+		to->dead = 1;
+	side_drop(r, from);
 	return st;
 }
 
 static int side_read(struct side *s, size_t cap)
 {
 	static uint8_t tmp[FZ_IO_CAP];
-	size_t n = 99999999;
+	size_t n;
 	if (cap > sizeof tmp)
 		cap = sizeof tmp;
-	int st = fz_check("read", impl->read(s->buf, tmp, cap, &n), fz_read_ok);
-	if (st == TLSH_OK && (n == 0 || n > cap) && cap > 0)
-		fz_violation("read returned OK with %zu bytes for a %zu-byte buffer", n, cap);
-	if (st != TLSH_OK && n != 0)
-		fz_violation("read returned %d with *n = %zu (must be 0)", st, n);
+	int st = ep_read(&s->ep, tmp, cap, &n);
 	if (st == TLSH_TLS_ERROR || st == TLSH_CLOSED || st == TLSH_RAGGED_EOF)
 		s->dead = 1;
 	return st;
@@ -241,31 +248,27 @@ static int side_read(struct side *s, size_t cap)
 static int side_write(struct side *s, size_t len)
 {
 	static uint8_t pattern[FZ_IO_CAP + 1];
-	size_t n = 99999999;
+	size_t n;
 	if (len > sizeof pattern)
 		len = sizeof pattern;
 	if (pattern[0] == 0)
 		for (size_t i = 0; i < sizeof pattern; i++)
 			pattern[i] = (uint8_t)('A' + i % 26);
-	int st = fz_check("write", impl->write(s->buf, pattern, len, &n),
-	                  ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
-	                          ST(TLSH_TLS_ERROR));
-	if (n > len)
-		fz_violation("write consumed %zu bytes of %zu", n, len);
+	int st = ep_write(&s->ep, pattern, len, &n);
 	if (st == TLSH_TLS_ERROR)
 		s->dead = 1;
 	return st;
 }
 
 /* Makes progress on `s`: the handshake, then reads of whatever plaintext is
- * buffered. Output is drained after every call (kept when `keep`). */
-static int side_drive(struct side *s, int keep)
+ * buffered. Output is taken into the pump after every call. */
+static int side_drive(struct run *r, struct side *s)
 {
 	int st = TLSH_OK;
 	if (!s->done) {
 		for (int i = 0; i < FZ_MAX_RETRIES; i++) {
-			st = fz_check("do_handshake", impl->do_handshake(s->buf), fz_hs_ok);
-			side_drain(s, 0, keep);
+			st = ep_handshake(&s->ep);
+			side_drain(r, s, 0);
 			if (st != TLSH_WANT_WRITE)
 				break;
 		}
@@ -279,7 +282,7 @@ static int side_drive(struct side *s, int keep)
 	}
 	for (int i = 0; i < FZ_MAX_READS && !s->dead; i++) {
 		st = side_read(s, FZ_IO_CAP);
-		side_drain(s, 0, keep);
+		side_drain(r, s, 0);
 		if (st != TLSH_OK && st != TLSH_WANT_WRITE)
 			break;
 	}
@@ -287,50 +290,27 @@ static int side_drive(struct side *s, int keep)
 	return st;
 }
 
-static void side_query(struct side *s)
+/* Every query (endpoint.c checks each answer); what identifies the
+ * connection - ALPN, peer certificate, cipher - goes into the side's digest. */
+static void side_query(struct run *r, struct side *s)
 {
 	struct tlsh_error err;
-	const uint8_t *p = NULL;
-	size_t len = 0;
-	uint16_t cipher = impl->cipher(s->buf);
-	enum tlsh_version v = impl->negotiated_tls_version(s->buf);
-	if (v != TLSH_VERSION_NONE && v != TLSH_TLS_1_2 && v != TLSH_TLS_1_3)
-		fz_violation("negotiated_tls_version returned 0x%x", (unsigned)v);
-	if (impl->negotiated_protocol(s->buf, &p, &len)) {
-		if (p == NULL || len == 0 || len > 255)
-			fz_violation("negotiated_protocol returned %zu bytes at %p", len,
-			             (const void *)p);
-		s->hash = fz_fnv(s->hash, p, len);
-	}
-	if (impl->getpeercert != NULL && impl->getpeercert(s->buf, &p, &len)) {
-		if (p == NULL || len == 0)
-			fz_violation("getpeercert returned %zu bytes at %p", len, (const void *)p);
-		s->hash = fz_fnv(s->hash, p, len);
-	}
-	(void)impl->incoming_bytes_buffered(s->buf);
-	(void)impl->outgoing_bytes_buffered(s->buf);
-	memset(&err, 0x5a, sizeof err);
-	impl->last_error(s->buf, &err);
-	if (err.status < 0 || err.status >= TLSH_STATUS_COUNT)
-		fz_violation("last_error reported status %d", err.status);
-	if (err.alert_sent != TLSH_NO_ALERT && (err.alert_sent < 0 || err.alert_sent > 255))
-		fz_violation("last_error reported alert_sent %d", err.alert_sent);
-	if (err.alert_received != TLSH_NO_ALERT &&
-	    (err.alert_received < 0 || err.alert_received > 255))
-		fz_violation("last_error reported alert_received %d", err.alert_received);
-	if (memchr(err.message, '\0', sizeof err.message) == NULL)
-		fz_violation("last_error message is not NUL-terminated");
+	const uint8_t *p;
+	size_t len;
+	uint16_t cipher = ep_cipher(&s->ep);
+	(void)ep_version(&s->ep);
+	if (ep_alpn(&s->ep, &p, &len))
+		pump_fold(&r->pump, s->dir, p, len);
+	if (ep_peercert(&s->ep, &p, &len))
+		pump_fold(&r->pump, s->dir, p, len);
+	(void)ep_in_pending(&s->ep);
+	(void)ep_out_pending(&s->ep);
+	ep_last_error(&s->ep, &err);
 	uint8_t c[2] = {(uint8_t)(cipher >> 8), (uint8_t)cipher};
-	s->hash = fz_fnv(s->hash, c, 2);
+	pump_fold(&r->pump, s->dir, c, 2);
 }
 
 /* ---- configuration ----------------------------------------------------------- */
-
-static struct tlsh_source fz_src(enum fz_pki_item it)
-{
-	struct fz_blob b = fz_pki(it);
-	return (struct tlsh_source){.kind = TLSH_SOURCE_BUFFER, .data = b.data, .len = b.len};
-}
 
 /* A stage-0 server offers every suite a TLS 1.2/1.3 library may implement,
  * in the order of RFC 9325's recommendations, so that the ClientHello (the
@@ -354,111 +334,79 @@ static const uint16_t fz_rsa_ciphers_tls12[] = {0x003c,
                                                 0x002f}; /* RSA_WITH_AES_128_CBC_SHA256, _SHA */
 static const uint16_t fz_rsa_ciphers_tls13[] = {0x1303}; /* CHACHA20_POLY1305_SHA256 */
 
-static const struct tlsh_bytes fz_alpn[] = {
-        {(const uint8_t *)"h2", 2},
-        {(const uint8_t *)"http/1.1", 8},
-};
-
-/* A buffer source holding A then B (a client's trust store of both test
- * roots); its bytes are malloc'ed into *owned. */
-static struct tlsh_source fz_concat(struct fz_blob a, struct fz_blob b, uint8_t **owned)
+/* The test PKI's chains, as config.c names them (the files are the embedded
+ * ones, fz_pki_provide). */
+static void fz_chain_ecdsa_server(struct cfgb *b)
 {
-	*owned = malloc(a.len + b.len + 1);
-	if (*owned == NULL)
-		abort();
-	memcpy(*owned, a.data, a.len);
-	memcpy(*owned + a.len, b.data, b.len);
-	return (struct tlsh_source){
-	        .kind = TLSH_SOURCE_BUFFER, .data = *owned, .len = a.len + b.len};
+	cfg_chain(b, "ecdsa", "server", 1);
 }
 
-static tlsh_context *fz_context(enum tlsh_role role)
+static void fz_chain_rsa_alt(struct cfgb *b)
 {
-	/* Static storage: contexts live for the process. */
-	static struct tlsh_source ecdsa_int, rsa_int, trust_server, trust_client, client_int;
-	static struct tlsh_signing_chain server_chains[2], client_chain;
-	static uint8_t *both_cas;
-	struct tlsh_config c;
-	struct tlsh_error err;
-	tlsh_context *ctx = NULL;
+	cfg_chain(b, "rsa", "alt", 1);
+}
 
-	memset(&c, 0, sizeof c);
-	c.struct_size = sizeof c;
-	c.inner_protocols = fz_alpn;
-	c.inner_protocols_len = 2;
-	if (role == TLSH_ROLE_SERVER && role == fz_role && TLSH_FUZZ_STAGE == 0) {
-		c.ciphers = fz_wide_ciphers;
-		c.ciphers_len = sizeof fz_wide_ciphers / sizeof fz_wide_ciphers[0];
-	}
-	c.lowest_supported_version =
-	        TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_2;
-	c.highest_supported_version =
-	        TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_3;
+/* A client's trust store of both test roots. */
+static void fz_trust_both(struct cfgb *b)
+{
+	cfg_trust(b, "ecdsa-ca.pem");
+	cfg_trust_add(b, "rsa-ca.pem");
+}
+
+static const struct endpoint *fz_context(enum tlsh_role role)
+{
+	/* Static storage: contexts live for the process, and so does what
+	 * they were built from. */
+	static struct cfgb builders[2];
+	static struct endpoint contexts[2];
+	struct cfgb *b = &builders[role == TLSH_ROLE_SERVER];
+	struct endpoint *e = &contexts[role == TLSH_ROLE_SERVER];
+
+	cfg_init(b);
+	if (role == TLSH_ROLE_SERVER && role == fz_role && TLSH_FUZZ_STAGE == 0)
+		cfg_ciphers(b, fz_wide_ciphers, sizeof fz_wide_ciphers / sizeof fz_wide_ciphers[0]);
+	cfg_versions(b, TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_2,
+	             TLSH_FUZZ_VERSION ? (enum tlsh_version)TLSH_FUZZ_VERSION : TLSH_TLS_1_3);
 	if (role == TLSH_ROLE_SERVER) {
 		/* ECDSA chain for server.tlsh.test (the default), RSA for
 		 * alt.tlsh.test (chosen by SNI); client certificates required
 		 * and verified against the ECDSA root. */
-		ecdsa_int = fz_src(FZ_ECDSA_INT);
-		rsa_int = fz_src(FZ_RSA_INT);
-		server_chains[0] = (struct tlsh_signing_chain){
-		        fz_src(FZ_ECDSA_SERVER), fz_src(FZ_ECDSA_SERVER_KEY), &ecdsa_int, 1};
-		server_chains[1] = (struct tlsh_signing_chain){fz_src(FZ_RSA_ALT),
-		                                               fz_src(FZ_RSA_ALT_KEY), &rsa_int, 1};
-		c.certificate_chains = server_chains;
-		c.certificate_chains_len = (impl->capabilities & TLSH_CAP_SNI_CHAINS) &&
-		                                           (impl->capabilities & TLSH_CAP_RSA)
-		                                   ? 2
-		                                   : 1;
-		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH) {
-			trust_server = fz_src(FZ_ECDSA_CA);
-			c.trust_store = &trust_server;
-		}
+		fz_chain_ecdsa_server(b);
+		if ((impl->capabilities & TLSH_CAP_SNI_CHAINS) &&
+		    (impl->capabilities & TLSH_CAP_RSA))
+			fz_chain_rsa_alt(b);
+		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH)
+			cfg_trust(b, "ecdsa-ca.pem");
 	} else {
-		struct fz_blob a = fz_pki(FZ_ECDSA_CA), b = fz_pki(FZ_RSA_CA);
-		if (TLSH_FUZZ_RSA && TLSH_FUZZ_VERSION == TLSH_TLS_1_3) {
-			c.ciphers = fz_rsa_ciphers_tls13;
-			c.ciphers_len = 1;
-		} else if (TLSH_FUZZ_RSA) {
-			c.ciphers = fz_rsa_ciphers_tls12;
-			c.ciphers_len = 2;
-		}
-		trust_client = fz_concat(a, b, &both_cas);
-		c.trust_store = &trust_client;
-		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH) {
-			client_int = fz_src(FZ_ECDSA_INT);
-			client_chain = (struct tlsh_signing_chain){fz_src(FZ_ECDSA_CLIENT),
-			                                           fz_src(FZ_ECDSA_CLIENT_KEY),
-			                                           &client_int, 1};
-			c.certificate_chains = &client_chain;
-			c.certificate_chains_len = 1;
-		}
+		if (TLSH_FUZZ_RSA && TLSH_FUZZ_VERSION == TLSH_TLS_1_3)
+			cfg_ciphers(b, fz_rsa_ciphers_tls13, 1);
+		else if (TLSH_FUZZ_RSA)
+			cfg_ciphers(b, fz_rsa_ciphers_tls12, 2);
+		fz_trust_both(b);
+		if (impl->capabilities & TLSH_CAP_CLIENT_AUTH)
+			cfg_chain(b, "ecdsa", "client", 1);
 	}
-	if (!(impl->capabilities & TLSH_CAP_ALPN))
-		c.inner_protocols_len = 0;
-	if (!(impl->capabilities & TLSH_CAP_TLS13) && c.highest_supported_version == TLSH_TLS_1_3)
-		c.highest_supported_version = TLSH_TLS_1_2;
-	memset(&err, 0, sizeof err);
-	if (c.ciphers != NULL &&
-	    (impl->context_new(impl, role, &c, &ctx, &err) != TLSH_OK || ctx == NULL)) {
+	if (impl->capabilities & TLSH_CAP_ALPN)
+		cfg_alpn(b, "h2", "http/1.1", NULL);
+	if (!(impl->capabilities & TLSH_CAP_TLS13) &&
+	    b->cfg.highest_supported_version == TLSH_TLS_1_3)
+		b->cfg.highest_supported_version = TLSH_TLS_1_2;
+	if (b->cfg.ciphers != NULL && ep_open_context(e, &fz_ih, role, &b->cfg) != TLSH_OK) {
 		/* A library that cannot enable exactly this set (GnuTLS enables
 		 * key exchange x cipher x MAC) keeps its default suites. */
 		if (getenv("TLSH_FUZZ_QUIET") == NULL)
 			fprintf(stderr,
 			        "tlsh-fuzz: the wide cipher list was refused (%s); "
 			        "the server keeps %s's default suites\n",
-			        err.message, impl->name);
-		c.ciphers = NULL;
-		c.ciphers_len = 0;
-		ctx = NULL;
-		memset(&err, 0, sizeof err);
+			        e->err.message, impl->name);
+		b->cfg.ciphers = NULL;
+		b->cfg.ciphers_len = 0;
 	}
-	if (ctx == NULL &&
-	    (impl->context_new(impl, role, &c, &ctx, &err) != TLSH_OK || ctx == NULL)) {
-		fprintf(stderr, "tlsh-fuzz: %s context_new failed: %s\n",
-		        role == TLSH_ROLE_SERVER ? "server" : "client", err.message);
+	if (e->ctx == NULL && ep_open_context(e, &fz_ih, role, &b->cfg) != TLSH_OK) {
+		fprintf(stderr, "tlsh-fuzz: %s context_new failed: %s\n", e->label, e->err.message);
 		abort();
 	}
-	return ctx;
+	return e;
 }
 
 static void fz_load(void)
@@ -479,6 +427,8 @@ static void fz_load(void)
 		fprintf(stderr, "tlsh-fuzz: no usable descriptor\n");
 		abort();
 	}
+	fz_ih.fn = *impl;
+	fz_ih.self = impl;
 	if (TLSH_FUZZ_VERSION == TLSH_TLS_1_3 && !(impl->capabilities & TLSH_CAP_TLS13)) {
 		fprintf(stderr, "tlsh-fuzz: %s does not declare TLS 1.3\n", impl->name);
 		abort();
@@ -500,6 +450,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	ep_strict = 1;
+	ep_violation = fz_violation_hook;
+	cfg_fatal = fz_cfg_fatal;
+	fz_pki_provide();
 	fz_det_init();
 	fz_load();
 	fz_det_reset();
@@ -523,6 +477,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		                                      : "TLS 1.2-1.3",
 		        fz_det_describe());
 	fz_snap();
+	if (!snap_on)
+		pump_reserve(&fz_kept, FZ_HELD_CAP);
 	if (snap_on && getenv("TLSH_FUZZ_QUIET") == NULL)
 		fprintf(stderr,
 		        "tlsh-fuzz: snapshot mode: the handshake before the input is done once; "
@@ -584,143 +540,92 @@ static struct tlsh_bytes fz_cfg_take(struct fz_cfg_reader *rd, size_t len)
 	return b;
 }
 
-static void fz_cfg_check_err(const char *call, int st, const struct tlsh_error *err)
-{
-	if (st != TLSH_OK && st != TLSH_CONFIGURATION_ERROR)
-		fz_violation("%s returned status %d", call, st);
-	if (memchr(err->message, '\0', sizeof err->message) == NULL)
-		fz_violation("%s: error message is not NUL-terminated", call);
-}
-
 /* Builds the fuzzed side's context from the input after the header into
- * *out (NULL when the configuration is rejected); returns the bytes used,
- * header included. */
-static size_t fz_cfg_context(const uint8_t *data, size_t size, tlsh_context **out)
+ * *ctx (ctx->ctx NULL when the configuration is rejected); returns the bytes
+ * used, header included. Names and replaced items point into the input, and
+ * the builder's copies are freed right after context_new: a sanitizer sees
+ * an adapter that reads past them or keeps them. */
+static size_t fz_cfg_context(const uint8_t *data, size_t size, struct endpoint *ctx)
 {
 	struct fz_cfg_reader rd = {data, size, size < FZ_HEADER_LEN ? size : FZ_HEADER_LEN};
-	struct tlsh_bytes alpn[7];
-	uint16_t ciphers[63];
-	struct fz_blob item[FZ_PKI_COUNT];
-	struct tlsh_source src[FZ_PKI_COUNT], cas;
-	struct tlsh_signing_chain chains[2];
-	struct tlsh_config c;
+	struct cfgb b;
 	struct tlsh_error err;
-	uint8_t *both_cas = NULL;
 
-	for (int i = 0; i < FZ_PKI_COUNT; i++)
-		item[i] = fz_pki((enum fz_pki_item)i);
-	memset(&c, 0, sizeof c);
-	c.struct_size = sizeof c;
+	cfg_init(&b);
 	unsigned f1 = fz_cfg_byte(&rd), f2 = fz_cfg_byte(&rd);
 	switch (f1 & 3) {
 	case 0:
-		c.lowest_supported_version = TLSH_TLS_1_2;
-		c.highest_supported_version = TLSH_TLS_1_3;
+		cfg_versions(&b, TLSH_TLS_1_2, TLSH_TLS_1_3);
 		break;
 	case 1:
-		c.lowest_supported_version = c.highest_supported_version = TLSH_TLS_1_2;
+		cfg_versions(&b, TLSH_TLS_1_2, TLSH_TLS_1_2);
 		break;
 	case 2:
-		c.lowest_supported_version = c.highest_supported_version = TLSH_TLS_1_3;
+		cfg_versions(&b, TLSH_TLS_1_3, TLSH_TLS_1_3);
 		break;
 	default: {
 		unsigned v = fz_cfg_byte(&rd);
-		c.lowest_supported_version = fz_cfg_versions[v & 7];
-		c.highest_supported_version = fz_cfg_versions[(v >> 3) & 7];
+		cfg_versions(&b, fz_cfg_versions[v & 7], fz_cfg_versions[(v >> 3) & 7]);
 	}
 	}
 	if (f1 & 4) {
 		unsigned n = fz_cfg_byte(&rd) & 7;
-		for (unsigned i = 0; i < n; i++)
-			alpn[i] = fz_cfg_take(&rd, fz_cfg_byte(&rd));
-		c.inner_protocols = alpn;
-		c.inner_protocols_len = n;
+		for (unsigned i = 0; i < n; i++) {
+			struct tlsh_bytes name = fz_cfg_take(&rd, fz_cfg_byte(&rd));
+			cfg_alpn_ref(&b, name.data, name.len);
+		}
 	} else {
-		c.inner_protocols = fz_alpn;
-		c.inner_protocols_len = 2;
+		cfg_alpn(&b, "h2", "http/1.1", NULL);
 	}
 	if (f1 & 8) {
+		uint16_t ciphers[63];
 		unsigned n = fz_cfg_byte(&rd) & 63;
 		for (unsigned i = 0; i < n; i++) {
 			unsigned hi = fz_cfg_byte(&rd);
 			ciphers[i] = (uint16_t)(hi << 8 | fz_cfg_byte(&rd));
 		}
-		c.ciphers = ciphers;
-		c.ciphers_len = n;
+		cfg_ciphers(&b, ciphers, n);
 	}
 	if (f1 & 128) {
 		unsigned i = fz_cfg_byte(&rd) % FZ_PKI_COUNT;
 		unsigned hi = fz_cfg_byte(&rd);
-		struct tlsh_bytes b = fz_cfg_take(&rd, hi << 8 | fz_cfg_byte(&rd));
-		item[i] = (struct fz_blob){b.data, b.len};
+		struct tlsh_bytes item = fz_cfg_take(&rd, hi << 8 | fz_cfg_byte(&rd));
+		cfg_replace(&b, fz_pki_file[i], item.data, item.len);
 	}
-	for (int i = 0; i < FZ_PKI_COUNT; i++)
-		src[i] = (struct tlsh_source){
-		        .kind = TLSH_SOURCE_BUFFER, .data = item[i].data, .len = item[i].len};
 	unsigned ch = (f1 >> 4) & 3;
-	const struct tlsh_signing_chain ecdsa = {src[FZ_ECDSA_SERVER], src[FZ_ECDSA_SERVER_KEY],
-	                                         &src[FZ_ECDSA_INT], 1},
-	                                rsa = {src[FZ_RSA_ALT], src[FZ_RSA_ALT_KEY],
-	                                       &src[FZ_RSA_INT], 1};
 	if (fz_role == TLSH_ROLE_SERVER) {
-		chains[0] = ch == 1 || ch == 3 ? rsa : ecdsa;
-		chains[1] = ch == 3 ? ecdsa : rsa;
-		c.certificate_chains = chains;
-		c.certificate_chains_len = ch >= 2 ? 2 : 1;
+		(ch == 1 || ch == 3 ? fz_chain_rsa_alt : fz_chain_ecdsa_server)(&b);
+		if (ch >= 2)
+			(ch == 3 ? fz_chain_ecdsa_server : fz_chain_rsa_alt)(&b);
 		if (f1 & 64)
-			c.trust_store = &src[FZ_ECDSA_CA];
+			cfg_trust(&b, "ecdsa-ca.pem");
 	} else {
-		chains[0] =
-		        (struct tlsh_signing_chain){src[FZ_ECDSA_CLIENT], src[FZ_ECDSA_CLIENT_KEY],
-		                                    &src[FZ_ECDSA_INT], ch == 2 ? 0 : 1};
-		if (ch == 3)
-			chains[0] = rsa;
-		c.certificate_chains = chains;
-		c.certificate_chains_len = ch != 0;
-		if (f1 & 64) {
-			c.trust_store = &src[FZ_ECDSA_CA];
-		} else {
-			cas = fz_concat(item[FZ_ECDSA_CA], item[FZ_RSA_CA], &both_cas);
-			c.trust_store = &cas;
-		}
+		if (ch == 1 || ch == 2)
+			cfg_chain(&b, "ecdsa", "client", ch == 1);
+		else if (ch == 3)
+			fz_chain_rsa_alt(&b);
+		if (f1 & 64)
+			cfg_trust(&b, "ecdsa-ca.pem");
+		else
+			fz_trust_both(&b);
 	}
-	c.insecure = (f2 & 3) | (f2 & 4 ? 0x80u : 0);
-	fz_host = f2 & 8 ? "alt.tlsh.test" : "server.tlsh.test";
+	b.cfg.insecure = (f2 & 3) | (f2 & 4 ? 0x80u : 0);
+	fz_host = f2 & 8 ? ALT_HOST : TEST_HOST;
 
-	memset(&err, 0, sizeof err);
-	int valid = impl->validate_config(impl, fz_role, &c, &err);
-	fz_cfg_check_err("validate_config", valid, &err);
-	memset(&err, 0, sizeof err);
-	*out = NULL;
-	int st = impl->context_new(impl, fz_role, &c, out, &err);
-	fz_cfg_check_err("context_new", st, &err);
-	if ((st == TLSH_OK) != (*out != NULL))
-		fz_violation("context_new returned %d with context %p", st, (void *)*out);
+	int valid = ep_validate(&fz_ih, fz_role, &b.cfg, &err);
+	int st = ep_open_context(ctx, &fz_ih, fz_role, &b.cfg);
 	if (st == TLSH_OK && valid != TLSH_OK)
 		fz_violation("context_new accepted a configuration validate_config rejected");
 	if (trace && st != TLSH_OK)
 		fprintf(stderr,
 		        "tlsh-fuzz: trace config rejected: validate_config %d, context_new %d: "
 		        "%s\n",
-		        valid, st, err.message);
-	free(both_cas);
+		        valid, st, ctx->err.message);
+	cfg_free(&b);
 	return rd.used;
 }
 
 /* ---- one input ----------------------------------------------------------------- */
-
-struct run {
-	const uint8_t *data;
-	size_t size;
-	struct side fz, peer;
-	int have_peer;
-	size_t skip; /* the stream starts after the header and this many bytes (cfg) */
-};
-
-static struct side *fz_client(struct run *r)
-{
-	return fz_role == TLSH_ROLE_CLIENT ? &r->fz : &r->peer;
-}
 
 static void fz_emit(const uint8_t *flight, size_t n)
 {
@@ -741,18 +646,13 @@ static void fz_emit(const uint8_t *flight, size_t n)
 static void peer_post_handshake(struct side *p)
 {
 	static const char line[] = "GET / HTTP/1.1\r\nHost: server.tlsh.test\r\n\r\n";
-	if (!p->done || p->dead || impl->outgoing_bytes_buffered(p->buf) > 0)
+	if (!p->done || p->dead || ep_out_pending(&p->ep) > 0)
 		return;
 	if (p->post_actions == 0) {
-		size_t n = 0;
-		(void)fz_check("write",
-		               impl->write(p->buf, (const uint8_t *)line, sizeof line - 1, &n),
-		               ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
-		                       ST(TLSH_TLS_ERROR));
+		size_t n;
+		(void)ep_write(&p->ep, (const uint8_t *)line, sizeof line - 1, &n);
 	} else if (p->post_actions == 1) {
-		(void)fz_check("shutdown", impl->shutdown(p->buf),
-		               ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) |
-		                       ST(TLSH_TLS_ERROR));
+		(void)ep_shutdown(&p->ep);
 	}
 	p->post_actions++;
 }
@@ -766,11 +666,12 @@ static void fz_prestage(struct run *r)
 	struct side *cur = fz_client(r);
 	for (int round = 0; round < FZ_MAX_ROUNDS; round++) {
 		struct side *other = cur == &r->fz ? &r->peer : &r->fz;
-		/* cur->out may already hold the fuzzed client's ClientHello. */
+		struct bytes *out = &r->pump.held[cur->dir];
+		/* The fuzzed client's ClientHello may be held already. */
 		if (cur == &r->peer)
 			peer_post_handshake(cur);
-		side_drive(cur, 1);
-		if (cur->out_len == 0) {
+		side_drive(r, cur);
+		if (out->len == 0) {
 			if (++idle >= 4)
 				break;
 			cur = other;
@@ -780,17 +681,18 @@ static void fz_prestage(struct run *r)
 		if (cur == &r->peer) {
 			if (delivered == TLSH_FUZZ_STAGE) {
 				if (emit_path != NULL)
-					fz_emit(cur->out, cur->out_len);
-				cur->out_len = 0;
+					fz_emit(out->data, out->len);
+				side_drop(r, cur);
 				return;
 			}
 			delivered++;
 		}
-		if (!other->dead && side_incoming(other, cur->out, cur->out_len) != TLSH_OK) {
-			fprintf(stderr, "tlsh-fuzz: the real %s refused a flight\n", other->label);
+		if (!other->dead && side_deliver(r, cur, other) != TLSH_OK) {
+			fprintf(stderr, "tlsh-fuzz: the real %s refused a flight\n",
+			        other->ep.label);
 			abort();
 		}
-		cur->out_len = 0;
+		side_drop(r, cur);
 		cur = other;
 	}
 	fprintf(stderr, "tlsh-fuzz: stage %d unreachable: the real handshake stalled\n",
@@ -805,18 +707,16 @@ static void fz_exchange(struct run *r)
 	struct side *p = &r->peer;
 	if (!r->have_peer || p->dead)
 		return;
-	side_drain(&r->fz, 0, 1);
-	if (r->fz.out_len > 0) {
-		side_incoming(p, r->fz.out, r->fz.out_len);
-		r->fz.out_len = 0;
+	side_drain(r, &r->fz, 0);
+	if (r->pump.held[r->fz.dir].len > 0)
+		side_deliver(r, &r->fz, p);
+	side_drop(r, p);
+	side_drive(r, p);
+	if (r->pump.held[p->dir].len > 0 && !r->fz.dead) {
+		side_deliver(r, p, &r->fz);
+		side_drive(r, &r->fz);
 	}
-	p->out_len = 0;
-	side_drive(p, 1);
-	if (p->out_len > 0 && !r->fz.dead) {
-		side_incoming(&r->fz, p->out, p->out_len);
-		side_drive(&r->fz, 1);
-	}
-	p->out_len = 0;
+	side_drop(r, p);
 }
 
 /* Feeds the stream in header-chosen chunks; a full receiver (WANT_READ) is
@@ -844,28 +744,28 @@ static void fz_feed(struct run *r, const struct fz_header *h, const uint8_t *p, 
 			chunk = n - off;
 		int st = side_incoming(&r->fz, p + off, chunk);
 		if (st == TLSH_WANT_READ) {
-			side_drive(&r->fz, 1);
+			side_drive(r, &r->fz);
 			st = side_incoming(&r->fz, p + off, chunk);
 		}
 		if (st != TLSH_OK)
 			break;
 		off += chunk;
 		if (h->drive_each)
-			side_drive(&r->fz, 1);
+			side_drive(r, &r->fz);
 	}
 	if (!h->drive_each)
-		side_drive(&r->fz, 1);
+		side_drive(r, &r->fz);
 }
 
 static void fz_op(struct run *r, int op, int i)
 {
 	static const uint8_t close_notify[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
 	struct side *s = &r->fz;
-	size_t n = 0;
+	size_t n;
 	uint8_t one[1];
 	switch ((enum fz_op)op) {
 	case FZ_OP_READ:
-		side_drive(s, 1);
+		side_drive(r, s);
 		break;
 	case FZ_OP_READ_SMALL:
 		side_read(s, 1 + (size_t)i * 2);
@@ -880,26 +780,24 @@ static void fz_op(struct run *r, int op, int i)
 		side_write(s, FZ_IO_CAP + 1);
 		break;
 	case FZ_OP_SHUTDOWN:
-		if (fz_check("shutdown", impl->shutdown(s->buf), fz_hs_ok) == TLSH_TLS_ERROR)
+		if (ep_shutdown(&s->ep) == TLSH_TLS_ERROR)
 			s->dead = 1;
 		break;
 	case FZ_OP_EOF:
-		if (impl->process_incoming_eof != NULL)
-			fz_check("process_incoming_eof", impl->process_incoming_eof(s->buf),
-			         ST(TLSH_OK));
+		(void)ep_incoming_eof(&s->ep);
 		break;
 	case FZ_OP_HANDSHAKE:
-		if (fz_check("do_handshake", impl->do_handshake(s->buf), fz_hs_ok) == TLSH_OK)
+		if (ep_handshake(&s->ep) == TLSH_OK)
 			s->done = 1;
 		break;
 	case FZ_OP_DRAIN:
-		side_drain(s, 0, 1);
+		side_drain(r, s, 0);
 		break;
 	case FZ_OP_DRAIN_1:
-		side_drain(s, 1, 1);
+		side_drain(r, s, 1);
 		break;
 	case FZ_OP_QUERY:
-		side_query(s);
+		side_query(r, s);
 		break;
 	case FZ_OP_INCOMING_EMPTY:
 		side_incoming(s, one, 0);
@@ -908,9 +806,7 @@ static void fz_op(struct run *r, int op, int i)
 		side_incoming(s, close_notify, sizeof close_notify);
 		break;
 	case FZ_OP_READ_ZERO:
-		fz_check("read", impl->read(s->buf, one, 0, &n), fz_read_ok);
-		if (n != 0)
-			fz_violation("read with cap 0 returned %zu bytes", n);
+		(void)ep_read(&s->ep, one, 0, &n);
 		break;
 	case FZ_OP_EXCHANGE:
 		fz_exchange(r);
@@ -921,26 +817,21 @@ static void fz_op(struct run *r, int op, int i)
 	case FZ_OP_COUNT:
 		break;
 	}
-	side_drain(s, 0, 1);
+	side_drain(r, s, 0);
 }
 
-/* What each side sent, kept for the other (static: no large allocation per
- * input). */
-static uint8_t fz_out_fuzzed[FZ_SINK_CAP], fz_out_peer[FZ_SINK_CAP];
-
-static int fz_buffer(struct side *s, tlsh_context *ctx, enum tlsh_role role, const char *label)
+/* A new buffer for `s` on the context of `ctx` (which lives longer). A
+ * -cfg target's fuzzed side may be refused one (-1); anything else that
+ * goes wrong aborts, naming `what`. */
+static int fz_buffer(struct side *s, const struct endpoint *ctx, const char *what)
 {
-	struct tlsh_error err;
 	memset(s, 0, sizeof *s);
-	s->label = label;
-	s->hash = 0xcbf29ce484222325ull;
-	s->out = role == fz_role ? fz_out_fuzzed : fz_out_peer;
-	memset(&err, 0, sizeof err);
-	int st = impl->buffer_new(ctx, role == TLSH_ROLE_CLIENT ? fz_host : NULL, &s->buf, &err);
-	if (TLSH_FUZZ_CFG && role == fz_role && st == TLSH_CONFIGURATION_ERROR && s->buf == NULL)
+	s->dir = ctx->role == TLSH_ROLE_CLIENT ? C2S : S2C;
+	int st = ep_open_buffer(&s->ep, ctx, fz_host);
+	if (TLSH_FUZZ_CFG && ctx->role == fz_role && st == TLSH_CONFIGURATION_ERROR)
 		return -1; /* a configuration from the input may not allow a buffer */
-	if (st != TLSH_OK || s->buf == NULL) {
-		fprintf(stderr, "tlsh-fuzz: %s buffer_new failed: %s\n", label, err.message);
+	if (st != TLSH_OK) {
+		fprintf(stderr, "tlsh-fuzz: %s buffer_new failed: %s\n", what, s->ep.err.message);
 		abort();
 	}
 	return 0;
@@ -948,9 +839,18 @@ static int fz_buffer(struct side *s, tlsh_context *ctx, enum tlsh_role role, con
 
 static void fz_side_free(struct side *s)
 {
-	impl->buffer_free(s->buf);
-	s->buf = NULL;
-	s->out = NULL;
+	ep_close(&s->ep);
+}
+
+/* The pump between the two sides of `r` (the peer's may stay without a
+ * buffer), on whatever storage r->pump already has. */
+static void fz_pump(struct run *r)
+{
+	int fz_is_client = fz_role == TLSH_ROLE_CLIENT;
+	pump_restart(&r->pump, fz_is_client ? &r->fz.ep : &r->peer.ep,
+	             fz_is_client ? &r->peer.ep : &r->fz.ep);
+	r->fz.dir = fz_is_client ? C2S : S2C;
+	r->peer.dir = fz_is_client ? S2C : C2S;
 }
 
 /* A complete real connection between the two contexts: handshake, a line
@@ -964,17 +864,19 @@ static void fz_warmup(void *arg)
 	struct run r;
 	(void)arg;
 	memset(&r, 0, sizeof r);
-	fz_buffer(&r.fz, fz_ctx, fz_role, "warm-up fuzzed side");
-	fz_buffer(&r.peer, peer_ctx, peer_role, "warm-up peer");
+	fz_pump(&r);
+	fz_buffer(&r.fz, fz_ctx, "warm-up fuzzed side");
+	fz_buffer(&r.peer, peer_ctx, "warm-up peer");
 	struct side *cur = fz_client(&r);
 	for (int round = 0, idle = 0; round < 4 * FZ_MAX_ROUNDS && idle < 4; round++) {
 		struct side *other = cur == &r.fz ? &r.peer : &r.fz;
 		peer_post_handshake(cur);
-		side_drive(cur, 1);
-		if (cur->out_len > 0 && !other->dead)
-			side_incoming(other, cur->out, cur->out_len);
-		idle = cur->out_len > 0 ? 0 : idle + 1;
-		cur->out_len = 0;
+		side_drive(&r, cur);
+		size_t out = r.pump.held[cur->dir].len;
+		if (out > 0 && !other->dead)
+			side_deliver(&r, cur, other);
+		idle = out > 0 ? 0 : idle + 1;
+		side_drop(&r, cur);
 		cur = other;
 	}
 	if (!r.fz.done || !r.peer.done) {
@@ -983,28 +885,28 @@ static void fz_warmup(void *arg)
 	}
 	fz_side_free(&r.peer);
 	fz_side_free(&r.fz);
+	pump_free(&r.pump);
 }
 
 /* Everything before the input: the fuzzed side's buffer (a client's
- * ClientHello produced and kept), and at stage >= 1 the peer and the real
- * handshake up to the flight the input replaces. */
+ * ClientHello produced, then dropped at stage 0), and at stage >= 1 the
+ * peer and the real handshake up to the flight the input replaces. */
 static int fz_prepare(struct run *r)
 {
-	if (fz_buffer(&r->fz, fz_ctx, fz_role, fz_role == TLSH_ROLE_CLIENT ? "client" : "server") !=
-	    0)
+	fz_pump(r);
+	if (fz_buffer(&r->fz, fz_ctx, fz_ctx->label) != 0)
 		return -1;
 	if (fz_role == TLSH_ROLE_CLIENT) {
 		/* The client speaks first: its ClientHello is produced (and
-		 * kept for the peer) before anything else. */
-		side_drive(&r->fz, 1);
+		 * held for the peer) before anything else. */
+		side_drive(r, &r->fz);
 	}
 	r->have_peer = TLSH_FUZZ_STAGE > 0 || emit_path != NULL;
 	if (r->have_peer) {
-		fz_buffer(&r->peer, peer_ctx, peer_role,
-		          peer_role == TLSH_ROLE_CLIENT ? "client" : "server");
+		fz_buffer(&r->peer, peer_ctx, peer_ctx->label);
 		fz_prestage(r);
 	}
-	r->fz.out_len = 0;
+	side_drop(r, &r->fz);
 	return 0;
 }
 
@@ -1028,17 +930,19 @@ static void fz_input(struct run *r)
 		fz_op(r, FZ_OP_EOF, 0);
 	for (int i = 0; i < h.nops; i++)
 		fz_op(r, h.ops[i], i);
-	side_query(&r->fz);
+	side_query(r, &r->fz);
 	if (trace) {
 		if (r->have_peer)
-			side_query(&r->peer);
+			side_query(r, &r->peer);
+		/* Without a peer its digest reads 0, as it always did. */
 		fprintf(stderr,
 		        "tlsh-fuzz: trace fz=%016llx/%zu peer=%016llx/%zu handshake=%s "
 		        "version=0x%04x cipher=0x%04x last=%d\n",
-		        (unsigned long long)r->fz.hash, r->fz.sent,
-		        (unsigned long long)r->peer.hash, r->peer.sent, r->fz.done ? "done" : "no",
-		        (unsigned)impl->negotiated_tls_version(r->fz.buf),
-		        (unsigned)impl->cipher(r->fz.buf), r->fz.last);
+		        (unsigned long long)r->pump.digest[r->fz.dir], r->pump.total[r->fz.dir],
+		        r->have_peer ? (unsigned long long)r->pump.digest[r->peer.dir] : 0ull,
+		        r->pump.total[r->peer.dir], r->fz.done ? "done" : "no",
+		        (unsigned)ep_version(&r->fz.ep), (unsigned)ep_cipher(&r->fz.ep),
+		        r->fz.last);
 	}
 }
 
@@ -1050,23 +954,26 @@ static void fz_input_cb(void *arg)
 static void fz_one(void *arg)
 {
 	struct run *r = arg;
-	tlsh_context *deflt = fz_ctx;
+	const struct endpoint *deflt = fz_ctx;
+	struct endpoint cfg_ctx;
 	if (TLSH_FUZZ_CFG) {
-		r->skip = fz_cfg_context(r->data, r->size, &fz_ctx);
-		if (fz_ctx == NULL) {
-			fz_ctx = deflt;
+		r->skip = fz_cfg_context(r->data, r->size, &cfg_ctx);
+		if (cfg_ctx.ctx == NULL) {
 			fz_host = FZ_HOST;
 			return;
 		}
+		fz_ctx = &cfg_ctx;
 	}
+	r->pump = fz_kept;
 	if (fz_prepare(r) == 0) {
 		fz_input(r);
 		if (r->have_peer)
 			fz_side_free(&r->peer);
 		fz_side_free(&r->fz);
 	}
+	fz_kept = r->pump;
 	if (TLSH_FUZZ_CFG) {
-		impl->context_free(fz_ctx);
+		ep_close(&cfg_ctx);
 		fz_ctx = deflt;
 		fz_host = FZ_HOST;
 	}

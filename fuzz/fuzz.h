@@ -1,7 +1,7 @@
-/* fuzz.h - what the fuzz driver needs besides tlsh.h: determinism hooks (one
+/* fuzz.h - what the fuzz driver needs besides tlsh.h and the harness pieces
+ * it compiles in (endpoint.c, pump.c, config.c): determinism hooks (one
  * implementation per backend, det_<backend>.c), the embedded test PKI
- * (pki.c) and the input header format (header.c). Everything here is
- * self-contained: no harness sources, no library headers. */
+ * (pki.c) and the input header format (header.c). No library headers. */
 #ifndef TLSH_FUZZ_H
 #define TLSH_FUZZ_H
 
@@ -55,6 +55,11 @@ enum fz_pki_item {
 };
 
 struct fz_blob fz_pki(enum fz_pki_item item);
+/* The file each item is in harness/pki, the name config.c's builder uses. */
+extern const char *const fz_pki_file[FZ_PKI_COUNT];
+/* Hands every item to config.c (pki_provide): the configuration builder
+ * then uses the embedded bytes and reads no file. */
+void fz_pki_provide(void);
 
 /* ---- the input header ------------------------------------------------------- */
 

@@ -2,11 +2,18 @@
  * with .incbin, so that a target runs anywhere (OSS-Fuzz copies only $OUT)
  * and loads no file per input. TLSH_FUZZ_PKI_DIR is the folder, as a string
  * literal. */
+#include "config.h"
 #include "fuzz.h"
 
 #ifndef TLSH_FUZZ_PKI_DIR
 #error "build with -DTLSH_FUZZ_PKI_DIR='\"/path/to/harness/pki\"'"
 #endif
+
+/* In the order of enum fz_pki_item. */
+const char *const fz_pki_file[FZ_PKI_COUNT] = {
+        "ecdsa-server.pem", "ecdsa-server.key", "ecdsa-int.pem", "ecdsa-ca.pem", "ecdsa-client.pem",
+        "ecdsa-client.key", "rsa-alt.pem",      "rsa-alt.key",   "rsa-int.pem",  "rsa-ca.pem",
+};
 
 /* One blob: a local label at the start and one past the end, then a NUL so
  * that PEM text is also a C string. */
@@ -58,4 +65,12 @@ struct fz_blob fz_pki(enum fz_pki_item item)
 		break;
 	}
 	return (struct fz_blob){0, 0};
+}
+
+void fz_pki_provide(void)
+{
+	for (int i = 0; i < FZ_PKI_COUNT; i++) {
+		struct fz_blob b = fz_pki((enum fz_pki_item)i);
+		pki_provide(fz_pki_file[i], b.data, b.len);
+	}
 }

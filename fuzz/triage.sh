@@ -34,7 +34,7 @@ crashes="${TLSH_FUZZ_CRASHES:-$fz_root/fuzz/crashes}"
 signature() {
 	awk '
 	function skip(f) {
-		return f ~ /^(__asan|__ubsan|__sanitizer|__interceptor|___interceptor|__lsan|__msan|__GI_|__libc|__cxa|_start|abort|raise|malloc|calloc|realloc|free|operator new|operator delete|fuzzer::|LLVMFuzzerTestOneInput|fz_violation|fz_check|CRYPTO_malloc|CRYPTO_zalloc|CRYPTO_realloc|CRYPTO_clear_realloc|CRYPTO_memdup|CRYPTO_strdup|CRYPTO_strndup|OPENSSL_sk_|main$|start_thread|clone)/ \
+		return f ~ /^(__asan|__ubsan|__sanitizer|__interceptor|___interceptor|__lsan|__msan|__GI_|__libc|__cxa|_start|abort|raise|malloc|calloc|realloc|free|operator new|operator delete|fuzzer::|LLVMFuzzerTestOneInput|fz_violation|violate$|check_status$|check_message$|CRYPTO_malloc|CRYPTO_zalloc|CRYPTO_realloc|CRYPTO_clear_realloc|CRYPTO_memdup|CRYPTO_strdup|CRYPTO_strndup|OPENSSL_sk_|main$|start_thread|clone)/ \
 		    || f == "" || f ~ /^0x/
 	}
 	kind == "" && /ERROR: AddressSanitizer: / {

@@ -14,6 +14,12 @@ static void default_violation(const char *msg)
 
 void (*ep_violation)(const char *msg) = default_violation;
 
+int ep_strict;
+
+/* A strict call's count starts as this: an adapter that does not write *n
+ * leaves it, and the length checks name it. */
+#define EP_POISON ((size_t)99999999)
+
 static void violate(const struct endpoint *e, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
@@ -126,17 +132,35 @@ static int check_status(const struct endpoint *e, const char *call, int st, unsi
 	return st;
 }
 
+/* Strict mode: the adapter must have terminated the message itself. */
+static void check_message(const struct endpoint *e, const char *call, const struct tlsh_error *err)
+{
+	if (ep_strict && !memchr(err->message, '\0', sizeof err->message))
+		violate(e, "%s left the error message without a NUL terminator", call);
+}
+
+void ep_last_error(struct endpoint *e, struct tlsh_error *err)
+{
+	/* Strict: poisoned, so that a field left unwritten shows. */
+	memset(err, ep_strict ? 0x5a : 0, sizeof *err);
+	if (!ep_strict)
+		err->alert_sent = err->alert_received = TLSH_NO_ALERT;
+	e->ih->fn.last_error(e->buf, err);
+	if (ep_strict && (err->status < 0 || err->status >= TLSH_STATUS_COUNT))
+		violate(e, "last_error reported status %d, which is not a tlsh_status",
+		        err->status);
+	check_message(e, "last_error", err);
+	err->message[sizeof err->message - 1] = '\0';
+	if (err->alert_sent < -1 || err->alert_sent > 255 || err->alert_received < -1 ||
+	    err->alert_received > 255)
+		violate(e, "last_error reported alert %d/%d outside -1..255", err->alert_sent,
+		        err->alert_received);
+}
+
 static void fetch_error(struct endpoint *e, int st)
 {
 	struct tlsh_error err;
-	memset(&err, 0, sizeof err);
-	err.alert_sent = err.alert_received = TLSH_NO_ALERT;
-	e->ih->fn.last_error(e->buf, &err);
-	err.message[sizeof err.message - 1] = '\0';
-	if (err.alert_sent < -1 || err.alert_sent > 255 || err.alert_received < -1 ||
-	    err.alert_received > 255)
-		violate(e, "last_error reported alert %d/%d outside -1..255", err.alert_sent,
-		        err.alert_received);
+	ep_last_error(e, &err);
 	err.status = st;
 	e->err = err;
 }
@@ -153,8 +177,9 @@ int ep_validate(const struct impl_handle *ih, enum tlsh_role role, const struct 
 	struct endpoint tmp = {.ih = ih, .label = role == TLSH_ROLE_CLIENT ? "client" : "server"};
 	init_err(err);
 	int st = ih->fn.validate_config(ih->self, role, cfg, err);
-	err->message[sizeof err->message - 1] = '\0';
 	check_status(&tmp, "validate_config", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	check_message(&tmp, "validate_config", err);
+	err->message[sizeof err->message - 1] = '\0';
 	err->status = st;
 	return st;
 }
@@ -163,9 +188,12 @@ static int new_buffer(struct endpoint *e, tlsh_context *ctx, const char *hostnam
 {
 	int st = e->ih->fn.buffer_new(ctx, e->role == TLSH_ROLE_CLIENT ? hostname : NULL, &e->buf,
 	                              &e->err);
-	e->err.message[sizeof e->err.message - 1] = '\0';
 	check_status(e, "buffer_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	check_message(e, "buffer_new", &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
 	if (st != TLSH_OK) {
+		if (ep_strict && e->buf)
+			violate(e, "buffer_new returned %s with a buffer", status_name(st));
 		e->buf = NULL;
 		e->err.status = st;
 		return st;
@@ -184,9 +212,12 @@ int ep_open_context(struct endpoint *e, const struct impl_handle *ih, enum tlsh_
 	e->label = role == TLSH_ROLE_CLIENT ? "client" : "server";
 	init_err(&e->err);
 	int st = ih->fn.context_new(ih->self, role, cfg, &e->ctx, &e->err);
-	e->err.message[sizeof e->err.message - 1] = '\0';
 	check_status(e, "context_new", st, ST(TLSH_OK) | ST(TLSH_CONFIGURATION_ERROR));
+	check_message(e, "context_new", &e->err);
+	e->err.message[sizeof e->err.message - 1] = '\0';
 	if (st != TLSH_OK) {
+		if (ep_strict && e->ctx)
+			violate(e, "context_new returned %s with a context", status_name(st));
 		e->ctx = NULL;
 		e->err.status = st;
 		return st;
@@ -245,7 +276,7 @@ int ep_handshake(struct endpoint *e)
 int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
 	*n = 0;
-	size_t got = 0;
+	size_t got = ep_strict ? EP_POISON : 0;
 	int st = e->ih->fn.read(e->buf, dst, cap, &got);
 	check_status(e, "read", st,
 	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_RAGGED_EOF) |
@@ -265,7 +296,7 @@ int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 int ep_write(struct endpoint *e, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	size_t put = 0;
+	size_t put = ep_strict ? EP_POISON : 0;
 	int st = e->ih->fn.write(e->buf, src, len, &put);
 	check_status(e, "write", st,
 	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_TLS_ERROR));
@@ -296,18 +327,23 @@ int ep_incoming_eof(struct endpoint *e)
 	if (!e->ih->fn.process_incoming_eof)
 		return -1;
 	int st = e->ih->fn.process_incoming_eof(e->buf);
-	check_status(e, "process_incoming_eof", st, ST(TLSH_OK) | ST(TLSH_TLS_ERROR));
+	check_status(e, "process_incoming_eof", st,
+	             ep_strict ? ST(TLSH_OK) : ST(TLSH_OK) | ST(TLSH_TLS_ERROR));
 	return after(e, st);
 }
 
 int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
-	size_t got = 0;
+	size_t pending = ep_strict ? e->ih->fn.outgoing_bytes_buffered(e->buf) : 0;
+	size_t got = ep_strict ? EP_POISON : 0;
 	*n = 0;
 	int st = e->ih->fn.process_outgoing(e->buf, dst, cap, &got);
 	check_status(e, "process_outgoing", st, ST(TLSH_OK));
 	if (got > cap)
 		violate(e, "process_outgoing reported %zu bytes into a %zu-byte buffer", got, cap);
+	if (ep_strict && pending > 0 && got > pending)
+		violate(e, "process_outgoing returned %zu bytes, outgoing_bytes_buffered said %zu",
+		        got, pending);
 	*n = got;
 	return st;
 }

@@ -24,6 +24,15 @@ struct endpoint {
  * default prints the message and aborts. */
 extern void (*ep_violation)(const char *msg);
 
+/* Strict checks, off by default (the fuzz driver turns them on): also the
+ * rules of tlsh.h that cost an extra call or a poisoned out-parameter -
+ * every count (*n) written whatever the status (it is poisoned before the
+ * call), process_outgoing never returning more than outgoing_bytes_buffered
+ * said just before, process_incoming_eof returning only OK, a context or a
+ * buffer only with OK, every error message NUL-terminated (checked before
+ * the harness terminates it), last_error's status a tlsh_status. */
+extern int ep_strict;
+
 /* Bitmask helpers for allowed statuses. */
 #define ST(s) (1u << (s))
 
@@ -56,6 +65,9 @@ uint16_t ep_cipher(struct endpoint *e);
 int ep_alpn(struct endpoint *e, const uint8_t **p, size_t *len);
 enum tlsh_version ep_version(struct endpoint *e);
 int ep_peercert(struct endpoint *e, const uint8_t **der, size_t *len);
+/* last_error into *err, checked (alerts -1..255; in strict mode also the
+ * status and the message's terminator); the message comes back terminated. */
+void ep_last_error(struct endpoint *e, struct tlsh_error *err);
 
 const char *status_name(int st);
 const char *version_name(enum tlsh_version v);

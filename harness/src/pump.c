@@ -2,6 +2,7 @@
 
 #include "rewrite.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,39 @@ void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server)
 	p->rng.state = 1;
 	p->max_chunk = 64;
 	p->limit[0] = p->limit[1] = SIZE_MAX;
+	p->digest[0] = p->digest[1] = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
+}
+
+void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *server)
+{
+	struct bytes wire[2] = {p->wire[0], p->wire[1]}, held[2] = {p->held[0], p->held[1]};
+	struct segment *seg = p->seg;
+	pump_init(p, client, server);
+	for (int d = 0; d < 2; d++) {
+		p->wire[d] = wire[d];
+		p->held[d] = held[d];
+		bytes_reset(&p->wire[d]);
+		bytes_reset(&p->held[d]);
+	}
+	p->seg = seg;
+}
+
+static void reserve(struct bytes *b, size_t n)
+{
+	if (b->cap < n) {
+		b->data = xrealloc(b->data, n);
+		b->cap = n;
+	}
+}
+
+void pump_reserve(struct pump *p, size_t held)
+{
+	if (!p->seg)
+		p->seg = xcalloc(SEGMENT_CAP, sizeof *p->seg);
+	for (int d = 0; d < 2; d++) {
+		reserve(&p->wire[d], TRANSCRIPT_CAP);
+		reserve(&p->held[d], held);
+	}
 }
 
 void pump_free(struct pump *p)
@@ -39,10 +73,18 @@ void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof)
 	p->eof_at_limit[d] = then_eof;
 }
 
+void pump_fold(struct pump *p, enum dir d, const void *data, size_t n)
+{
+	const uint8_t *b = data;
+	for (size_t i = 0; i < n; i++)
+		p->digest[d] = (p->digest[d] ^ b[i]) * 0x100000001b3ull;
+}
+
 static void record(struct pump *p, enum dir d, const uint8_t *data, size_t n)
 {
 	if (n == 0)
 		return;
+	pump_fold(p, d, data, n);
 	size_t room = p->wire[d].len < TRANSCRIPT_CAP ? TRANSCRIPT_CAP - p->wire[d].len : 0;
 	size_t keep = n < room ? n : room;
 	if (keep < n)
@@ -180,12 +222,19 @@ size_t pump_flush(struct pump *p, enum dir d)
 
 size_t pump_hold(struct pump *p, enum dir d)
 {
+	return pump_hold_n(p, d, 0, UINT_MAX);
+}
+
+size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls)
+{
 	struct endpoint *tx = p->ep[d];
 	uint8_t buf[16384 + 512];
 	size_t moved = 0;
-	for (;;) {
+	if (cap == 0 || cap > sizeof buf)
+		cap = sizeof buf;
+	for (unsigned i = 0; i < calls; i++) {
 		size_t n = 0;
-		ep_outgoing(tx, buf, sizeof buf, &n);
+		ep_outgoing(tx, buf, cap, &n);
 		if (n == 0)
 			break;
 		moved += n;

@@ -43,6 +43,10 @@ struct pump {
 	struct segment *seg;
 	size_t nseg;
 	int truncated_transcript;
+	/* FNV-1a over every byte that left each sender (all of them, unlike the
+	 * transcript), and whatever a caller folded in with pump_fold: a digest
+	 * for determinism checks. */
+	uint64_t digest[2];
 	/* Bytes held back (not yet delivered) per direction. */
 	struct bytes held[2];
 	/* Set when process_incoming failed; the status. */
@@ -60,6 +64,15 @@ struct pump {
 };
 
 void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server);
+/* pump_init for a pump that served an earlier connection (or is zeroed):
+ * everything starts afresh, but the storage it allocated (transcript,
+ * segments, held bytes) is kept, so that a caller running one connection
+ * after another (the fuzz driver, once per input) allocates nothing. */
+void pump_restart(struct pump *p, struct endpoint *client, struct endpoint *server);
+/* Allocates now all the storage the pump may need - the whole transcript
+ * and segment table, and `held` bytes of held[] per direction - so that
+ * traffic within those sizes allocates nothing, across pump_restart too. */
+void pump_reserve(struct pump *p, size_t held);
 void pump_free(struct pump *p);
 void pump_policy(struct pump *p, enum delivery d, uint64_t seed);
 void pump_truncate(struct pump *p, enum dir d, size_t after, int then_eof);
@@ -72,6 +85,10 @@ size_t pump_flush(struct pump *p, enum dir d);
  * bytes go to the transcript and into `held[d]` (for scenarios that
  * deliver by hand, e.g. coalescing flights). Returns the count. */
 size_t pump_hold(struct pump *p, enum dir d);
+/* pump_hold in at most `calls` process_outgoing calls of at most `cap`
+ * bytes each (0: the pump's usual 16 KiB + 512); stops at the first that
+ * returns nothing. Returns the count. */
+size_t pump_hold_n(struct pump *p, enum dir d, size_t cap, unsigned calls);
 /* Delivers held[d] in one process_incoming call. Returns its status. */
 int pump_release(struct pump *p, enum dir d);
 
@@ -83,5 +100,9 @@ void pump_rewrite(struct pump *p, enum dir d, struct rewriter *rw);
 /* Delivers a transport EOF to the receiver of direction d (once). Returns
  * the status, or -1 when the adapter has no process_incoming_eof. */
 int pump_eof(struct pump *p, enum dir d);
+
+/* Folds `n` more bytes (e.g. what a query of the sender of d returned) into
+ * digest[d]. */
+void pump_fold(struct pump *p, enum dir d, const void *data, size_t n);
 
 #endif

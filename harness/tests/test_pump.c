@@ -243,6 +243,68 @@ int main(void)
 	ep_close(&c);
 	ep_close(&s);
 
+	/* pump_hold_n: bounded calls of a bounded size. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	send_bytes(&c, 40000);
+	OK(pump_hold_n(&p, C2S, 1, 1) == 1, "hold_n: one call of 1 byte");
+	OK(pump_hold_n(&p, C2S, 1000, 3) == 3000, "hold_n: three calls of 1000 bytes");
+	OK(pump_hold_n(&p, C2S, 16384, 1024) == 40000 - 3001 && p.held[C2S].len == 40000,
+	   "hold_n: the rest in 16 KiB calls, all held");
+	OK(fb(&s)->calls == 0, "hold_n delivers nothing");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
+	/* The digest: FNV-1a of every byte sent, past the transcript's cap too,
+	 * per direction; pump_fold adds to it. */
+	open_pair(&c, &s);
+	pump_init(&p, &c, &s);
+	size_t big = TRANSCRIPT_CAP + 5000;
+	send_bytes(&c, big);
+	pump_flush(&p, C2S);
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < big; i++)
+		h = (h ^ (uint8_t)(i % 4096)) * 0x100000001b3ull;
+	OK(p.wire[C2S].len == TRANSCRIPT_CAP && p.total[C2S] == big && p.digest[C2S] == h,
+	   "digest covers all %zu bytes, the transcript only %u", big, TRANSCRIPT_CAP);
+	OK(p.digest[S2C] == 0xcbf29ce484222325ull, "the other direction's digest is untouched");
+	pump_fold(&p, S2C, "ab", 2);
+	h = ((0xcbf29ce484222325ull ^ 'a') * 0x100000001b3ull ^ 'b') * 0x100000001b3ull;
+	OK(p.digest[S2C] == h, "pump_fold folds bytes in");
+
+	/* pump_restart: a fresh start on the same storage. */
+	send_bytes(&s, 10);
+	pump_hold(&p, S2C);
+	uint8_t *wire = p.wire[C2S].data, *held = p.held[S2C].data;
+	struct segment *seg = p.seg;
+	pump_restart(&p, &c, &s);
+	OK(p.total[C2S] == 0 && p.total[S2C] == 0 && p.nseg == 0 && p.wire[C2S].len == 0 &&
+	           p.held[S2C].len == 0 && p.digest[C2S] == 0xcbf29ce484222325ull &&
+	           p.digest[S2C] == 0xcbf29ce484222325ull,
+	   "pump_restart: nothing crossed yet");
+	OK(p.wire[C2S].data == wire && p.held[S2C].data == held && p.seg == seg,
+	   "pump_restart keeps the storage");
+	send_bytes(&c, 7);
+	OK(pump_flush(&p, C2S) == 7 && p.nseg == 1 && p.wire[C2S].len == 7,
+	   "and the restarted pump works");
+
+	/* pump_reserve: traffic within the reserved sizes allocates nothing. */
+	pump_reserve(&p, 50000);
+	wire = p.wire[S2C].data;
+	held = p.held[C2S].data;
+	OK(p.wire[S2C].cap == TRANSCRIPT_CAP && p.held[C2S].cap == 50000,
+	   "pump_reserve: the whole transcript, the held bytes asked for");
+	send_bytes(&s, 40000);
+	pump_flush(&p, S2C);
+	send_bytes(&c, 45000);
+	pump_hold(&p, C2S);
+	OK(p.wire[S2C].data == wire && p.held[C2S].data == held && p.held[C2S].len == 45000,
+	   "then 40000 bytes one way and 45000 held the other move nothing");
+	pump_free(&p);
+	ep_close(&c);
+	ep_close(&s);
+
 	rewrite_hook();
 	return t_done();
 }
