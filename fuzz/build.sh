@@ -275,7 +275,7 @@ up_to_date() { # TARGET BACKEND
 	local bin="$out/$1" f
 	[ -x "$bin" ] && [ -f "$out/$1.kind" ] && [ "$(cat "$out/$1.kind")" = "$b_kind" ] || return 1
 	[ "$(cat "$out/$1.flags" 2>/dev/null)" = "$flags_sig|$b_sig" ] || return 1
-	for f in fuzz/*.c fuzz/*.cpp fuzz/*.h fuzz/build.sh harness/include/tlsh.h "$b_src" harness/pki/*.pem \
+	for f in fuzz/*.c fuzz/*.cpp fuzz/*.h fuzz/build.sh harness/include/*.h "$b_src" harness/pki/*.pem \
 		harness/pki/*.key "${harness_files[@]}" harness/src/*.h "${b_libs[@]}"; do
 		[ -f "$f" ] || continue
 		[ "$f" -ot "$bin" ] || return 1

@@ -53,34 +53,44 @@ extern "C" {
  * Every buffer operation returns one of these. Which ones each call may
  * return is listed at the call. An adapter that returns any other value
  * violates the ABI; the harness reports that as HARNESS-ERROR naming the call.
+ *
+ * TLSH_STATUS_LIST(X) is the one list of them: X(NAME, value, "NAME") for
+ * each, in value order. enum tlsh_status is generated from it (TLSH_NAME =
+ * value); the harness's reports and messages take the names from it.
  */
+#define TLSH_STATUS_LIST(X)                                                                        \
+	/** The operation completed. */                                                            \
+	X(OK, 0, "OK")                                                                             \
+	/** PEP 748 WantReadError: the operation needs bytes from the peer. Call                   \
+	 * process_outgoing first (a flight may be pending), deliver the peer's                    \
+	 * bytes with process_incoming, then call again with the same arguments. */                \
+	X(WANT_READ, 1, "WANT_READ")                                                               \
+	/** PEP 748 WantWriteError: the outgoing buffer is full. Drain it with                     \
+	 * process_outgoing, then call again with the same arguments. */                           \
+	X(WANT_WRITE, 2, "WANT_WRITE")                                                             \
+	/** PEP 748 RaggedEOF: the transport ended (process_incoming_eof) before                   \
+	 * the peer's close_notify arrived, and all plaintext received before                      \
+	 * that point has already been returned by read. */                                        \
+	X(RAGGED_EOF, 3, "RAGGED_EOF")                                                             \
+	/** Clean end of the stream: the peer's close_notify was received and all                  \
+	 * plaintext before it has been returned. Sticky: every later read                         \
+	 * returns TLSH_CLOSED again. PEP 748's read() returning b''. */                           \
+	X(CLOSED, 4, "CLOSED")                                                                     \
+	/** PEP 748 TLSError: a protocol or verification failure. The buffer is                    \
+	 * unusable afterwards except for the query functions and last_error;                      \
+	 * last_error tells the alert sent or received. */                                         \
+	X(TLS_ERROR, 5, "TLS_ERROR")                                                               \
+	/** PEP 748 ConfigurationError: the configuration cannot be honoured by                    \
+	 * this implementation (unsupported source kind, invalid version range,                    \
+	 * invalid ALPN name, unknown cipher ...). Returned only by                                \
+	 * validate_config, context_new and buffer_new. */                                         \
+	X(CONFIGURATION_ERROR, 6, "CONFIGURATION_ERROR")
+
+/** The status codes (see TLSH_STATUS_LIST for what each means). */
 enum tlsh_status {
-	/** The operation completed. */
-	TLSH_OK = 0,
-	/** PEP 748 WantReadError: the operation needs bytes from the peer. Call
-	 * process_outgoing first (a flight may be pending), deliver the peer's
-	 * bytes with process_incoming, then call again with the same arguments. */
-	TLSH_WANT_READ = 1,
-	/** PEP 748 WantWriteError: the outgoing buffer is full. Drain it with
-	 * process_outgoing, then call again with the same arguments. */
-	TLSH_WANT_WRITE = 2,
-	/** PEP 748 RaggedEOF: the transport ended (process_incoming_eof) before
-	 * the peer's close_notify arrived, and all plaintext received before
-	 * that point has already been returned by read. */
-	TLSH_RAGGED_EOF = 3,
-	/** Clean end of the stream: the peer's close_notify was received and all
-	 * plaintext before it has been returned. Sticky: every later read
-	 * returns TLSH_CLOSED again. PEP 748's read() returning b''. */
-	TLSH_CLOSED = 4,
-	/** PEP 748 TLSError: a protocol or verification failure. The buffer is
-	 * unusable afterwards except for the query functions and last_error;
-	 * last_error tells the alert sent or received. */
-	TLSH_TLS_ERROR = 5,
-	/** PEP 748 ConfigurationError: the configuration cannot be honoured by
-	 * this implementation (unsupported source kind, invalid version range,
-	 * invalid ALPN name, unknown cipher ...). Returned only by
-	 * validate_config, context_new and buffer_new. */
-	TLSH_CONFIGURATION_ERROR = 6,
+#define TLSH_STATUS_ENUM_(name, value, text) TLSH_##name = value,
+	TLSH_STATUS_LIST(TLSH_STATUS_ENUM_)
+#undef TLSH_STATUS_ENUM_
 };
 
 /** Number of defined status values (for range checks). */
@@ -103,6 +113,56 @@ struct tlsh_error {
 	int alert_sent;
 	int alert_received;
 	char message[256];
+};
+
+/**
+ * TLS AlertDescription codes (IANA "TLS Alerts" registry, RFC 8446 section
+ * 6 and the RFCs that added the later ones), as the one list of their names:
+ * X(NAME, code, "name") for each, in code order. enum tlsh_alert is
+ * generated from it (TLSH_ALERT_NAME = code). struct tlsh_error carries plain
+ * ints: a code missing here is still a valid alert (0..255).
+ */
+#define TLSH_ALERT_LIST(X)                                                                         \
+	X(CLOSE_NOTIFY, 0, "close_notify")                                                         \
+	X(UNEXPECTED_MESSAGE, 10, "unexpected_message")                                            \
+	X(BAD_RECORD_MAC, 20, "bad_record_mac")                                                    \
+	X(DECRYPTION_FAILED, 21, "decryption_failed")                                              \
+	X(RECORD_OVERFLOW, 22, "record_overflow")                                                  \
+	X(DECOMPRESSION_FAILURE, 30, "decompression_failure")                                      \
+	X(HANDSHAKE_FAILURE, 40, "handshake_failure")                                              \
+	X(NO_CERTIFICATE, 41, "no_certificate")                                                    \
+	X(BAD_CERTIFICATE, 42, "bad_certificate")                                                  \
+	X(UNSUPPORTED_CERTIFICATE, 43, "unsupported_certificate")                                  \
+	X(CERTIFICATE_REVOKED, 44, "certificate_revoked")                                          \
+	X(CERTIFICATE_EXPIRED, 45, "certificate_expired")                                          \
+	X(CERTIFICATE_UNKNOWN, 46, "certificate_unknown")                                          \
+	X(ILLEGAL_PARAMETER, 47, "illegal_parameter")                                              \
+	X(UNKNOWN_CA, 48, "unknown_ca")                                                            \
+	X(ACCESS_DENIED, 49, "access_denied")                                                      \
+	X(DECODE_ERROR, 50, "decode_error")                                                        \
+	X(DECRYPT_ERROR, 51, "decrypt_error")                                                      \
+	X(EXPORT_RESTRICTION, 60, "export_restriction")                                            \
+	X(PROTOCOL_VERSION, 70, "protocol_version")                                                \
+	X(INSUFFICIENT_SECURITY, 71, "insufficient_security")                                      \
+	X(INTERNAL_ERROR, 80, "internal_error")                                                    \
+	X(INAPPROPRIATE_FALLBACK, 86, "inappropriate_fallback")                                    \
+	X(USER_CANCELED, 90, "user_canceled")                                                      \
+	X(NO_RENEGOTIATION, 100, "no_renegotiation")                                               \
+	X(MISSING_EXTENSION, 109, "missing_extension")                                             \
+	X(UNSUPPORTED_EXTENSION, 110, "unsupported_extension")                                     \
+	X(CERTIFICATE_UNOBTAINABLE, 111, "certificate_unobtainable")                               \
+	X(UNRECOGNIZED_NAME, 112, "unrecognized_name")                                             \
+	X(BAD_CERTIFICATE_STATUS_RESPONSE, 113, "bad_certificate_status_response")                 \
+	X(BAD_CERTIFICATE_HASH_VALUE, 114, "bad_certificate_hash_value")                           \
+	X(UNKNOWN_PSK_IDENTITY, 115, "unknown_psk_identity")                                       \
+	X(CERTIFICATE_REQUIRED, 116, "certificate_required")                                       \
+	X(NO_APPLICATION_PROTOCOL, 120, "no_application_protocol")
+
+/** The alert codes of TLSH_ALERT_LIST. */
+enum tlsh_alert {
+#define TLSH_ALERT_ENUM_(name, code, text) TLSH_ALERT_##name = code,
+	TLSH_ALERT_LIST(TLSH_ALERT_ENUM_)
+#undef TLSH_ALERT_ENUM_
 };
 
 /* ------------------------------------------------------------------------ */
@@ -136,43 +196,60 @@ enum tlsh_role {
  * Capability bits. A scenario that needs a capability the descriptor does
  * not declare is UNSUPPORTED for that backend. Declaring a capability that
  * does not work is a FAIL: declare honestly.
+ *
+ * TLSH_CAPABILITY_LIST(X) is the one list of them: X(NAME, bit, "NAME") for
+ * each, in bit order. enum tlsh_capability is generated from it
+ * (TLSH_CAP_NAME = 1u << bit); reports and the PEP 748 bridge's
+ * `tlsh_capabilities` spell each capability as its "NAME".
  */
+#define TLSH_CAPABILITY_LIST(X)                                                                    \
+	/** Can negotiate TLS 1.2. */                                                              \
+	X(TLS12, 0, "TLS12")                                                                       \
+	/** Can negotiate TLS 1.3. */                                                              \
+	X(TLS13, 1, "TLS13")                                                                       \
+	/** Server side verifies client certificates (trust_store on a server                      \
+	 * config); client side presents a certificate chain. */                                   \
+	X(CLIENT_AUTH, 2, "CLIENT_AUTH")                                                           \
+	/** Honours config.ciphers for TLS 1.2 suites. */                                          \
+	X(CIPHERS_TLS12, 3, "CIPHERS_TLS12")                                                       \
+	/** Honours config.ciphers for TLS 1.3 suites. */                                          \
+	X(CIPHERS_TLS13, 4, "CIPHERS_TLS13")                                                       \
+	/** Supports inner_protocols (ALPN, RFC 7301). */                                          \
+	X(ALPN, 5, "ALPN")                                                                         \
+	/** A server config may hold several chains; the one whose leaf matches                    \
+	 * the client's SNI is used. */                                                            \
+	X(SNI_CHAINS, 6, "SNI_CHAINS")                                                             \
+	/** getpeercert returns the peer's leaf certificate. */                                    \
+	X(PEERCERT, 7, "PEERCERT")                                                                 \
+	/** process_incoming_eof is implemented and read reports RAGGED_EOF vs                     \
+	 * CLOSED as the contract says. */                                                         \
+	X(TRANSPORT_EOF, 8, "TRANSPORT_EOF")                                                       \
+	/** Sources of kind TLSH_SOURCE_PATH are accepted. */                                      \
+	X(SOURCE_PATH, 9, "SOURCE_PATH")                                                           \
+	/** Sources of kind TLSH_SOURCE_BUFFER are accepted (PEM, and DER for a                    \
+	 * single certificate or key). */                                                          \
+	X(SOURCE_BUFFER, 10, "SOURCE_BUFFER")                                                      \
+	/** The insecure flags are honoured. */                                                    \
+	X(INSECURE, 11, "INSECURE")                                                                \
+	/** RSA certificates and keys. */                                                          \
+	X(RSA, 12, "RSA")                                                                          \
+	/** ECDSA (P-256) certificates and keys. */                                                \
+	X(ECDSA, 13, "ECDSA")                                                                      \
+	/** shutdown sends close_notify and waits for the peer's. */                               \
+	X(SHUTDOWN, 14, "SHUTDOWN")                                                                \
+	/** set_secret_callback hands the harness every traffic secret the                         \
+	 * library derives (the misbehaving peer's encrypted phase). */                            \
+	X(EXPORT_SECRETS, 15, "EXPORT_SECRETS")
+
+/** The capability bits (see TLSH_CAPABILITY_LIST for what each promises). */
 enum tlsh_capability {
-	/** Can negotiate TLS 1.2. */
-	TLSH_CAP_TLS12 = 1u << 0,
-	/** Can negotiate TLS 1.3. */
-	TLSH_CAP_TLS13 = 1u << 1,
-	/** Server side verifies client certificates (trust_store on a server
-	 * config); client side presents a certificate chain. */
-	TLSH_CAP_CLIENT_AUTH = 1u << 2,
-	/** Honours config.ciphers for TLS 1.2 suites. */
-	TLSH_CAP_CIPHERS_TLS12 = 1u << 3,
-	/** Honours config.ciphers for TLS 1.3 suites. */
-	TLSH_CAP_CIPHERS_TLS13 = 1u << 4,
-	/** Supports inner_protocols (ALPN, RFC 7301). */
-	TLSH_CAP_ALPN = 1u << 5,
-	/** A server config may hold several chains; the one whose leaf matches
-	 * the client's SNI is used. */
-	TLSH_CAP_SNI_CHAINS = 1u << 6,
-	/** getpeercert returns the peer's leaf certificate. */
-	TLSH_CAP_PEERCERT = 1u << 7,
-	/** process_incoming_eof is implemented and read reports RAGGED_EOF vs
-	 * CLOSED as the contract says. */
-	TLSH_CAP_TRANSPORT_EOF = 1u << 8,
-	/** Sources of kind TLSH_SOURCE_PATH are accepted. */
-	TLSH_CAP_SOURCE_PATH = 1u << 9,
-	/** Sources of kind TLSH_SOURCE_BUFFER are accepted (PEM, and DER for a
-	 * single certificate or key). */
-	TLSH_CAP_SOURCE_BUFFER = 1u << 10,
-	/** The insecure flags are honoured. */
-	TLSH_CAP_INSECURE = 1u << 11,
-	/** RSA certificates and keys. */
-	TLSH_CAP_RSA = 1u << 12,
-	/** ECDSA (P-256) certificates and keys. */
-	TLSH_CAP_ECDSA = 1u << 13,
-	/** shutdown sends close_notify and waits for the peer's. */
-	TLSH_CAP_SHUTDOWN = 1u << 14,
+#define TLSH_CAPABILITY_ENUM_(name, bit, text) TLSH_CAP_##name = 1u << (bit),
+	TLSH_CAPABILITY_LIST(TLSH_CAPABILITY_ENUM_)
+#undef TLSH_CAPABILITY_ENUM_
 };
+
+/** Number of defined capability bits: bits 0 .. TLSH_CAP_COUNT - 1. */
+#define TLSH_CAP_COUNT 16
 
 /* ------------------------------------------------------------------------ */
 /* Certificates, keys, trust stores                                         */
@@ -187,7 +264,9 @@ enum tlsh_source_kind {
 	TLSH_SOURCE_NONE = 0,
 	/** `data`/`len` hold PEM text (one or more objects) or, for a single
 	 * certificate or key, DER bytes. Adapters tell them apart by the
-	 * "-----BEGIN" prefix. */
+	 * "-----BEGIN" prefix: PEM when the bytes start with "-----BEGIN"
+	 * after optional ASCII white space (space, tab, CR, LF), DER otherwise
+	 * (so explanatory text before the first BEGIN line makes it DER). */
 	TLSH_SOURCE_BUFFER = 1,
 	/** `path` names a PEM file. */
 	TLSH_SOURCE_PATH = 2,
@@ -221,7 +300,10 @@ struct tlsh_bytes {
 	size_t len;
 };
 
-/** Insecure options (PEP 748's insecure module). Never the default. */
+/** Insecure options (PEP 748's insecure module). Never the default. Both
+ * concern a client verifying its server; a server config may carry them and
+ * they have no effect there. Bits not defined here are a
+ * CONFIGURATION_ERROR. */
 enum tlsh_insecure_flag {
 	/** Client: do not verify the server's chain at all. */
 	TLSH_INSECURE_NO_VERIFY = 1u << 0,
@@ -276,6 +358,18 @@ struct tlsh_config {
 /** Opaque adapter objects. */
 typedef struct tlsh_context tlsh_context;
 typedef struct tlsh_buffer tlsh_buffer;
+
+/**
+ * Receiver of exported secrets (set_secret_callback). `label` is the NSS
+ * key-log label of the secret: "CLIENT_RANDOM" (TLS 1.2 master secret),
+ * "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+ * "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET",
+ * "CLIENT_EARLY_TRAFFIC_SECRET" and the like; `client_random` is the 32-byte
+ * ClientHello.random of the connection; `secret` holds `len` bytes (at most
+ * 64), valid only during the call.
+ */
+typedef void (*tlsh_secret_fn)(void *arg, const char *label, const uint8_t *client_random,
+                               const uint8_t *secret, size_t len);
 
 /**
  * PEP 748 TLSImplementation. Fields may only ever be appended; the harness
@@ -387,6 +481,17 @@ struct tlsh_implementation {
 	/** Mandatory. Copies the detail of the last failing call on `buf` into
 	 * *err (status TLSH_OK and no alerts when nothing failed). */
 	void (*last_error)(tlsh_buffer *buf, struct tlsh_error *err);
+
+	/* ---- appended fields: present when struct_size covers them ---- */
+
+	/** Optional (TLSH_CAP_EXPORT_SECRETS). Beyond PEP 748, a test hook:
+	 * from now on, `cb(arg, ...)` is called on this buffer's thread for
+	 * each secret the library derives for it, as it is derived (before the
+	 * records it protects leave process_outgoing or are read), with the
+	 * NSS key-log label. Called before the first do_handshake; a NULL cb
+	 * stops the calls. Returns OK, or TLS_ERROR (filling last_error) when
+	 * the library cannot export on this buffer. */
+	int (*set_secret_callback)(tlsh_buffer *buf, tlsh_secret_fn cb, void *arg);
 };
 
 /** Signature of the entry point. `arg` is the text after the first ':' in

@@ -38,11 +38,38 @@ static void violate(const struct endpoint *e, const char *fmt, ...)
 
 const char *status_name(int st)
 {
-	static const char *names[] = {"OK",     "WANT_READ", "WANT_WRITE",         "RAGGED_EOF",
-	                              "CLOSED", "TLS_ERROR", "CONFIGURATION_ERROR"};
-	if (st >= 0 && st < TLSH_STATUS_COUNT)
-		return names[st];
+	switch (st) {
+#define STATUS_NAME_(name, value, text)                                                            \
+	case value:                                                                                \
+		return text;
+		TLSH_STATUS_LIST(STATUS_NAME_)
+#undef STATUS_NAME_
+	}
 	return "INVALID";
+}
+
+const char *capability_name(int bit)
+{
+	switch (bit) {
+#define CAP_NAME_(name, b, text)                                                                   \
+	case b:                                                                                    \
+		return text;
+		TLSH_CAPABILITY_LIST(CAP_NAME_)
+#undef CAP_NAME_
+	}
+	return NULL;
+}
+
+char *capability_list(uint64_t caps, char *buf, size_t cap)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < 64; i++) {
+		const char *n = (caps >> i) & 1 ? capability_name(i) : NULL;
+		if (n != NULL && off < cap)
+			off += (size_t)snprintf(buf + off, cap - off, "%s%s", off ? "," : "", n);
+	}
+	return buf;
 }
 
 const char *version_name(enum tlsh_version v)
@@ -67,56 +94,11 @@ const char *alert_name(int code)
 	switch (code) {
 	case TLSH_NO_ALERT:
 		return "none";
-	case 0:
-		return "close_notify(0)";
-	case 10:
-		return "unexpected_message(10)";
-	case 20:
-		return "bad_record_mac(20)";
-	case 22:
-		return "record_overflow(22)";
-	case 40:
-		return "handshake_failure(40)";
-	case 42:
-		return "bad_certificate(42)";
-	case 43:
-		return "unsupported_certificate(43)";
-	case 44:
-		return "certificate_revoked(44)";
-	case 45:
-		return "certificate_expired(45)";
-	case 46:
-		return "certificate_unknown(46)";
-	case 47:
-		return "illegal_parameter(47)";
-	case 48:
-		return "unknown_ca(48)";
-	case 49:
-		return "access_denied(49)";
-	case 50:
-		return "decode_error(50)";
-	case 51:
-		return "decrypt_error(51)";
-	case 70:
-		return "protocol_version(70)";
-	case 71:
-		return "insufficient_security(71)";
-	case 80:
-		return "internal_error(80)";
-	case 86:
-		return "inappropriate_fallback(86)";
-	case 90:
-		return "user_canceled(90)";
-	case 109:
-		return "missing_extension(109)";
-	case 110:
-		return "unsupported_extension(110)";
-	case 112:
-		return "unrecognized_name(112)";
-	case 116:
-		return "certificate_required(116)";
-	case 120:
-		return "no_application_protocol(120)";
+#define ALERT_NAME_(name, value, text)                                                             \
+	case value:                                                                                \
+		return text "(" #value ")";
+		TLSH_ALERT_LIST(ALERT_NAME_)
+#undef ALERT_NAME_
 	}
 	static __thread char buf[32];
 	return fmt_into(buf, sizeof buf, "alert(%d)", code);

@@ -69,9 +69,18 @@ int ep_peercert(struct endpoint *e, const uint8_t **der, size_t *len);
  * status and the message's terminator); the message comes back terminated. */
 void ep_last_error(struct endpoint *e, struct tlsh_error *err);
 
+/* Names from tlsh.h's lists (TLSH_STATUS_LIST, TLSH_CAPABILITY_LIST,
+ * TLSH_ALERT_LIST). */
+/* "WANT_READ"; "INVALID" for a value that is not a tlsh_status. */
 const char *status_name(int st);
 const char *version_name(enum tlsh_version v);
-/* "alert 120 (no_application_protocol)" style, into a static buffer. */
+/* "no_application_protocol(120)"; "none" for TLSH_NO_ALERT; "alert(N)" for
+ * a code the list does not name (into a thread-local buffer). */
 const char *alert_name(int code);
+/* "CLIENT_AUTH" for bit 2; NULL for a bit tlsh.h does not define. */
+const char *capability_name(int bit);
+/* The names of the bits set in caps, comma-separated ("TLS12,ALPN"), into
+ * buf (cut to fit). Returns buf. */
+char *capability_list(uint64_t caps, char *buf, size_t cap);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "remote.h"
 #include "util.h"
 
@@ -452,11 +453,6 @@ static void apply_expectations(struct result *r, struct backend *b, const struct
 		r->verdict = V_XFAIL;
 }
 
-static const char *const cap_names[] = {
-        "TLS12",         "TLS13",      "CLIENT_AUTH", "CIPHERS_TLS12", "CIPHERS_TLS13",
-        "ALPN",          "SNI_CHAINS", "PEERCERT",    "TRANSPORT_EOF", "SOURCE_PATH",
-        "SOURCE_BUFFER", "INSECURE",   "RSA",         "ECDSA",         "SHUTDOWN"};
-
 /* The capabilities a scenario needs that the pair does not declare. */
 static void missing_caps(const struct result *r, const struct backend *b, uint64_t *mc,
                          uint64_t *ms)
@@ -473,13 +469,8 @@ static void unsupported(struct result *r, struct backend *b, uint64_t mc, uint64
 	r->expected = xstrdup("");
 	r->observed = xasprintf("capability not declared:%s%s%s%s", mc ? " client " : "",
 	                        mc ? c->name : "", ms ? " server " : "", ms ? s->name : "");
-	char caps[256] = "";
-	size_t off = 0;
-	for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++)
-		if ((mc | ms) & (1ull << i))
-			off += (size_t)snprintf(caps + off, sizeof caps - off, "%s%s",
-			                        off ? "," : "", cap_names[i]);
-	r->detail = xasprintf("missing: %s", caps);
+	char caps[256];
+	r->detail = xasprintf("missing: %s", capability_list(mc | ms, caps, sizeof caps));
 	r->alerts[0] = r->alerts[1] = r->alerts[2] = r->alerts[3] = TLSH_NO_ALERT;
 }
 

@@ -41,6 +41,8 @@
  *   transcripts[] (inline) {path, size, b64}, {path, size} (--transcript-bytes
  *                 0) or {path, error}; one per transcript file, results that
  *                 name the same file share it
+ *   names         {alerts: {"CODE": "name"}}: tlsh.h's TLSH_ALERT_LIST, so
+ *                 that the page spells alerts as the rest of the harness does
  *   transcript_dir, transcript_chunks[] (files) the side folder's name,
  *                 relative to the page, and the first transcript index of
  *                 each chunk
@@ -434,6 +436,19 @@ static size_t add_transcripts(struct model *m, size_t cap, struct tx_files *tf, 
 }
 
 /* The results as columns (see the data at the top). */
+/* The names the page shows, from tlsh.h's lists. */
+static json_t *names_json(void)
+{
+	json_t *alerts = json_object();
+	char key[8];
+#define ALERT_(name, code, text)                                                                   \
+	snprintf(key, sizeof key, "%d", code);                                                     \
+	json_object_set_new(alerts, key, json_string(text));
+	TLSH_ALERT_LIST(ALERT_)
+#undef ALERT_
+	return json_pack("{s:o}", "alerts", alerts);
+}
+
 static json_t *results_columns(const struct model *m)
 {
 	static const char *const dense[] = {"sc", "c", "s", "v", "e", "o", "err", "ms", "src", "t"};
@@ -666,6 +681,7 @@ int cmd_report(int argc, char **argv)
 		json_object_set(m.data, "scenarios", m.scenarios);
 		json_object_set(m.data, "strings", m.strings);
 		json_object_set_new(m.data, "results", results_columns(&m));
+		json_object_set_new(m.data, "names", names_json());
 		char *text = json_dumps(m.data, JSON_COMPACT | JSON_ENSURE_ASCII);
 		struct bytes page = {0};
 		bytes_append(&page, tpl_text, (size_t)(marker - tpl_text));

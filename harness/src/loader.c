@@ -47,6 +47,7 @@ static const struct field fields[] = {
         FN(negotiated_tls_version, 1),
         FN(getpeercert, 0),
         FN(last_error, 1),
+        FN(set_secret_callback, 0),
 };
 
 int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
@@ -104,6 +105,14 @@ int impl_validate(const struct tlsh_implementation *d, char *err, size_t errcap)
 	    (d->struct_size < offsetof(struct tlsh_implementation, getpeercert) + sizeof(void *) ||
 	     !d->getpeercert)) {
 		fmt_into(err, errcap, "capability PEERCERT declared but getpeercert is NULL");
+		return -1;
+	}
+	if ((d->capabilities & TLSH_CAP_EXPORT_SECRETS) &&
+	    (d->struct_size <
+	             offsetof(struct tlsh_implementation, set_secret_callback) + sizeof(void *) ||
+	     !d->set_secret_callback)) {
+		fmt_into(err, errcap,
+		         "capability EXPORT_SECRETS declared but set_secret_callback is NULL");
 		return -1;
 	}
 	return 0;

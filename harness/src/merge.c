@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "endpoint.h"
 #include "engine.h"
 #include "report.h"
 #include "report_load.h"
@@ -249,9 +250,9 @@ static int add_backends(const struct input *in, json_t *seen, struct backend **b
 		size_t k;
 		json_array_foreach(caps, k, c)
 		{
-			for (int bit = 0; report_cap_name(bit); bit++)
+			for (int bit = 0; capability_name(bit); bit++)
 				if (json_is_string(c) &&
-				    !strcmp(json_string_value(c), report_cap_name(bit)))
+				    !strcmp(json_string_value(c), capability_name(bit)))
 					nbk->caps |= 1ull << bit;
 		}
 		if (exp) {

@@ -1334,7 +1334,8 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 	        .struct_size = sizeof(struct tlsh_implementation),
 	        .name = ri->name,
 	        .library_version = ri->version,
-	        .capabilities = caps,
+	        /* secrets are not forwarded from the host (yet): not declared */
+	        .capabilities = caps & ~(uint64_t)TLSH_CAP_EXPORT_SECRETS,
 	        .validate_config = r_validate,
 	        .context_new = r_ctx_new,
 	        .context_free = r_ctx_free,

@@ -7,18 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "endpoint.h"
 #include "util.h"
-
-static const char *cap_names[] = {"TLS12",         "TLS13",       "CLIENT_AUTH",   "CIPHERS_TLS12",
-                                  "CIPHERS_TLS13", "ALPN",        "SNI_CHAINS",    "PEERCERT",
-                                  "TRANSPORT_EOF", "SOURCE_PATH", "SOURCE_BUFFER", "INSECURE",
-                                  "RSA",           "ECDSA",       "SHUTDOWN"};
-
-const char *report_cap_name(int bit)
-{
-	return bit >= 0 && bit < (int)(sizeof cap_names / sizeof cap_names[0]) ? cap_names[bit]
-	                                                                       : NULL;
-}
 
 static json_t *alert_json(int a)
 {
@@ -93,9 +83,9 @@ char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const
 		json_object_set_new(o, "library_version", json_string(b[i].library_version));
 		json_object_set_new(o, "path", json_string(b[i].path));
 		json_t *caps = json_array();
-		for (int k = 0; k < 15; k++)
+		for (int k = 0; k < TLSH_CAP_COUNT; k++)
 			if (b[i].caps & (1ull << k))
-				json_array_append_new(caps, json_string(cap_names[k]));
+				json_array_append_new(caps, json_string(capability_name(k)));
 		json_object_set_new(o, "capabilities", caps);
 		json_object_set_new(o, "expectations",
 		                    b[i].has_exp ? json_string(b[i].exp.path) : json_null());

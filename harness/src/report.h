@@ -44,7 +44,6 @@ struct run_info {
 
 /* The name reports give capability bit `bit` ("TLS12", ...), or NULL past
  * the last one. */
-const char *report_cap_name(int bit);
 
 /* Builds the JSON text of a report (malloc'd). */
 char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const struct pair *pairs,

@@ -21,9 +21,11 @@
  * br_x509_decoder. Chain validation is br_x509_minimal behind a small
  * br_x509_class wrapper that also keeps the peer's leaf (getpeercert),
  * honours TLSH_INSECURE_NO_VERIFY (the leaf's key is then taken from
- * br_x509_decoder) and refuses a leaf without a subjectAltName dNSName,
- * because br_x509_minimal otherwise falls back to the subject CN
- * (RFC 9525 section 6.3 forbids that).
+ * br_x509_decoder) and checks the identity itself: br_x509_minimal extracts
+ * the leaf's subjectAltName dNSNames and the shared RFC 9525 matcher of
+ * tlsh_adapter.h decides (br_x509_minimal's own matching falls back to the
+ * subject CN when the leaf has no subjectAltName, which RFC 9525 section 6.3
+ * forbids).
  *
  * A server uses its own br_ssl_server_policy_class: it picks the chain
  * whose leaf names the client's SNI (else the first) and does the private
@@ -47,7 +49,8 @@
 
 #include <bearssl.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unprocessed input beyond
  * this; a single delivery into an empty queue is always accepted. */
@@ -67,12 +70,6 @@
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
 /* ------------------------------------------------------------------------ */
-
-/** A growable byte queue: bytes [off, off + len) of p are pending. */
-struct brssl_queue {
-	uint8_t *p;
-	size_t off, len, cap;
-};
 
 /** A private key with its own copy of the key material. */
 struct brssl_key {
@@ -94,17 +91,18 @@ struct brssl_chain {
 	size_t nnames;
 };
 
-/** A checked configuration: the caller's config copied with struct_size
- * honoured, and the cipher suites to configure. */
+/** A checked configuration: the generic plan and the cipher suites to
+ * configure. */
 struct brssl_plan {
-	struct tlsh_config c;
+	struct tlsh_plan p;
 	uint16_t suites[BR_MAX_CIPHER_SUITES];
 	size_t nsuites;
 };
 
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify that the certificate names server_hostname. */
+	int check_name;
 	uint16_t suites[BR_MAX_CIPHER_SUITES];
 	size_t nsuites;
 	/** The config named its ciphers: a server then applies its own
@@ -123,17 +121,20 @@ struct tlsh_context {
 };
 
 /** The X.509 engine given to BearSSL: br_x509_minimal plus the leaf copy,
- * the NO_VERIFY path and the no-CN-fallback rule. */
+ * the NO_VERIFY path and the identity check (the shared RFC 9525 matcher
+ * over the leaf's SAN dNSNames, which br_x509_minimal extracts; it is given
+ * no server name, so its own matching, which falls back to the subject CN,
+ * is not used). */
 struct brssl_x509 {
 	const br_x509_class *vtable; /* first: BearSSL passes &vtable */
 	br_x509_minimal_context mini;
 	br_x509_decoder_context dec;
-	br_name_element san;
-	char san_buf[BRSSL_NAME_LEN];
-	int verify;     /* validate the chain with br_x509_minimal */
-	int check_name; /* match the server name (SAN dNSName only) */
-	int name_given; /* this chain was started with a server name */
-	int no_san;     /* the name was refused for want of a SAN dNSName */
+	br_name_element san[BRSSL_MAX_NAMES];
+	char san_buf[BRSSL_MAX_NAMES][BRSSL_NAME_LEN];
+	int verify;              /* validate the chain with br_x509_minimal */
+	int check_name;          /* match the server name (SAN dNSName only) */
+	struct tlsh_identity id; /* the name this chain is checked against */
+	int no_san;              /* the name was refused for want of a SAN dNSName */
 	size_t ncert;
 	uint8_t *leaf;
 	size_t leaf_len, leaf_want;
@@ -156,20 +157,15 @@ struct tlsh_buffer {
 	br_ssl_engine_context *eng;
 	struct brssl_x509 x509;
 	struct brssl_policy policy;
-	struct brssl_queue in, out;
+	struct tlsh_queue in, out;
 	/** The handshake completed at some point (sticky). */
 	int hs_done;
-	/** process_incoming_eof was called. */
-	int eof;
-	/** Both close_notify alerts were exchanged (sticky CLOSED). */
-	int closed;
-	/** Transport EOF without close_notify was reported (sticky). */
-	int ragged;
-	/** A fatal error happened; only queries and last_error remain. */
-	int failed;
 	/** shutdown queued our close_notify. */
 	int sent_close;
-	struct tlsh_error last;
+	/** End of stream (closed: both close_notify alerts were exchanged),
+	 * failure, last error; BearSSL reports alerts only in its error code,
+	 * so st's alerts stay TLSH_NO_ALERT. */
+	struct tlsh_state st;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -328,293 +324,72 @@ static const char *brssl_err_text(int e)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Byte queues                                                              */
-/* ------------------------------------------------------------------------ */
-
-static const uint8_t *brssl_q_data(const struct brssl_queue *q)
-{
-	return q->p + q->off;
-}
-
-/** Appends n bytes; returns 0 when out of memory. */
-static int brssl_q_append(struct brssl_queue *q, const void *d, size_t n)
-{
-	if (n == 0)
-		return 1;
-	if (q->cap - q->off - q->len < n) {
-		if (q->off > 0) {
-			memmove(q->p, q->p + q->off, q->len);
-			q->off = 0;
-		}
-		if (q->cap - q->len < n) {
-			size_t want = q->cap ? q->cap : 4096;
-			while (want - q->len < n) {
-				if (want > SIZE_MAX / 2)
-					return 0;
-				want *= 2;
-			}
-			uint8_t *p = realloc(q->p, want);
-			if (p == NULL)
-				return 0;
-			q->p = p;
-			q->cap = want;
-		}
-	}
-	memcpy(q->p + q->off + q->len, d, n);
-	q->len += n;
-	return 1;
-}
-
-static void brssl_q_consume(struct brssl_queue *q, size_t n)
-{
-	q->off += n;
-	q->len -= n;
-	if (q->len == 0)
-		q->off = 0;
-}
-
-static void brssl_q_free(struct brssl_queue *q)
-{
-	free(q->p);
-	memset(q, 0, sizeof *q);
-}
-
-/* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
-
-/** Fills err (if any) with a configuration error. */
-__attribute__((format(printf, 2, 3))) static int brssl_cfg_fail(struct tlsh_error *err,
-                                                                const char *fmt, ...)
-{
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
-		va_end(ap);
-		err->status = TLSH_CONFIGURATION_ERROR;
-		err->alert_sent = TLSH_NO_ALERT;
-		err->alert_received = TLSH_NO_ALERT;
-	}
-	return TLSH_CONFIGURATION_ERROR;
-}
-
-static void brssl_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
-}
-
-/** Records a failing call that leaves the buffer as it was (a refused
- * operation, RAGGED_EOF). Returns status. */
-static int brssl_soft_fail(struct tlsh_buffer *b, int status, const char *what)
-{
-	b->last.status = status;
-	b->last.alert_sent = TLSH_NO_ALERT;
-	b->last.alert_received = TLSH_NO_ALERT;
-	snprintf(b->last.message, sizeof b->last.message, "%s", what);
-	return status;
-}
-
-/** A fatal failure found by the adapter (not by the engine). */
-static int brssl_fail(struct tlsh_buffer *b, const char *what)
-{
-	b->failed = 1;
-	return brssl_soft_fail(b, TLSH_TLS_ERROR, what);
-}
 
 /** The engine stopped: reports its error code and the alert it sent or
  * received. Marks the buffer failed. */
 static int brssl_engine_fail(struct tlsh_buffer *b, const char *what)
 {
-	int e = br_ssl_engine_last_error(b->eng);
-	b->failed = 1;
-	b->last.status = TLSH_TLS_ERROR;
-	b->last.alert_sent = TLSH_NO_ALERT;
-	b->last.alert_received = TLSH_NO_ALERT;
-	if (e >= BR_ERR_SEND_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT + 256) {
-		b->last.alert_sent = e - BR_ERR_SEND_FATAL_ALERT;
-		snprintf(b->last.message, sizeof b->last.message, "%s: sent fatal alert %d", what,
-		         b->last.alert_sent);
-	} else if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_RECV_FATAL_ALERT + 256) {
-		b->last.alert_received = e - BR_ERR_RECV_FATAL_ALERT;
-		snprintf(b->last.message, sizeof b->last.message, "%s: received fatal alert %d",
-		         what, b->last.alert_received);
-	} else if (e == BR_ERR_OK) {
-		snprintf(b->last.message, sizeof b->last.message,
-		         "%s: the peer closed the connection (close_notify) during the handshake",
-		         what);
-	} else if (e == BR_ERR_X509_BAD_SERVER_NAME && b->x509.no_san) {
-		snprintf(b->last.message, sizeof b->last.message,
-		         "%s: the leaf has no subjectAltName dNSName; BearSSL would accept a "
-		         "matching subject CN, which RFC 9525 section 6.3 forbids (refused by the "
-		         "adapter, BearSSL error %d)",
-		         what, e);
-	} else {
-		snprintf(b->last.message, sizeof b->last.message, "%s: %s (BearSSL error %d)", what,
-		         brssl_err_text(e), e);
-	}
-	return TLSH_TLS_ERROR;
-}
-
-/** A call on a buffer that already failed fatally: the same error again. */
-static int brssl_dead(struct tlsh_buffer *b)
-{
-	b->last.status = TLSH_TLS_ERROR;
-	return TLSH_TLS_ERROR;
+	int e = br_ssl_engine_last_error(b->eng), none = TLSH_NO_ALERT;
+	struct tlsh_error *last = &b->st.last;
+	b->st.failed = 1;
+	if (e >= BR_ERR_SEND_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT + 256)
+		return tlsh_error_set(last, TLSH_TLS_ERROR, e - BR_ERR_SEND_FATAL_ALERT, none,
+		                      "%s: sent fatal alert %d", what, e - BR_ERR_SEND_FATAL_ALERT);
+	if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_RECV_FATAL_ALERT + 256)
+		return tlsh_error_set(last, TLSH_TLS_ERROR, none, e - BR_ERR_RECV_FATAL_ALERT,
+		                      "%s: received fatal alert %d", what,
+		                      e - BR_ERR_RECV_FATAL_ALERT);
+	if (e == BR_ERR_OK)
+		return tlsh_error_set(last, TLSH_TLS_ERROR, none, none,
+		                      "%s: the peer closed the connection (close_notify) during "
+		                      "the handshake",
+		                      what);
+	if (e == BR_ERR_X509_BAD_SERVER_NAME && b->x509.no_san)
+		return tlsh_error_set(last, TLSH_TLS_ERROR, none, none,
+		                      "%s: the leaf has no subjectAltName dNSName; BearSSL would "
+		                      "accept a matching subject CN, which RFC 9525 section 6.3 "
+		                      "forbids (refused by the adapter, BearSSL error %d)",
+		                      what, e);
+	return tlsh_error_set(last, TLSH_TLS_ERROR, none, none, "%s: %s (BearSSL error %d)", what,
+	                      brssl_err_text(e), e);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int brssl_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3 ||
-	       v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
-
-static const char *brssl_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
-
-/** Checks a certificate or key source (trust == 0) or a trust store source
- * (trust == 1). */
-static int brssl_check_source(const struct tlsh_source *s, int trust, const char *what,
-                              struct tlsh_error *err)
-{
-	switch (s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s->data == NULL || s->len == 0)
-			return brssl_cfg_fail(err, "%s: empty buffer", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s->path == NULL || s->path[0] == '\0')
-			return brssl_cfg_fail(err, "%s: empty path", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return brssl_cfg_fail(err, "%s: source kind %s is not supported by BearSSL", what,
-	                      brssl_kind_name(s->kind));
-}
+/** What BearSSL 0.6 takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules brssl_rules = {
+        .tls13 = 0,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = 0,
+        .max_alpn_wire = 65535 - 2,
+        .library = "BearSSL 0.6",
+};
 
 /** Checks `config` for `role` and computes what context_new configures. */
 static int brssl_plan_config(enum tlsh_role role, const struct tlsh_config *config,
                              struct brssl_plan *p, struct tlsh_error *err)
 {
 	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return brssl_cfg_fail(err, "unknown role %d", (int)role);
-	if (config == NULL)
-		return brssl_cfg_fail(err, "no configuration");
-	size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	memcpy(&p->c, config, size);
-	const struct tlsh_config *c = &p->c;
-
-	/* Versions. The enum values are ordered (MINIMUM < 1.2 < 1.3 <
-	 * MAXIMUM), so one comparison catches min > max and the swapped or
-	 * misplaced sentinels. */
-	enum tlsh_version lo = c->lowest_supported_version, hi = c->highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (!brssl_version_known(lo) || !brssl_version_known(hi))
-		return brssl_cfg_fail(err, "unknown TLS version value (lowest 0x%x, highest 0x%x)",
-		                      (unsigned)lo, (unsigned)hi);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return brssl_cfg_fail(err, "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return brssl_cfg_fail(err,
-		                      "highest version MINIMUM_SUPPORTED with a higher lowest");
-	if ((unsigned)lo > (unsigned)hi)
-		return brssl_cfg_fail(err, "lowest version is above highest version");
-	if (lo == TLSH_TLS_1_3)
-		return brssl_cfg_fail(err, "BearSSL 0.6 implements TLS 1.2 at most: a range that "
-		                           "starts at TLS 1.3 leaves no version");
-
-	/* Certificate chains. */
-	if (c->certificate_chains_len > 0 && c->certificate_chains == NULL)
-		return brssl_cfg_fail(err, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c->certificate_chains_len == 0)
-		return brssl_cfg_fail(err, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c->certificate_chains_len > 1)
-		return brssl_cfg_fail(err, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
-		char what[64];
-		snprintf(what, sizeof what, "chain %zu leaf", i);
-		if (brssl_check_source(&ch->leaf, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		snprintf(what, sizeof what, "chain %zu key", i);
-		if (brssl_check_source(&ch->key, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch->chain_len > 0 && ch->chain == NULL)
-			return brssl_cfg_fail(err, "chain %zu: intermediates are NULL", i);
-		for (size_t j = 0; j < ch->chain_len; j++) {
-			snprintf(what, sizeof what, "chain %zu intermediate %zu", i, j);
-			if (brssl_check_source(&ch->chain[j], 0, what, err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-
-	/* Trust store. */
-	if (c->trust_store != NULL &&
-	    brssl_check_source(c->trust_store, 1, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&brssl_rules, role, config, &p->p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-
-	/* Insecure flags. */
-	if (c->insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return brssl_cfg_fail(err, "unknown insecure flags 0x%x", (unsigned)c->insecure);
+	const struct tlsh_config *c = &p->p.c;
 
 	/* ALPN: BearSSL takes the names as C strings. */
-	if (c->inner_protocols_len > 0 && c->inner_protocols == NULL)
-		return brssl_cfg_fail(err, "inner_protocols is NULL");
-	size_t wire = 0;
-	for (size_t i = 0; i < c->inner_protocols_len; i++) {
-		const struct tlsh_bytes *pr = &c->inner_protocols[i];
-		if (pr->len < 1 || pr->len > 255 || pr->data == NULL)
-			return brssl_cfg_fail(err,
-			                      "ALPN protocol %zu has length %zu (must be 1..255)",
-			                      i, pr->len);
-		if (memchr(pr->data, 0, pr->len) != NULL)
-			return brssl_cfg_fail(
+	for (size_t i = 0; i < c->inner_protocols_len; i++)
+		if (memchr(c->inner_protocols[i].data, 0, c->inner_protocols[i].len) != NULL)
+			return tlsh_config_fail(
 			        err,
 			        "ALPN protocol %zu contains a NUL byte: BearSSL takes "
 			        "protocol names as NUL-terminated strings",
 			        i);
-		wire += 1 + pr->len;
-	}
-	if (wire > 65535 - 2)
-		return brssl_cfg_fail(err, "ALPN protocol list too long (%zu bytes)", wire);
 
 	/* Ciphers: ids BearSSL does not implement (TLS 1.3 suites among
 	 * them) are ignored; something must remain. */
-	if (c->ciphers_len > 0 && c->ciphers == NULL)
-		return brssl_cfg_fail(err, "ciphers is NULL");
 	if (c->ciphers != NULL) {
 		for (size_t i = 0; i < c->ciphers_len; i++) {
 			uint16_t id = c->ciphers[i];
@@ -624,13 +399,10 @@ static int brssl_plan_config(enum tlsh_role role, const struct tlsh_config *conf
 			if (!dup && brssl_suite_known(id) && p->nsuites < BR_MAX_CIPHER_SUITES)
 				p->suites[p->nsuites++] = id;
 		}
-		if (p->nsuites == 0)
-			return brssl_cfg_fail(err, "no cipher suite in the list is implemented by "
-			                           "BearSSL 0.6 (TLS 1.2 suites only)");
-	} else {
-		memcpy(p->suites, brssl_default_suites, sizeof brssl_default_suites);
-		p->nsuites = BRSSL_LEN(brssl_default_suites);
+		return tlsh_plan_ciphers(&p->p, p->nsuites > 0, 0, err);
 	}
+	memcpy(p->suites, brssl_default_suites, sizeof brssl_default_suites);
+	p->nsuites = BRSSL_LEN(brssl_default_suites);
 	return TLSH_OK;
 }
 
@@ -641,7 +413,7 @@ static int brssl_validate_config(const struct tlsh_implementation *self, enum tl
 	(void)self;
 	if (brssl_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	brssl_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -649,60 +421,10 @@ static int brssl_validate_config(const struct tlsh_implementation *self, enum tl
 /* Reading sources: PEM, DER, files                                         */
 /* ------------------------------------------------------------------------ */
 
-/** The bytes of a BUFFER or PATH source, in a fresh allocation. */
-static int brssl_source_bytes(const struct tlsh_source *s, uint8_t **out, size_t *len)
-{
-	*out = NULL;
-	*len = 0;
-	if (s->kind == TLSH_SOURCE_BUFFER) {
-		*out = malloc(s->len);
-		if (*out == NULL)
-			return 0;
-		memcpy(*out, s->data, s->len);
-		*len = s->len;
-		return 1;
-	}
-	struct stat sb;
-	if (stat(s->path, &sb) != 0 || !S_ISREG(sb.st_mode))
-		return 0;
-	FILE *f = fopen(s->path, "rb");
-	if (f == NULL)
-		return 0;
-	struct brssl_queue q = {0};
-	uint8_t chunk[4096];
-	size_t got;
-	int ok = 1;
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (q.len + got > BRSSL_MAX_FILE || !brssl_q_append(&q, chunk, got)) {
-			ok = 0;
-			break;
-		}
-	}
-	if (ferror(f) || q.len == 0)
-		ok = 0;
-	fclose(f);
-	if (!ok) {
-		brssl_q_free(&q);
-		return 0;
-	}
-	*out = q.p;
-	*len = q.len;
-	return 1;
-}
-
-static int brssl_is_pem(const uint8_t *d, size_t n)
-{
-	static const char tag[] = "-----BEGIN";
-	for (size_t i = 0; i + sizeof tag - 1 <= n; i++)
-		if (memcmp(d + i, tag, sizeof tag - 1) == 0)
-			return 1;
-	return 0;
-}
-
 /** One decoded PEM object. */
 struct brssl_pem_obj {
 	char name[128];
-	struct brssl_queue der;
+	struct tlsh_queue der;
 };
 
 struct brssl_pem_state {
@@ -715,14 +437,14 @@ struct brssl_pem_state {
 static void brssl_pem_sink(void *ctx, const void *src, size_t len)
 {
 	struct brssl_pem_state *st = ctx;
-	if (!brssl_q_append(&st->objs[st->n].der, src, len))
+	if (!tlsh_queue_append(&st->objs[st->n].der, src, len))
 		st->oom = 1;
 }
 
 static void brssl_pem_free(struct brssl_pem_state *st)
 {
 	for (size_t i = 0; i < st->n + (size_t)st->in_obj; i++)
-		brssl_q_free(&st->objs[i].der);
+		tlsh_queue_free(&st->objs[i].der);
 	free(st->objs);
 	memset(st, 0, sizeof *st);
 }
@@ -823,12 +545,13 @@ static int brssl_certs_push(struct brssl_certs *cs, const uint8_t *der, size_t l
  * did not fail. */
 static int brssl_load_certs(const struct tlsh_source *s, struct brssl_certs *out)
 {
-	uint8_t *d;
+	const uint8_t *d;
+	uint8_t *owned;
 	size_t n, before = out->n;
 	int ok = 1;
-	if (!brssl_source_bytes(s, &d, &n))
+	if (tlsh_source_bytes(s, BRSSL_MAX_FILE, &d, &n, &owned) != 0)
 		return 0;
-	if (!brssl_is_pem(d, n)) {
+	if (!tlsh_is_pem(d, n)) {
 		ok = brssl_certs_push(out, d, n);
 	} else {
 		struct brssl_pem_state st;
@@ -837,25 +560,25 @@ static int brssl_load_certs(const struct tlsh_source *s, struct brssl_certs *out
 		} else {
 			for (size_t i = 0; ok && i < st.n; i++)
 				if (brssl_pem_is_cert(st.objs[i].name) && st.objs[i].der.len > 0)
-					ok = brssl_certs_push(out, brssl_q_data(&st.objs[i].der),
+					ok = brssl_certs_push(out, tlsh_queue_peek(&st.objs[i].der),
 					                      st.objs[i].der.len);
 			brssl_pem_free(&st);
 		}
 	}
-	free(d);
+	free(owned);
 	return ok && out->n > before;
 }
 
 /** Receives a subject DN from br_x509_decoder. */
 struct brssl_dn {
-	struct brssl_queue q;
+	struct tlsh_queue q;
 	int oom;
 };
 
 static void brssl_dn_sink(void *ctx, const void *src, size_t len)
 {
 	struct brssl_dn *dn = ctx;
-	if (!brssl_q_append(&dn->q, src, len))
+	if (!tlsh_queue_append(&dn->q, src, len))
 		dn->oom = 1;
 }
 
@@ -929,7 +652,7 @@ static int brssl_make_tas(const struct brssl_certs *cs, int skip_bad, br_x509_tr
 		br_x509_decoder_context dc;
 		struct brssl_dn dn = {0};
 		if (!brssl_decode_cert(&cs->v[i], &dc, &dn) || dn.q.len == 0) {
-			brssl_q_free(&dn.q);
+			tlsh_queue_free(&dn.q);
 			if (skip_bad)
 				continue;
 			brssl_free_tas(tas, n);
@@ -1035,14 +758,15 @@ static int brssl_take_key(const br_skey_decoder_context *kd, struct brssl_key *k
  * no encrypted keys) or DER (PKCS#8 or raw). */
 static int brssl_load_key(const struct tlsh_source *s, struct brssl_key *k)
 {
-	uint8_t *d;
+	const uint8_t *d;
+	uint8_t *owned;
 	size_t n;
 	int ok = 0;
 	br_skey_decoder_context kd;
-	if (!brssl_source_bytes(s, &d, &n))
+	if (tlsh_source_bytes(s, BRSSL_MAX_FILE, &d, &n, &owned) != 0)
 		return 0;
 	br_skey_decoder_init(&kd);
-	if (!brssl_is_pem(d, n)) {
+	if (!tlsh_is_pem(d, n)) {
 		br_skey_decoder_push(&kd, d, n);
 		ok = 1;
 	} else {
@@ -1053,7 +777,7 @@ static int brssl_load_key(const struct tlsh_source *s, struct brssl_key *k)
 				if (strcmp(nm, "PRIVATE KEY") == 0 ||
 				    strcmp(nm, "RSA PRIVATE KEY") == 0 ||
 				    strcmp(nm, "EC PRIVATE KEY") == 0) {
-					br_skey_decoder_push(&kd, brssl_q_data(&st.objs[i].der),
+					br_skey_decoder_push(&kd, tlsh_queue_peek(&st.objs[i].der),
 					                     st.objs[i].der.len);
 					ok = 1;
 				}
@@ -1061,8 +785,9 @@ static int brssl_load_key(const struct tlsh_source *s, struct brssl_key *k)
 			brssl_pem_free(&st);
 		}
 	}
-	memset(d, 0, n);
-	free(d);
+	if (owned != NULL)
+		memset(owned, 0, n);
+	free(owned);
 	ok = ok && br_skey_decoder_last_error(&kd) == 0 && brssl_take_key(&kd, k);
 	memset(&kd, 0, sizeof kd);
 	return ok;
@@ -1161,25 +886,25 @@ static int brssl_load_chain(const struct tlsh_signing_chain *src, size_t idx,
 	memset(ch, 0, sizeof *ch);
 	if (!brssl_load_certs(&src->leaf, &cs)) {
 		brssl_certs_free(&cs);
-		return brssl_cfg_fail(err, "chain %zu: cannot load the leaf certificate", idx);
+		return tlsh_config_fail(err, "chain %zu: cannot load the leaf certificate", idx);
 	}
 	for (size_t j = 0; j < src->chain_len; j++) {
 		if (!brssl_load_certs(&src->chain[j], &cs)) {
 			brssl_certs_free(&cs);
-			return brssl_cfg_fail(err, "chain %zu: cannot load intermediate %zu", idx,
-			                      j);
+			return tlsh_config_fail(err, "chain %zu: cannot load intermediate %zu", idx,
+			                        j);
 		}
 	}
 	ch->certs = cs.v;
 	ch->ncerts = cs.n;
 	if (!brssl_decode_cert(&ch->certs[0], &dc, NULL))
-		return brssl_cfg_fail(err, "chain %zu: BearSSL cannot decode the leaf certificate",
-		                      idx);
+		return tlsh_config_fail(
+		        err, "chain %zu: BearSSL cannot decode the leaf certificate", idx);
 	if (!brssl_load_key(&src->key, &ch->key))
-		return brssl_cfg_fail(err, "chain %zu: cannot load the private key", idx);
+		return tlsh_config_fail(err, "chain %zu: cannot load the private key", idx);
 	if (!brssl_key_matches(&ch->key, br_x509_decoder_get_pkey(&dc)))
-		return brssl_cfg_fail(err, "chain %zu: the private key does not match the leaf",
-		                      idx);
+		return tlsh_config_fail(err, "chain %zu: the private key does not match the leaf",
+		                        idx);
 	ch->issuer_key_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
 	brssl_leaf_names(ch);
 	return TLSH_OK;
@@ -1210,22 +935,22 @@ static int brssl_load_trust(struct tlsh_context *tc, const struct tlsh_source *t
 	int none = ts == NULL || ts->kind == TLSH_SOURCE_NONE;
 	if (tc->role == TLSH_ROLE_SERVER && none)
 		return TLSH_OK; /* no client authentication */
-	tc->verify_peer = tc->role == TLSH_ROLE_SERVER || !(tc->insecure & TLSH_INSECURE_NO_VERIFY);
 	if (none || ts->kind == TLSH_SOURCE_SYSTEM) {
 		if (!tc->verify_peer)
 			return TLSH_OK; /* nothing will be verified */
 		if (!brssl_system_tas(&tc->tas, &tc->ntas))
-			return brssl_cfg_fail(err, "cannot load a system trust store (BearSSL has "
-			                           "none; no CA bundle file found)");
+			return tlsh_config_fail(err,
+			                        "cannot load a system trust store (BearSSL has "
+			                        "none; no CA bundle file found)");
 		return TLSH_OK;
 	}
 	struct brssl_certs cs = {0};
 	int ok = brssl_load_certs(ts, &cs) && brssl_make_tas(&cs, 0, &tc->tas, &tc->ntas);
 	brssl_certs_free(&cs);
 	if (!ok)
-		return brssl_cfg_fail(err, "cannot load the trust store%s%s",
-		                      ts->kind == TLSH_SOURCE_PATH ? " from " : "",
-		                      ts->kind == TLSH_SOURCE_PATH ? ts->path : "");
+		return tlsh_config_fail(err, "cannot load the trust store%s%s",
+		                        ts->kind == TLSH_SOURCE_PATH ? " from " : "",
+		                        ts->kind == TLSH_SOURCE_PATH ? ts->path : "");
 	return TLSH_OK;
 }
 
@@ -1236,16 +961,17 @@ static int brssl_context_new(const struct tlsh_implementation *self, enum tlsh_r
 	struct brssl_plan p;
 	(void)self;
 	if (out == NULL)
-		return brssl_cfg_fail(err, "no place to store the context");
+		return tlsh_config_fail(err, "no place to store the context");
 	*out = NULL;
 	if (brssl_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	const struct tlsh_config *c = &p.c;
+	const struct tlsh_config *c = &p.p.c;
 	struct tlsh_context *tc = calloc(1, sizeof *tc);
 	if (tc == NULL)
-		return brssl_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	tc->role = role;
-	tc->insecure = role == TLSH_ROLE_CLIENT ? c->insecure : 0;
+	tc->verify_peer = p.p.verify_peer;
+	tc->check_name = p.p.check_name;
 	memcpy(tc->suites, p.suites, p.nsuites * sizeof p.suites[0]);
 	tc->nsuites = p.nsuites;
 	tc->server_order = c->ciphers != NULL;
@@ -1278,10 +1004,10 @@ static int brssl_context_new(const struct tlsh_implementation *self, enum tlsh_r
 		}
 	}
 	*out = tc;
-	brssl_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 oom:
-	brssl_cfg_fail(err, "out of memory");
+	tlsh_config_fail(err, "out of memory");
 fail:
 	brssl_context_free(tc);
 	return TLSH_CONFIGURATION_ERROR;
@@ -1303,11 +1029,11 @@ static void brssl_x509_start_chain(const br_x509_class **ctx, const char *server
 	x->leaf_len = 0;
 	x->leaf_want = 0;
 	x->leaf_bad = 0;
-	x->name_given = x->check_name && server_name != NULL && server_name[0] != '\0';
+	tlsh_identity_set(&x->id, x->check_name ? server_name : NULL);
 	x->no_san = 0;
 	br_x509_decoder_init(&x->dec, NULL, NULL);
 	if (x->verify)
-		x->mini.vtable->start_chain(&x->mini.vtable, x->check_name ? server_name : NULL);
+		x->mini.vtable->start_chain(&x->mini.vtable, NULL);
 }
 
 static void brssl_x509_start_cert(const br_x509_class **ctx, uint32_t length)
@@ -1374,15 +1100,19 @@ static unsigned brssl_x509_end_chain(const br_x509_class **ctx)
 		return 0;
 	}
 	unsigned r = x->mini.vtable->end_chain(&x->mini.vtable);
-	/* br_x509_minimal matches the name against the subject CN when the
-	 * leaf has no subjectAltName extension; RFC 9525 section 6.3 forbids
-	 * that. With a SAN extension it only matches dNSName entries, so a
-	 * match stands when the leaf carries at least one. */
-	if (r == 0 && x->name_given && x->san.status == 0) {
-		x->no_san = 1;
-		return BR_ERR_X509_BAD_SERVER_NAME;
+	if (r != 0 || x->id.kind == TLSH_IDENTITY_NONE)
+		return r;
+	/* The leaf's SAN dNSNames, as br_x509_minimal extracted them. */
+	int any = 0;
+	for (size_t i = 0; i < BRSSL_MAX_NAMES; i++) {
+		if (x->san[i].status != 1)
+			continue;
+		any = 1;
+		if (tlsh_identity_match(&x->id, TLSH_SAN_DNS, x->san_buf[i], strlen(x->san_buf[i])))
+			return 0;
 	}
-	return r;
+	x->no_san = !any;
+	return BR_ERR_X509_BAD_SERVER_NAME;
 }
 
 static const br_x509_pkey *brssl_x509_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
@@ -1420,10 +1150,12 @@ static void brssl_x509_init(struct brssl_x509 *x, br_ssl_engine_context *eng,
 	                          br_ssl_engine_get_ecdsa(eng));
 	for (int id = br_md5_ID; id <= br_sha512_ID; id++)
 		br_x509_minimal_set_hash(&x->mini, id, brssl_hashes[id - 1]);
-	x->san.oid = dns_oid;
-	x->san.buf = x->san_buf;
-	x->san.len = sizeof x->san_buf;
-	br_x509_minimal_set_name_elements(&x->mini, &x->san, 1);
+	for (size_t i = 0; i < BRSSL_MAX_NAMES; i++) {
+		x->san[i].oid = dns_oid;
+		x->san[i].buf = x->san_buf[i];
+		x->san[i].len = sizeof x->san_buf[i];
+	}
+	br_x509_minimal_set_name_elements(&x->mini, x->san, BRSSL_MAX_NAMES);
 	br_ssl_engine_set_x509(eng, &x->vtable);
 }
 
@@ -1431,24 +1163,13 @@ static void brssl_x509_init(struct brssl_x509 *x, br_ssl_engine_context *eng,
 /* The server policy                                                        */
 /* ------------------------------------------------------------------------ */
 
-/** RFC 6125 name match: equal ignoring ASCII case, or a "*." wildcard that
- * stands for exactly the first label of `host`. */
-static int brssl_name_match(const char *pattern, const char *host)
-{
-	if (strcasecmp(pattern, host) == 0)
-		return 1;
-	if (pattern[0] != '*' || pattern[1] != '.')
-		return 0;
-	const char *dot = strchr(host, '.');
-	return dot != NULL && dot != host && strcasecmp(pattern + 1, dot) == 0;
-}
-
 static const struct brssl_chain *brssl_pick_chain(const struct tlsh_context *tc, const char *sni)
 {
 	if (sni != NULL && sni[0] != '\0')
 		for (size_t i = 0; i < tc->nchains; i++)
 			for (size_t j = 0; j < tc->chains[i].nnames; j++)
-				if (brssl_name_match(tc->chains[i].names[j], sni))
+				if (tlsh_dns_match(tc->chains[i].names[j],
+				                   strlen(tc->chains[i].names[j]), sni))
 					return &tc->chains[i];
 	return &tc->chains[0];
 }
@@ -1576,16 +1297,10 @@ static void brssl_buffer_free(tlsh_buffer *b)
 {
 	if (b == NULL)
 		return;
-	brssl_q_free(&b->in);
-	brssl_q_free(&b->out);
+	tlsh_queue_free(&b->in);
+	tlsh_queue_free(&b->out);
 	free(b->x509.leaf);
 	free(b);
-}
-
-static int brssl_is_ip_literal(const char *h)
-{
-	unsigned char tmp[16];
-	return inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1;
 }
 
 /** What both roles configure on the engine: TLS 1.2 only, the suites, every
@@ -1623,27 +1338,26 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
                             struct tlsh_error *err)
 {
 	if (out == NULL)
-		return brssl_cfg_fail(err, "no place to store the buffer");
+		return tlsh_config_fail(err, "no place to store the buffer");
 	*out = NULL;
 	if (tc == NULL)
-		return brssl_cfg_fail(err, "no context");
+		return tlsh_config_fail(err, "no context");
 	struct tlsh_buffer *b = calloc(1, sizeof *b);
 	if (b == NULL)
-		return brssl_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	b->tc = tc;
-	b->last.status = TLSH_OK;
-	b->last.alert_sent = b->last.alert_received = TLSH_NO_ALERT;
+	tlsh_state_init(&b->st);
 
 	int ok;
 	if (tc->role == TLSH_ROLE_CLIENT) {
 		br_ssl_client_context *cc = &b->u.client;
 		const char *h = server_hostname;
-		int verify = !(tc->insecure & TLSH_INSECURE_NO_VERIFY);
-		int check_name = verify && !(tc->insecure & TLSH_INSECURE_NO_HOSTNAME_CHECK);
-		int ip = h != NULL && brssl_is_ip_literal(h);
+		int verify = tc->verify_peer, check_name = tc->check_name;
+		uint8_t addr[16];
+		int ip = h != NULL && tlsh_ip_parse(h, addr) > 0;
 		if (ip && check_name) {
 			brssl_buffer_free(b);
-			return brssl_cfg_fail(
+			return tlsh_config_fail(
 			        err,
 			        "server_hostname \"%.60s\" is an IP address: BearSSL's "
 			        "br_x509_minimal matches only dNSName entries and cannot "
@@ -1652,7 +1366,7 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
 		}
 		if (h != NULL && strlen(h) >= 256) {
 			brssl_buffer_free(b);
-			return brssl_cfg_fail(err, "server_hostname is longer than 255 bytes");
+			return tlsh_config_fail(err, "server_hostname is longer than 255 bytes");
 		}
 		br_ssl_client_zero(cc);
 		b->eng = &cc->eng;
@@ -1694,10 +1408,10 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
 	if (!ok) {
 		int e = br_ssl_engine_last_error(b->eng);
 		brssl_buffer_free(b);
-		return brssl_cfg_fail(err, "BearSSL refused to start the connection: %s (%d)",
-		                      brssl_err_text(e), e);
+		return tlsh_config_fail(err, "BearSSL refused to start the connection: %s (%d)",
+		                        brssl_err_text(e), e);
 	}
-	brssl_err_ok(err);
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 }
@@ -1719,7 +1433,7 @@ static int brssl_pump(struct tlsh_buffer *b)
 			b->hs_done = 1;
 		if (st & BR_SSL_SENDREC) {
 			unsigned char *p = br_ssl_engine_sendrec_buf(b->eng, &len);
-			if (!brssl_q_append(&b->out, p, len))
+			if (!tlsh_queue_append(&b->out, p, len))
 				return 0;
 			br_ssl_engine_sendrec_ack(b->eng, len);
 			continue;
@@ -1727,8 +1441,8 @@ static int brssl_pump(struct tlsh_buffer *b)
 		if ((st & BR_SSL_RECVREC) && b->in.len > 0) {
 			unsigned char *p = br_ssl_engine_recvrec_buf(b->eng, &len);
 			size_t n = len < b->in.len ? len : b->in.len;
-			memcpy(p, brssl_q_data(&b->in), n);
-			brssl_q_consume(&b->in, n);
+			memcpy(p, tlsh_queue_peek(&b->in), n);
+			tlsh_queue_consume(&b->in, n);
 			br_ssl_engine_recvrec_ack(b->eng, n);
 			continue;
 		}
@@ -1742,13 +1456,13 @@ static int brssl_pump(struct tlsh_buffer *b)
 static int brssl_advance(struct tlsh_buffer *b)
 {
 	if (!brssl_pump(b))
-		return brssl_fail(b, "out of memory");
+		return tlsh_state_kill(&b->st, "out of memory");
 	if (b->hs_done)
 		return TLSH_OK;
 	if (br_ssl_engine_current_state(b->eng) & BR_SSL_CLOSED)
 		return brssl_engine_fail(b, "handshake failed");
-	if (b->eof && b->in.len == 0)
-		return brssl_fail(b, "transport EOF during the handshake");
+	if (b->st.eof && b->in.len == 0)
+		return tlsh_state_kill(&b->st, "transport EOF during the handshake");
 	return TLSH_WANT_READ;
 }
 
@@ -1758,16 +1472,15 @@ static int brssl_advance(struct tlsh_buffer *b)
 static int brssl_closed_status(struct tlsh_buffer *b, const char *what)
 {
 	if (b->hs_done && br_ssl_engine_last_error(b->eng) == BR_ERR_OK) {
-		b->closed = 1;
-		return TLSH_CLOSED;
+		return tlsh_state_closed(&b->st);
 	}
 	return brssl_engine_fail(b, what);
 }
 
 static int brssl_do_handshake(tlsh_buffer *b)
 {
-	if (b->failed)
-		return brssl_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->hs_done)
 		return TLSH_OK;
 	return brssl_advance(b);
@@ -1775,15 +1488,10 @@ static int brssl_do_handshake(tlsh_buffer *b)
 
 static int brssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	*n = 0;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
-	if (b->failed)
-		return brssl_dead(b);
-	int st = brssl_advance(b);
-	if (st != TLSH_OK)
+	int st = tlsh_state_read(&b->st, n);
+	if (st != TLSH_PROCEED)
+		return st;
+	if ((st = brssl_advance(b)) != TLSH_OK)
 		return st;
 	unsigned es = br_ssl_engine_current_state(b->eng);
 	if (es & BR_SSL_RECVAPP) {
@@ -1796,16 +1504,14 @@ static int brssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 		br_ssl_engine_recvapp_ack(b->eng, k);
 		*n = k;
 		if (!brssl_pump(b))
-			return brssl_fail(b, "out of memory");
+			return tlsh_state_kill(&b->st, "out of memory");
 		return TLSH_OK;
 	}
 	if (es & BR_SSL_CLOSED)
 		return brssl_closed_status(b, "read failed");
-	if (b->eof && b->in.len == 0) {
-		b->ragged = 1;
-		return brssl_soft_fail(b, TLSH_RAGGED_EOF,
-		                       "transport EOF without close_notify (BearSSL has no EOF "
-		                       "input; detected by the adapter)");
+	if (b->st.eof && b->in.len == 0) {
+		return tlsh_state_ragged(&b->st, "transport EOF without close_notify (BearSSL has "
+		                                 "no EOF input; detected by the adapter)");
 	}
 	return TLSH_WANT_READ;
 }
@@ -1813,12 +1519,12 @@ static int brssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 static int brssl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	if (b->failed)
-		return brssl_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->sent_close)
-		return brssl_soft_fail(b, TLSH_TLS_ERROR, "write after shutdown");
-	if (b->closed)
-		return brssl_soft_fail(b, TLSH_TLS_ERROR,
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR, "write after shutdown");
+	if (b->st.closed)
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
 		                       "write after the peer's close_notify (BearSSL closed)");
 	int st = brssl_advance(b);
 	if (st != TLSH_OK)
@@ -1836,15 +1542,15 @@ static int brssl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n
 		br_ssl_engine_flush(b->eng, 0);
 		done += k;
 		if (!brssl_pump(b))
-			return brssl_fail(b, "out of memory");
+			return tlsh_state_kill(&b->st, "out of memory");
 	}
 	*n = done;
 	if (done > 0 || len == 0)
 		return TLSH_OK;
 	if (br_ssl_engine_current_state(b->eng) & BR_SSL_CLOSED) {
 		if (brssl_closed_status(b, "write failed") == TLSH_CLOSED)
-			return brssl_soft_fail(
-			        b, TLSH_TLS_ERROR,
+			return tlsh_state_fail(
+			        &b->st, TLSH_TLS_ERROR,
 			        "write after the peer's close_notify (BearSSL closed)");
 		return TLSH_TLS_ERROR;
 	}
@@ -1855,25 +1561,25 @@ static int brssl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n
 
 static int brssl_shutdown(tlsh_buffer *b)
 {
-	if (b->failed)
-		return brssl_dead(b);
-	if (b->closed)
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
+	if (b->st.closed)
 		return TLSH_OK; /* BearSSL answered the peer's close_notify */
 	if (!b->hs_done)
-		return brssl_soft_fail(b, TLSH_TLS_ERROR,
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
 		                       "shutdown before the handshake completed");
 	if (!b->sent_close) {
 		br_ssl_engine_close(b->eng);
 		b->sent_close = 1;
 	}
 	if (!brssl_pump(b))
-		return brssl_fail(b, "out of memory");
+		return tlsh_state_kill(&b->st, "out of memory");
 	if (br_ssl_engine_current_state(b->eng) & BR_SSL_CLOSED)
 		return brssl_closed_status(b, "shutdown failed") == TLSH_CLOSED ? TLSH_OK
 		                                                                : TLSH_TLS_ERROR;
-	if (b->eof && b->in.len == 0) {
-		b->ragged = 1;
-		return brssl_soft_fail(b, TLSH_TLS_ERROR,
+	if (b->st.eof && b->in.len == 0) {
+		b->st.ragged = 1;
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
 		                       "transport EOF before the peer's close_notify");
 	}
 	return TLSH_WANT_READ;
@@ -1881,39 +1587,18 @@ static int brssl_shutdown(tlsh_buffer *b)
 
 static int brssl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	if (b->eof)
-		return brssl_soft_fail(b, TLSH_TLS_ERROR,
-		                       "process_incoming after process_incoming_eof");
-	if (len == 0)
-		return TLSH_OK;
-	if (data == NULL)
-		return brssl_soft_fail(b, TLSH_TLS_ERROR, "process_incoming with NULL data");
-	/* Nothing can use bytes after a fatal error or the peer's
-	 * close_notify (RFC 8446 section 6.1): drop them. */
-	if (b->failed || b->closed)
-		return TLSH_OK;
-	if (b->in.len > 0 &&
-	    (b->in.len >= BRSSL_INCOMING_CAP || len > BRSSL_INCOMING_CAP - b->in.len))
-		return TLSH_WANT_READ;
-	if (!brssl_q_append(&b->in, data, len))
-		return brssl_soft_fail(b, TLSH_TLS_ERROR, "out of memory");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, BRSSL_INCOMING_CAP);
 }
 
 static int brssl_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	return TLSH_OK;
 }
 
 static int brssl_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	size_t k = b->out.len < cap ? b->out.len : cap;
-	if (k > 0) {
-		memcpy(dst, brssl_q_data(&b->out), k);
-		brssl_q_consume(&b->out, k);
-	}
-	*n = k;
+	*n = tlsh_queue_take(&b->out, dst, cap);
 	return TLSH_OK;
 }
 
@@ -1970,7 +1655,7 @@ static int brssl_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 
 static void brssl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */

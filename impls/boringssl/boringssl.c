@@ -31,9 +31,9 @@
  * SSL's app data slot (ex_data index 0, reserved by BoringSSL for it), so no
  * ex_data index has to be allocated at run time.
  */
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,7 +68,8 @@
 
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify that the certificate names server_hostname. */
+	int check_name;
 	/** One SSL_CTX per server chain (clients: exactly one). Index 0 is the
 	 * default: SSL objects are created from it. */
 	SSL_CTX **sctx;
@@ -86,23 +87,21 @@ struct tlsh_buffer {
 	SSL *ssl;
 	BIO *rbio;       /* owned by ssl */
 	BIO *wbio;       /* owned by ssl */
-	int eof;         /* process_incoming_eof was called */
-	int closed;      /* the peer's close_notify was read: sticky CLOSED */
-	int ragged;      /* transport EOF without close_notify: sticky RAGGED_EOF */
-	int failed;      /* a fatal error happened: sticky TLS_ERROR */
 	int shut;        /* shutdown was called: writes are refused */
 	int notify_sent; /* SSL_shutdown queued our close_notify */
-	int alert_sent;  /* last alert sent (close_notify excluded) */
-	int alert_received;
-	struct tlsh_error err; /* detail of the last failing call */
-	uint8_t *peer_der;     /* cached DER of the peer's leaf */
+	/* End of stream, failure, the last error; st.alert_sent/received are
+	 * the last alert sent / received (close_notify excluded). */
+	struct tlsh_state st;
+	struct tlsh_identity id; /* client: what the server's leaf must name */
+	uint8_t *peer_der;       /* cached DER of the peer's leaf */
 	size_t peer_der_len;
 };
 
-/** What validation derives from a configuration. */
+/** What validation derives from a configuration: the generic plan (its
+ * versions are BoringSSL's TLS1_2_VERSION / TLS1_3_VERSION) and the cipher
+ * string. */
 struct bssl_plan {
-	uint16_t min_version;
-	uint16_t max_version;
+	struct tlsh_plan p;
 	/** Strict cipher string for TLS 1.2 suites, NULL for the default. */
 	char *cipher_list;
 };
@@ -110,21 +109,6 @@ struct bssl_plan {
 /* ------------------------------------------------------------------------ */
 /* Error helpers                                                            */
 /* ------------------------------------------------------------------------ */
-
-__attribute__((format(printf, 3, 4))) static void bssl_err_set(struct tlsh_error *err, int status,
-                                                               const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	err->status = status;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-}
 
 /** Writes the first queued library error as text into dst (empty when the
  * queue is empty) and clears the queue. */
@@ -146,11 +130,7 @@ static int bssl_cfg_fail(struct tlsh_error *err, const char *what)
 	char lib[200];
 
 	bssl_lib_text(lib, sizeof lib);
-	if (lib[0])
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: %s", what, lib);
-	else
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s", what);
-	return TLSH_CONFIGURATION_ERROR;
+	return tlsh_config_fail(err, "%s%s%s", what, lib[0] ? ": " : "", lib);
 }
 
 /** A configuration error about a source: names the file for PATH sources. */
@@ -170,11 +150,9 @@ static int bssl_cfg_fail_src(struct tlsh_error *err, const char *what,
  * buffer unusable (fatal protocol errors). */
 static int bssl_buf_fail(struct tlsh_buffer *b, int status, int sticky, const char *msg)
 {
-	bssl_err_set(&b->err, status, "%s", msg);
-	b->err.alert_sent = b->alert_sent;
-	b->err.alert_received = b->alert_received;
+	tlsh_state_fail(&b->st, status, "%s", msg);
 	if (sticky)
-		b->failed = 1;
+		b->st.failed = 1;
 	ERR_clear_error();
 	return status;
 }
@@ -195,14 +173,9 @@ static int bssl_buf_fail_lib(struct tlsh_buffer *b, const char *fallback)
 	if (!lib[0])
 		snprintf(lib, sizeof lib, "%s", fallback);
 	if (vr != X509_V_OK)
-		bssl_err_set(&b->err, TLSH_TLS_ERROR, "%s (certificate verification: %s)", lib,
-		             X509_verify_cert_error_string(vr));
-	else
-		bssl_err_set(&b->err, TLSH_TLS_ERROR, "%s", lib);
-	b->err.alert_sent = b->alert_sent;
-	b->err.alert_received = b->alert_received;
-	b->failed = 1;
-	return TLSH_TLS_ERROR;
+		return tlsh_state_kill(&b->st, "%s (certificate verification: %s)", lib,
+		                       X509_verify_cert_error_string(vr));
+	return tlsh_state_kill(&b->st, "%s", lib);
 }
 
 enum bssl_op { BSSL_OP_HANDSHAKE, BSSL_OP_READ, BSSL_OP_WRITE, BSSL_OP_SHUTDOWN };
@@ -221,9 +194,8 @@ static int bssl_map(struct tlsh_buffer *b, int ret, enum bssl_op op)
 		return TLSH_WANT_WRITE;
 	case SSL_ERROR_ZERO_RETURN:
 		if (op == BSSL_OP_READ && done) {
-			b->closed = 1;
 			ERR_clear_error();
-			return TLSH_CLOSED;
+			return tlsh_state_closed(&b->st);
 		}
 		return bssl_buf_fail(b, TLSH_TLS_ERROR, 1,
 		                     done ? "close_notify received"
@@ -236,7 +208,7 @@ static int bssl_map(struct tlsh_buffer *b, int ret, enum bssl_op op)
 			return bssl_buf_fail(b, TLSH_TLS_ERROR, 1,
 			                     "transport EOF during the handshake");
 		if (op == BSSL_OP_READ) {
-			b->ragged = 1;
+			b->st.ragged = 1;
 			return bssl_buf_fail(b, TLSH_RAGGED_EOF, 0,
 			                     "transport EOF without close_notify");
 		}
@@ -251,101 +223,14 @@ static int bssl_map(struct tlsh_buffer *b, int ret, enum bssl_op op)
 /* Configuration                                                            */
 /* ------------------------------------------------------------------------ */
 
-/** Copies the caller's config, zeroing fields beyond its struct_size. */
-static void bssl_cfg_load(const struct tlsh_config *in, struct tlsh_config *out)
-{
-	size_t n;
-
-	memset(out, 0, sizeof *out);
-	if (!in)
-		return;
-	n = in->struct_size < sizeof *out ? in->struct_size : sizeof *out;
-	memcpy(out, in, n);
-	out->struct_size = sizeof *out;
-}
-
-static int bssl_source_ok(const struct tlsh_source *s, int trust, const char *what,
-                          struct tlsh_error *err)
-{
-	switch ((int)s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (!s->data || s->len == 0 || s->len > INT_MAX) {
-			bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: empty or oversized buffer",
-			             what);
-			return TLSH_CONFIGURATION_ERROR;
-		}
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (!s->path || !s->path[0]) {
-			bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: empty path", what);
-			return TLSH_CONFIGURATION_ERROR;
-		}
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: a buffer or path is required",
-		             what);
-		return TLSH_CONFIGURATION_ERROR;
-	case TLSH_SOURCE_ID:
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: ID sources are not supported",
-		             what);
-		return TLSH_CONFIGURATION_ERROR;
-	default:
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: unknown source kind %d", what,
-		             (int)s->kind);
-		return TLSH_CONFIGURATION_ERROR;
-	}
-}
-
-static int bssl_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_NONE || v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 ||
-	       v == TLSH_TLS_1_3 || v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
-
-static int bssl_version_concrete(enum tlsh_version v)
-{
-	return v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3;
-}
-
-/** The sentinels as BoringSSL versions: never below TLS 1.2. */
-static uint16_t bssl_version_wire(enum tlsh_version v)
-{
-	if (v == TLSH_VERSION_MINIMUM_SUPPORTED)
-		return TLS1_2_VERSION;
-	if (v == TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return TLS1_3_VERSION;
-	return (uint16_t)v;
-}
-
-static int bssl_plan_versions(const struct tlsh_config *cfg, struct bssl_plan *p,
-                              struct tlsh_error *err)
-{
-	enum tlsh_version lo = cfg->lowest_supported_version;
-	enum tlsh_version hi = cfg->highest_supported_version;
-
-	if (!bssl_version_known(lo) || !bssl_version_known(hi)) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "unknown TLS version value");
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if ((lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED) ||
-	    (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED) ||
-	    (bssl_version_concrete(lo) && bssl_version_concrete(hi) && lo > hi)) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR,
-		             "invalid version range (lowest 0x%04x, highest 0x%04x)", (unsigned)lo,
-		             (unsigned)hi);
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	p->min_version = bssl_version_wire(lo);
-	p->max_version = bssl_version_wire(hi);
-	return TLSH_OK;
-}
+/** What BoringSSL takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules bssl_rules = {
+        .tls13 = 1,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = INT_MAX,
+        .library = "BoringSSL",
+};
 
 /** Builds the TLS 1.2 cipher string and narrows the version range to the
  * versions the list leaves usable. */
@@ -359,10 +244,8 @@ static int bssl_plan_ciphers(const struct tlsh_config *cfg, struct bssl_plan *p,
 	if (!cfg->ciphers)
 		return TLSH_OK;
 	seen = calloc(65536 / 8, 1);
-	if (!seen) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "out of memory");
-		return TLSH_CONFIGURATION_ERROR;
-	}
+	if (!seen)
+		return tlsh_config_fail(err, "out of memory");
 	for (int pass = 0; pass < 2; pass++) {
 		memset(seen, 0, 65536 / 8);
 		for (size_t i = 0; i < cfg->ciphers_len; i++) {
@@ -399,114 +282,43 @@ static int bssl_plan_ciphers(const struct tlsh_config *cfg, struct bssl_plan *p,
 			p->cipher_list = malloc(total);
 			if (!p->cipher_list) {
 				free(seen);
-				bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "out of memory");
-				return TLSH_CONFIGURATION_ERROR;
+				return tlsh_config_fail(err, "out of memory");
 			}
 			p->cipher_list[0] = '\0';
 		}
 	}
 	free(seen);
 
-	if (!has12 && p->max_version >= TLS1_3_VERSION && p->min_version < TLS1_3_VERSION)
-		p->min_version = TLS1_3_VERSION;
-	if (!has13 && p->min_version <= TLS1_2_VERSION && p->max_version > TLS1_2_VERSION)
-		p->max_version = TLS1_2_VERSION;
-	if ((!has12 && p->min_version <= TLS1_2_VERSION) ||
-	    (!has13 && p->max_version >= TLS1_3_VERSION)) {
+	if (tlsh_plan_ciphers(&p->p, has12, has13, err) != TLSH_OK) {
 		free(p->cipher_list);
 		p->cipher_list = NULL;
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR,
-		             "no usable cipher suite for the configured versions");
 		return TLSH_CONFIGURATION_ERROR;
 	}
 	return TLSH_OK;
 }
 
-/** Full validation shared by validate_config and context_new. On TLSH_OK
- * the caller owns plan->cipher_list. */
-static int bssl_check(enum tlsh_role role, const struct tlsh_config *cfg, struct bssl_plan *p,
+/** Full validation shared by validate_config and context_new: the generic
+ * plan, then the cipher list. On TLSH_OK the caller owns plan->cipher_list. */
+static int bssl_check(enum tlsh_role role, const struct tlsh_config *config, struct bssl_plan *p,
                       struct tlsh_error *err)
 {
-	size_t alpn_total = 0;
-	int st;
-
-	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "unknown role %d", (int)role);
+	p->cipher_list = NULL;
+	if (tlsh_plan_config(&bssl_rules, role, config, &p->p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	}
-	if (cfg->insecure &
-	    ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK)) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "unknown insecure flags 0x%x",
-		             (unsigned)cfg->insecure);
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	if (role == TLSH_ROLE_SERVER && cfg->certificate_chains_len == 0) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "a server needs a certificate chain");
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	if (role == TLSH_ROLE_CLIENT && cfg->certificate_chains_len > 1) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR,
-		             "a client takes at most one certificate chain");
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	if (cfg->certificate_chains_len && !cfg->certificate_chains) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "certificate_chains is NULL");
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	for (size_t i = 0; i < cfg->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &cfg->certificate_chains[i];
-
-		if ((st = bssl_source_ok(&ch->leaf, 0, "certificate", err)) != TLSH_OK ||
-		    (st = bssl_source_ok(&ch->key, 0, "private key", err)) != TLSH_OK)
-			return st;
-		if (ch->chain_len && !ch->chain) {
-			bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "chain is NULL");
-			return TLSH_CONFIGURATION_ERROR;
-		}
-		for (size_t j = 0; j < ch->chain_len; j++)
-			if ((st = bssl_source_ok(&ch->chain[j], 0, "intermediate", err)) != TLSH_OK)
-				return st;
-	}
-	if (cfg->trust_store &&
-	    (st = bssl_source_ok(cfg->trust_store, 1, "trust store", err)) != TLSH_OK)
-		return st;
-	if (cfg->inner_protocols_len && !cfg->inner_protocols) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "inner_protocols is NULL");
-		return TLSH_CONFIGURATION_ERROR;
-	}
-	for (size_t i = 0; i < cfg->inner_protocols_len; i++) {
-		const struct tlsh_bytes *pr = &cfg->inner_protocols[i];
-
-		if (pr->len < 1 || pr->len > 255 || !pr->data) {
-			bssl_err_set(err, TLSH_CONFIGURATION_ERROR,
-			             "ALPN protocol %zu: length %zu is not 1..255", i, pr->len);
-			return TLSH_CONFIGURATION_ERROR;
-		}
-		alpn_total += 1 + pr->len;
-		if (alpn_total > 65535) {
-			bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "ALPN list too long");
-			return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-	if ((st = bssl_plan_versions(cfg, p, err)) != TLSH_OK)
-		return st;
-	return bssl_plan_ciphers(cfg, p, err);
+	return bssl_plan_ciphers(&p->p.c, p, err);
 }
 
 static int bssl_validate_config(const struct tlsh_implementation *self, enum tlsh_role role,
                                 const struct tlsh_config *config, struct tlsh_error *err)
 {
-	struct tlsh_config cfg;
 	struct bssl_plan plan;
 	int st;
 
 	(void)self;
-	bssl_cfg_load(config, &cfg);
-	st = bssl_check(role, &cfg, &plan, err);
+	st = bssl_check(role, config, &plan, err);
 	free(plan.cipher_list);
 	if (st == TLSH_OK)
-		bssl_err_set(err, TLSH_OK, "%s", "");
+		tlsh_error_ok(err);
 	return st;
 }
 
@@ -521,64 +333,10 @@ struct bssl_blob {
 	uint8_t *owned;
 };
 
-static int bssl_read_file(const char *path, struct bssl_blob *out)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return 0;
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			uint8_t *nb;
-
-			if (cap >= BSSL_MAX_FILE)
-				goto fail;
-			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap);
-			if (!nb)
-				goto fail;
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f) || n == 0 || n > INT_MAX)
-		goto fail;
-	fclose(f);
-	out->data = buf;
-	out->len = n;
-	out->owned = buf;
-	return 1;
-fail:
-	fclose(f);
-	free(buf);
-	return 0;
-}
-
 static int bssl_blob_get(const struct tlsh_source *s, struct bssl_blob *out)
 {
-	memset(out, 0, sizeof *out);
-	if (s->kind == TLSH_SOURCE_BUFFER) {
-		out->data = s->data;
-		out->len = s->len;
-		return 1;
-	}
-	return s->kind == TLSH_SOURCE_PATH && bssl_read_file(s->path, out);
-}
-
-static int bssl_is_pem(const uint8_t *d, size_t n)
-{
-	while (n > 0 && (*d == ' ' || *d == '\t' || *d == '\r' || *d == '\n')) {
-		d++;
-		n--;
-	}
-	return n >= 10 && memcmp(d, "-----BEGIN", 10) == 0;
+	return tlsh_source_bytes(s, BSSL_MAX_FILE, &out->data, &out->len, &out->owned) == 0 &&
+	       out->len <= INT_MAX;
 }
 
 /** Loads every certificate of a source (PEM: all blocks; DER: one). Returns
@@ -594,7 +352,7 @@ static STACK_OF(X509) * bssl_load_certs(const struct tlsh_source *s)
 	sk = sk_X509_new_null();
 	if (!sk)
 		goto fail;
-	if (bssl_is_pem(blob.data, blob.len)) {
+	if (tlsh_is_pem(blob.data, blob.len)) {
 		BIO *bio = BIO_new_mem_buf(blob.data, (int)blob.len);
 		uint32_t e;
 
@@ -650,7 +408,7 @@ static EVP_PKEY *bssl_load_key(const struct tlsh_source *s)
 
 	if (!bssl_blob_get(s, &blob))
 		return NULL;
-	if (bssl_is_pem(blob.data, blob.len)) {
+	if (tlsh_is_pem(blob.data, blob.len)) {
 		BIO *bio = BIO_new_mem_buf(blob.data, (int)blob.len);
 
 		if (bio)
@@ -773,9 +531,9 @@ static void bssl_info_cb(const SSL *ssl, int where, int ret)
 	if (!b)
 		return;
 	if (where & SSL_CB_READ)
-		b->alert_received = desc;
+		b->st.alert_received = desc;
 	else if (where & SSL_CB_WRITE)
-		b->alert_sent = desc;
+		b->st.alert_sent = desc;
 }
 
 /** Server ALPN: the first protocol in the server's order that the client
@@ -787,21 +545,51 @@ static int bssl_alpn_select(SSL *ssl, const uint8_t **out, uint8_t *out_len, con
 	const struct tlsh_context *c = arg;
 
 	(void)ssl;
-	for (size_t i = 0; i < c->alpn_len; i += 1 + (size_t)c->alpn[i]) {
-		const uint8_t *srv = c->alpn + i + 1;
-		uint8_t slen = c->alpn[i];
+	return tlsh_alpn_select(c->alpn, c->alpn_len, in, in_len, out, out_len)
+	               ? SSL_TLSEXT_ERR_OK
+	               : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
 
-		for (size_t j = 0; j < in_len; j += 1 + (size_t)in[j]) {
-			if (j + 1 + in[j] > in_len)
-				break;
-			if (in[j] == slen && memcmp(in + j + 1, srv, slen) == 0) {
-				*out = srv;
-				*out_len = slen;
-				return SSL_TLSEXT_ERR_OK;
-			}
-		}
+/** Does x's subjectAltName name `id` (RFC 9525: dNSName or iPAddress
+ * entries only, never the subject CN)? */
+static int bssl_names(X509 *x, const struct tlsh_identity *id)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	int found = 0;
+
+	for (size_t i = 0; !found && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type == GEN_DNS)
+			found = tlsh_identity_match(id, TLSH_SAN_DNS,
+			                            ASN1_STRING_get0_data(g->d.dNSName),
+			                            (size_t)ASN1_STRING_length(g->d.dNSName));
+		else if (g->type == GEN_IPADD)
+			found = tlsh_identity_match(id, TLSH_SAN_IP,
+			                            ASN1_STRING_get0_data(g->d.iPAddress),
+			                            (size_t)ASN1_STRING_length(g->d.iPAddress));
 	}
-	return SSL_TLSEXT_ERR_ALERT_FATAL;
+	GENERAL_NAMES_free(gens);
+	return found;
+}
+
+/** Client verification: BoringSSL's verdict on the chain stands; once the
+ * leaf passed it, the leaf must name server_hostname (the shared RFC 9525
+ * matcher). A mismatch fails as BoringSSL's own check would, with
+ * X509_V_ERR_HOSTNAME_MISMATCH or X509_V_ERR_IP_ADDRESS_MISMATCH. */
+static int bssl_verify_cb(int ok, X509_STORE_CTX *st)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(st, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tlsh_buffer *b = ssl ? SSL_get_app_data(ssl) : NULL;
+
+	if (!ok || !b || b->id.kind == TLSH_IDENTITY_NONE ||
+	    X509_STORE_CTX_get_error_depth(st) != 0)
+		return ok;
+	if (bssl_names(X509_STORE_CTX_get_current_cert(st), &b->id))
+		return 1;
+	X509_STORE_CTX_set_error(st, b->id.kind == TLSH_IDENTITY_IP ? X509_V_ERR_IP_ADDRESS_MISMATCH
+	                                                            : X509_V_ERR_HOSTNAME_MISMATCH);
+	return 0;
 }
 
 /** Server SNI: switches to the chain whose leaf matches the name. */
@@ -809,11 +597,13 @@ static int bssl_servername_cb(SSL *ssl, int *alert, void *arg)
 {
 	const struct tlsh_context *c = arg;
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	struct tlsh_identity id;
 
 	if (!name)
 		return SSL_TLSEXT_ERR_NOACK;
+	tlsh_identity_set(&id, name);
 	for (size_t i = 0; i < c->n; i++) {
-		if (!c->leaf[i] || X509_check_host(c->leaf[i], name, strlen(name), 0, NULL) != 1)
+		if (!c->leaf[i] || !bssl_names(c->leaf[i], &id))
 			continue;
 		if (!SSL_set_SSL_CTX(ssl, c->sctx[i])) {
 			*alert = SSL_AD_INTERNAL_ERROR;
@@ -853,8 +643,8 @@ static int bssl_ctx_build(tlsh_context *c, const struct bssl_plan *p, X509_STORE
 	if (!s)
 		return bssl_cfg_fail(err, "SSL_CTX_new failed");
 	c->sctx[idx] = s;
-	if (!SSL_CTX_set_min_proto_version(s, p->min_version) ||
-	    !SSL_CTX_set_max_proto_version(s, p->max_version))
+	if (!SSL_CTX_set_min_proto_version(s, (uint16_t)p->p.lowest) ||
+	    !SSL_CTX_set_max_proto_version(s, (uint16_t)p->p.highest))
 		return bssl_cfg_fail(err, "cannot set the version range");
 	if (p->cipher_list && !SSL_CTX_set_strict_cipher_list(s, p->cipher_list))
 		return bssl_cfg_fail(err, "cannot set the cipher list");
@@ -864,10 +654,10 @@ static int bssl_ctx_build(tlsh_context *c, const struct bssl_plan *p, X509_STORE
 		SSL_CTX_set_cert_store(s, store);
 	}
 	if (c->role == TLSH_ROLE_CLIENT)
-		mode = (c->insecure & TLSH_INSECURE_NO_VERIFY) ? SSL_VERIFY_NONE : SSL_VERIFY_PEER;
+		mode = p->p.verify_peer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE;
 	else
 		mode = store ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_NONE;
-	SSL_CTX_set_verify(s, mode, NULL);
+	SSL_CTX_set_verify(s, mode, c->role == TLSH_ROLE_CLIENT ? bssl_verify_cb : NULL);
 	if (ch) {
 		int st = bssl_use_chain(s, ch, &c->leaf[idx], err);
 
@@ -890,21 +680,18 @@ static int bssl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
                             const struct tlsh_config *config, tlsh_context **out,
                             struct tlsh_error *err)
 {
-	struct tlsh_config cfg;
 	struct bssl_plan plan;
+	const struct tlsh_config *cfg = &plan.p.c;
 	tlsh_context *c;
 	X509_STORE *store = NULL;
 	int st;
 
 	(void)self;
-	if (!out) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "out is NULL");
-		return TLSH_CONFIGURATION_ERROR;
-	}
+	if (!out)
+		return tlsh_config_fail(err, "out is NULL");
 	*out = NULL;
 	ERR_clear_error();
-	bssl_cfg_load(config, &cfg);
-	st = bssl_check(role, &cfg, &plan, err);
+	st = bssl_check(role, config, &plan, err);
 	if (st != TLSH_OK)
 		return st;
 
@@ -912,30 +699,14 @@ static int bssl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	if (!c)
 		goto oom;
 	c->role = role;
-	c->insecure = cfg.insecure;
-	c->n = role == TLSH_ROLE_SERVER ? cfg.certificate_chains_len : 1;
+	c->check_name = plan.p.check_name;
+	c->n = role == TLSH_ROLE_SERVER ? cfg->certificate_chains_len : 1;
 	c->sctx = calloc(c->n, sizeof *c->sctx);
 	c->leaf = calloc(c->n, sizeof *c->leaf);
-	if (!c->sctx || !c->leaf)
+	if (!c->sctx || !c->leaf || !tlsh_alpn_wire(cfg, &c->alpn, &c->alpn_len))
 		goto oom;
-	if (cfg.inner_protocols_len) {
-		size_t pos = 0;
-
-		for (size_t i = 0; i < cfg.inner_protocols_len; i++)
-			c->alpn_len += 1 + cfg.inner_protocols[i].len;
-		c->alpn = malloc(c->alpn_len);
-		if (!c->alpn)
-			goto oom;
-		for (size_t i = 0; i < cfg.inner_protocols_len; i++) {
-			c->alpn[pos++] = (uint8_t)cfg.inner_protocols[i].len;
-			memcpy(c->alpn + pos, cfg.inner_protocols[i].data,
-			       cfg.inner_protocols[i].len);
-			pos += cfg.inner_protocols[i].len;
-		}
-	}
-	if (role == TLSH_ROLE_CLIENT ||
-	    (cfg.trust_store && cfg.trust_store->kind != TLSH_SOURCE_NONE)) {
-		store = bssl_load_store(cfg.trust_store, err);
+	if (role == TLSH_ROLE_CLIENT || plan.p.verify_peer) {
+		store = bssl_load_store(cfg->trust_store, err);
 		if (!store) {
 			st = TLSH_CONFIGURATION_ERROR;
 			goto fail;
@@ -943,7 +714,7 @@ static int bssl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tlsh_signing_chain *ch =
-		        cfg.certificate_chains_len ? &cfg.certificate_chains[i] : NULL;
+		        cfg->certificate_chains_len ? &cfg->certificate_chains[i] : NULL;
 
 		st = bssl_ctx_build(c, &plan, store, ch, i, err);
 		if (st != TLSH_OK)
@@ -951,12 +722,11 @@ static int bssl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	}
 	X509_STORE_free(store);
 	free(plan.cipher_list);
-	bssl_err_set(err, TLSH_OK, "%s", "");
+	tlsh_error_ok(err);
 	*out = c;
 	return TLSH_OK;
 oom:
-	bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "out of memory");
-	st = TLSH_CONFIGURATION_ERROR;
+	st = tlsh_config_fail(err, "out of memory");
 fail:
 	X509_STORE_free(store);
 	free(plan.cipher_list);
@@ -978,26 +748,17 @@ static void bssl_buffer_free(tlsh_buffer *b)
 	free(b);
 }
 
-/** Client: SNI and the name or address the certificate must match. */
+/** Client: SNI and the name or address the certificate must match (the
+ * verify callback checks it). */
 static int bssl_set_peer_name(tlsh_buffer *b, const char *host, struct tlsh_error *err)
 {
-	unsigned char addr[16];
-	int is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-	int check =
-	        !(b->ctx->insecure & (TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK));
-	X509_VERIFY_PARAM *param = SSL_get0_param(b->ssl);
+	uint8_t addr[16];
 
 	/* RFC 6066 section 3: no SNI for an IP literal. */
-	if (!is_ip && !SSL_set_tlsext_host_name(b->ssl, host))
+	if (!tlsh_ip_parse(host, addr) && !SSL_set_tlsext_host_name(b->ssl, host))
 		return bssl_cfg_fail(err, "invalid server_hostname");
-	if (!check)
-		return TLSH_OK;
-	/* RFC 9525 section 6.3: no fallback to the subject CN. */
-	X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
-	                                               X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (is_ip ? !X509_VERIFY_PARAM_set1_ip_asc(param, host)
-	          : !X509_VERIFY_PARAM_set1_host(param, host, strlen(host)))
-		return bssl_cfg_fail(err, "cannot set the name to verify");
+	if (b->ctx->check_name)
+		tlsh_identity_set(&b->id, host);
 	return TLSH_OK;
 }
 
@@ -1008,21 +769,15 @@ static int bssl_buffer_new(tlsh_context *c, const char *server_hostname, tlsh_bu
 	BIO *r = NULL, *w = NULL;
 	int st;
 
-	if (!out || !c) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "NULL argument");
-		return TLSH_CONFIGURATION_ERROR;
-	}
+	if (!out || !c)
+		return tlsh_config_fail(err, "NULL argument");
 	*out = NULL;
 	ERR_clear_error();
 	b = calloc(1, sizeof *b);
-	if (!b) {
-		bssl_err_set(err, TLSH_CONFIGURATION_ERROR, "out of memory");
-		return TLSH_CONFIGURATION_ERROR;
-	}
+	if (!b)
+		return tlsh_config_fail(err, "out of memory");
 	b->ctx = c;
-	b->alert_sent = TLSH_NO_ALERT;
-	b->alert_received = TLSH_NO_ALERT;
-	bssl_err_set(&b->err, TLSH_OK, "%s", "");
+	tlsh_state_init(&b->st);
 	b->ssl = SSL_new(c->sctx[0]);
 	r = BIO_new(BIO_s_mem());
 	w = BIO_new(BIO_s_mem());
@@ -1048,7 +803,7 @@ static int bssl_buffer_new(tlsh_context *c, const char *server_hostname, tlsh_bu
 	} else {
 		SSL_set_accept_state(b->ssl);
 	}
-	bssl_err_set(err, TLSH_OK, "%s", "");
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 fail:
@@ -1061,8 +816,8 @@ static int bssl_do_handshake(tlsh_buffer *b)
 {
 	int r;
 
-	if (b->failed)
-		return TLSH_TLS_ERROR;
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	ERR_clear_error();
 	r = SSL_do_handshake(b->ssl);
 	if (r == 1)
@@ -1072,15 +827,10 @@ static int bssl_do_handshake(tlsh_buffer *b)
 
 static int bssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	int r;
+	int r = tlsh_state_read(&b->st, n);
 
-	*n = 0;
-	if (b->failed)
-		return TLSH_TLS_ERROR;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
+	if (r != TLSH_PROCEED)
+		return r;
 	ERR_clear_error();
 	if (cap == 0 || !dst) {
 		/* Nothing can be returned: drive the handshake and report the
@@ -1105,8 +855,8 @@ static int bssl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 	int r;
 
 	*n = 0;
-	if (b->failed)
-		return TLSH_TLS_ERROR;
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->shut)
 		return bssl_buf_fail(b, TLSH_TLS_ERROR, 0, "write after shutdown");
 	if (len == 0)
@@ -1130,8 +880,8 @@ static int bssl_shutdown(tlsh_buffer *b)
 	uint8_t scratch[4096];
 	int r;
 
-	if (b->failed)
-		return TLSH_TLS_ERROR;
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (!SSL_is_init_finished(b->ssl)) {
 		/* BoringSSL would return 1 here without sending anything. */
 		return bssl_buf_fail(b, TLSH_TLS_ERROR, 0,
@@ -1147,10 +897,10 @@ static int bssl_shutdown(tlsh_buffer *b)
 		if (r == 1)
 			return TLSH_OK;
 	}
-	while (!b->closed) {
+	while (!b->st.closed) {
 		int st;
 
-		if (b->ragged)
+		if (b->st.ragged)
 			return bssl_buf_fail(b, TLSH_TLS_ERROR, 0,
 			                     "transport EOF without the peer's close_notify");
 		ERR_clear_error();
@@ -1175,21 +925,10 @@ static int bssl_shutdown(tlsh_buffer *b)
 
 static int bssl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	size_t pending;
+	int st = tlsh_state_incoming(&b->st, 0, data, len, BIO_pending(b->rbio), BSSL_INCOMING_CAP);
 
-	if (b->eof)
-		return bssl_buf_fail(b, TLSH_TLS_ERROR, 0, "bytes received after transport EOF");
-	if (len == 0)
-		return TLSH_OK;
-	if (!data)
-		return bssl_buf_fail(b, TLSH_TLS_ERROR, 0, "data is NULL");
-	/* Bytes after the peer's close_notify are ignored (RFC 8446 6.1), and
-	 * a failed connection reads nothing more. */
-	if (b->closed || b->failed)
-		return TLSH_OK;
-	pending = BIO_pending(b->rbio);
-	if (pending > 0 && (pending >= BSSL_INCOMING_CAP || len > BSSL_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
+	if (st != TLSH_PROCEED)
+		return st;
 	while (len > 0) {
 		int chunk = len > INT_MAX ? INT_MAX : (int)len;
 		int r = BIO_write(b->rbio, data, chunk);
@@ -1204,7 +943,7 @@ static int bssl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len
 
 static int bssl_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	/* From now on an empty read BIO reports EOF instead of "retry". */
 	BIO_set_mem_eof_return(b->rbio, 0);
 	return TLSH_OK;
@@ -1304,7 +1043,7 @@ static int bssl_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 static void bssl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
 	if (err)
-		*err = b->err;
+		*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */

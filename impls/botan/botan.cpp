@@ -24,7 +24,7 @@
  *
  * Certificate verification is the adapter's (tls_verify_cert_chain):
  * Botan::x509_path_validate against the context's trust store without a
- * hostname, then the adapter's own RFC 9525 identity check against the
+ * hostname, then the RFC 9525 identity check of tlsh_adapter.h against the
  * subjectAltName only (dNSName, or iPAddress for an IP literal). Botan's own
  * hostname check (X509_Certificate::matches_dns_name) falls back to the
  * subject CN when there is no DNS SAN, which RFC 9525 section 6.3 forbids;
@@ -37,17 +37,14 @@
  * No C++ exception ever leaves this file: every descriptor function catches
  * everything and maps it to a status.
  */
-#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,9 +73,8 @@
 #include <botan/x509cert.h>
 #include <botan/x509path.h>
 
-extern "C" {
-#include "tlsh.h"
-}
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unprocessed input beyond
  * this; a single delivery into an empty buffer is always accepted. */
@@ -106,10 +102,10 @@ struct botan_chain {
 	std::string key_type;
 };
 
-/** A checked configuration: the caller's config copied with struct_size
- * honoured, plus the usable cipher suites. */
+/** A checked configuration: the generic plan plus the usable cipher
+ * suites. */
 struct botan_plan {
-	struct tlsh_config c;
+	struct tlsh_plan p;
 	/** Configured ids Botan can use in TLS 1.2, in the caller's order. */
 	std::vector<uint16_t> suites;
 	/** config.ciphers was given (suites then replaces the default). */
@@ -123,7 +119,9 @@ class botan_creds;
 
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify the server's chain (verify_peer) and its name
+	 * (check_name). */
+	bool verify_peer, check_name;
 	/** Server: client certificates are requested, required and verified. */
 	bool client_auth;
 	std::vector<botan_chain> chains;
@@ -143,12 +141,27 @@ class botan_callbacks;
 } // namespace
 
 struct tlsh_buffer {
-	explicit tlsh_buffer(tlsh_context *c) : tc(c) {}
+	explicit tlsh_buffer(tlsh_context *c) : tc(c)
+	{
+		tlsh_state_init(&st);
+	}
+	~tlsh_buffer()
+	{
+		chan.reset(); /* may still emit into the queues */
+		tlsh_queue_free(&in);
+		tlsh_queue_free(&out);
+		tlsh_queue_free(&plain);
+	}
+	tlsh_buffer(const tlsh_buffer &) = delete;
+	tlsh_buffer &operator=(const tlsh_buffer &) = delete;
 	tlsh_context *tc;
 	/** The name given to buffer_new ("" for none) and whether it is an IP
 	 * literal (verified against iPAddress SANs, never sent as SNI). */
 	std::string host;
 	bool host_is_ip = false;
+	/** What the server's leaf must name (RFC 9525); kind NONE when nothing
+	 * is checked. */
+	struct tlsh_identity id = {};
 
 	/* Declared before chan: the channel refers to them and is destroyed
 	 * first. */
@@ -157,23 +170,18 @@ struct tlsh_buffer {
 	std::unique_ptr<Botan::AutoSeeded_RNG> rng;
 	std::unique_ptr<Botan::TLS::Channel> chan;
 
-	/** Unprocessed input (from in_off), pending output (from out_off) and
-	 * plaintext not yet read (from plain_off). */
-	std::vector<uint8_t> in, out, plain;
-	size_t in_off = 0, out_off = 0, plain_off = 0;
+	/** Unprocessed input, pending output and plaintext not yet read. */
+	struct tlsh_queue in = {}, out = {}, plain = {};
 
 	/** The handshake completed at some point (sticky). */
 	bool hs_done = false;
-	/** process_incoming_eof was called. */
-	bool eof = false;
 	/** The peer's close_notify was processed. */
 	bool close_received = false;
 	/** shutdown queued our close_notify. */
 	bool close_sent = false;
-	/** read reported CLOSED / RAGGED_EOF (sticky). */
-	bool closed = false, ragged = false;
-	/** A fatal error happened; only queries and last_error remain. */
-	bool failed = false;
+	/** End of stream (read reported CLOSED / RAGGED_EOF), failure, alerts,
+	 * last error; fail_msg is what a failed buffer reports again. */
+	struct tlsh_state st;
 	std::string fail_msg;
 	/** Server: its ServerHelloDone went out, so the next Certificate
 	 * message is the client's. */
@@ -185,10 +193,6 @@ struct tlsh_buffer {
 	 * (Botan emits one record per tls_emit_data call). */
 	uint64_t emitted = 0;
 	uint8_t last_emitted_type = 0;
-
-	int alert_sent = TLSH_NO_ALERT, alert_sent_fatal = 0;
-	int alert_received = TLSH_NO_ALERT, alert_received_fatal = 0;
-	struct tlsh_error last = {TLSH_OK, TLSH_NO_ALERT, TLSH_NO_ALERT, ""};
 
 	/** What the session established: cipher suite, wire version, peer
 	 * leaf (DER) and ALPN protocol. */
@@ -207,38 +211,23 @@ namespace
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 
-void botan_err_set(struct tlsh_error *err, int status, const std::string &msg)
-{
-	if (err == nullptr)
-		return;
-	err->status = status;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	std::snprintf(err->message, sizeof err->message, "%s", msg.c_str());
-}
-
 int botan_cfg_fail(struct tlsh_error *err, const std::string &msg)
 {
-	botan_err_set(err, TLSH_CONFIGURATION_ERROR, msg);
-	return TLSH_CONFIGURATION_ERROR;
+	return tlsh_config_fail(err, "%s", msg.c_str());
 }
 
 /** Records a failing call on b: its status, the alerts seen on this buffer
  * and `msg`. Returns status. */
 int botan_buf_fail(tlsh_buffer *b, int status, const std::string &msg)
 {
-	b->last.status = status;
-	b->last.alert_sent = b->alert_sent;
-	b->last.alert_received = b->alert_received;
-	std::snprintf(b->last.message, sizeof b->last.message, "%s", msg.c_str());
-	return status;
+	return tlsh_state_fail(&b->st, status, "%s", msg.c_str());
 }
 
 /** Marks b failed fatally and reports it. */
 int botan_buf_kill(tlsh_buffer *b, const std::string &msg)
 {
-	if (!b->failed) {
-		b->failed = true;
+	if (!b->st.failed) {
+		b->st.failed = 1;
 		b->fail_msg = msg;
 	}
 	return botan_buf_fail(b, TLSH_TLS_ERROR, b->fail_msg);
@@ -250,62 +239,9 @@ int botan_buf_dead(tlsh_buffer *b)
 	return botan_buf_fail(b, TLSH_TLS_ERROR, b->fail_msg);
 }
 
-/** Keeps the first alert, replacing a warning-level one by a fatal one. */
-void botan_note_alert(int *code, int *fatal, int desc, bool is_fatal)
-{
-	if (*code == TLSH_NO_ALERT || (is_fatal && !*fatal)) {
-		*code = desc;
-		*fatal = is_fatal;
-	}
-}
-
 /* ------------------------------------------------------------------------ */
 /* Names and addresses                                                      */
 /* ------------------------------------------------------------------------ */
-
-std::string botan_lower(std::string s)
-{
-	for (char &ch : s)
-		ch = (char)std::tolower((unsigned char)ch);
-	if (!s.empty() && s.back() == '.')
-		s.pop_back();
-	return s;
-}
-
-/** Parses an IP literal into 4 or 16 bytes; false when it is not one. */
-bool botan_parse_ip(const std::string &h, std::vector<uint8_t> *out)
-{
-	unsigned char tmp[16];
-	if (inet_pton(AF_INET, h.c_str(), tmp) == 1) {
-		out->assign(tmp, tmp + 4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, h.c_str(), tmp) == 1) {
-		out->assign(tmp, tmp + 16);
-		return true;
-	}
-	return false;
-}
-
-/** RFC 9525 section 6.3 DNS-ID match: case-insensitive, a wildcard only as
- * the whole left-most label matching exactly one label, never in a name
- * with fewer than three labels. */
-bool botan_dns_match(const std::string &pattern_in, const std::string &host_in)
-{
-	const std::string pattern = botan_lower(pattern_in), host = botan_lower(host_in);
-	if (pattern.empty() || host.empty())
-		return false;
-	if (pattern == host)
-		return pattern.find('*') == std::string::npos;
-	if (pattern.size() < 4 || pattern.compare(0, 2, "*.") != 0)
-		return false;
-	const std::string suffix = pattern.substr(1); /* ".example.test" */
-	if (suffix.find('*') != std::string::npos || suffix.find('.', 1) == std::string::npos)
-		return false;
-	const size_t dot = host.find('.');
-	return dot != std::string::npos && dot > 0 &&
-	       host.compare(dot, std::string::npos, suffix) == 0;
-}
 
 /** The dNSName and iPAddress entries of a certificate's subjectAltName,
  * read from the raw extension (Botan's AlternativeName keeps IPv4 only). */
@@ -332,17 +268,17 @@ void botan_san(const Botan::X509_Certificate &cert, std::vector<std::string> *dn
 	}
 }
 
-/** Does the leaf name `host` (RFC 9525: SAN only, no CN fallback)? */
-bool botan_leaf_matches(const Botan::X509_Certificate &leaf, const std::string &host)
+/** Does the leaf name `id` (RFC 9525: SAN only, no CN fallback)? */
+bool botan_leaf_matches(const Botan::X509_Certificate &leaf, const struct tlsh_identity &id)
 {
 	std::vector<std::string> dns;
 	std::vector<std::vector<uint8_t>> ips;
 	botan_san(leaf, &dns, &ips);
-	std::vector<uint8_t> addr;
-	if (botan_parse_ip(host, &addr))
-		return std::find(ips.begin(), ips.end(), addr) != ips.end();
 	for (const std::string &d : dns)
-		if (botan_dns_match(d, host))
+		if (tlsh_identity_match(&id, TLSH_SAN_DNS, d.data(), d.size()))
+			return true;
+	for (const std::vector<uint8_t> &ip : ips)
+		if (tlsh_identity_match(&id, TLSH_SAN_IP, ip.data(), ip.size()))
 			return true;
 	return false;
 }
@@ -496,8 +432,10 @@ class botan_creds final : public Botan::Credentials_Manager
 			return {};
 		const botan_chain *pick = &m_tc.chains[0];
 		if (m_tc.role == TLSH_ROLE_SERVER && !context.empty()) {
+			struct tlsh_identity id;
+			tlsh_identity_set(&id, context.c_str());
 			for (const botan_chain &ch : m_tc.chains) {
-				if (botan_leaf_matches(ch.certs[0], context)) {
+				if (botan_leaf_matches(ch.certs[0], id)) {
 					pick = &ch;
 					break;
 				}
@@ -559,12 +497,12 @@ Alert::Type botan_status_alert(Botan::Certificate_Status_Code c)
 }
 
 /** Verifies a peer chain: the path to a trusted root (always), then the
- * leaf's identity against `host` when one is given. Throws TLS_Exception
- * with the alert to send. */
+ * leaf's identity against `id` (`host` is its text) unless that is NONE.
+ * Throws TLS_Exception with the alert to send. */
 void botan_verify_chain(const std::vector<Botan::X509_Certificate> &chain,
                         const std::vector<Botan::Certificate_Store *> &roots,
-                        Botan::Usage_Type usage, const std::string &host,
-                        const Botan::TLS::Policy &policy)
+                        Botan::Usage_Type usage, const struct tlsh_identity &id,
+                        const std::string &host, const Botan::TLS::Policy &policy)
 {
 	if (chain.empty())
 		throw TLS_Exception(Alert::BAD_CERTIFICATE, "the peer sent no certificate");
@@ -579,7 +517,7 @@ void botan_verify_chain(const std::vector<Botan::X509_Certificate> &chain,
 	if (!res.successful_validation())
 		throw TLS_Exception(botan_status_alert(res.result()),
 		                    "certificate verification failed: " + res.result_string());
-	if (!host.empty() && !botan_leaf_matches(chain[0], host))
+	if (id.kind != TLSH_IDENTITY_NONE && !botan_leaf_matches(chain[0], id))
 		throw TLS_Exception(Alert::BAD_CERTIFICATE,
 		                    "certificate verification failed: the leaf does not name " +
 		                            host + " in its subjectAltName");
@@ -596,7 +534,8 @@ class botan_callbacks final : public Botan::TLS::Callbacks
 
 	void tls_emit_data(const uint8_t data[], size_t size) override
 	{
-		m_b.out.insert(m_b.out.end(), data, data + size);
+		if (!tlsh_queue_append(&m_b.out, data, size))
+			throw std::bad_alloc();
 		m_b.emitted++;
 		m_b.last_emitted_type = size > 0 ? data[0] : 0;
 	}
@@ -604,7 +543,8 @@ class botan_callbacks final : public Botan::TLS::Callbacks
 	void tls_record_received(uint64_t seq_no, const uint8_t data[], size_t size) override
 	{
 		(void)seq_no;
-		m_b.plain.insert(m_b.plain.end(), data, data + size);
+		if (!tlsh_queue_append(&m_b.plain, data, size))
+			throw std::bad_alloc();
 	}
 
 	void tls_alert(Alert alert) override
@@ -613,10 +553,9 @@ class botan_callbacks final : public Botan::TLS::Callbacks
 			m_b.close_received = true;
 			return;
 		}
-		botan_note_alert(&m_b.alert_received, &m_b.alert_received_fatal, (int)alert.type(),
-		                 alert.is_fatal());
-		if (alert.is_fatal() && !m_b.failed) {
-			m_b.failed = true;
+		tlsh_state_alert(&m_b.st, 0, (int)alert.type(), alert.is_fatal());
+		if (alert.is_fatal() && !m_b.st.failed) {
+			m_b.st.failed = 1;
 			m_b.fail_msg = "received fatal alert " + alert.type_string();
 		}
 	}
@@ -649,15 +588,13 @@ class botan_callbacks final : public Botan::TLS::Callbacks
 		(void)hostname; /* empty for an IP literal: the buffer keeps it */
 		if (m_b.tc->role == TLSH_ROLE_SERVER) {
 			if (!m_b.client_chain_checked)
-				botan_verify_chain(cert_chain, trusted_roots, usage, "", policy);
+				botan_verify_chain(cert_chain, trusted_roots, usage, m_b.id, "",
+				                   policy);
 			return;
 		}
-		const uint32_t insecure = m_b.tc->insecure;
-		if (insecure & TLSH_INSECURE_NO_VERIFY)
+		if (!m_b.tc->verify_peer)
 			return;
-		const bool check_host = !(insecure & TLSH_INSECURE_NO_HOSTNAME_CHECK);
-		botan_verify_chain(cert_chain, trusted_roots, usage, check_host ? m_b.host : "",
-		                   policy);
+		botan_verify_chain(cert_chain, trusted_roots, usage, m_b.id, m_b.host, policy);
 	}
 
 	/** Server: verifies the client's chain as its Certificate message
@@ -680,7 +617,7 @@ class botan_callbacks final : public Botan::TLS::Callbacks
 		if (m_b.tc->trust)
 			roots.push_back(m_b.tc->trust.get());
 		botan_verify_chain(cert->cert_chain(), roots, Botan::Usage_Type::TLS_CLIENT_AUTH,
-		                   "", *m_b.tc->policy);
+		                   m_b.id, "", *m_b.tc->policy);
 		m_b.client_chain_checked = true;
 	}
 
@@ -706,154 +643,28 @@ class botan_callbacks final : public Botan::TLS::Callbacks
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-/** Position of a version value in MIN < 1.2 < 1.3 < MAX, or -1. */
-int botan_version_rank(enum tlsh_version v)
-{
-	switch (v) {
-	case TLSH_VERSION_MINIMUM_SUPPORTED:
-		return 0;
-	case TLSH_TLS_1_2:
-		return 1;
-	case TLSH_TLS_1_3:
-		return 2;
-	case TLSH_VERSION_MAXIMUM_SUPPORTED:
-		return 3;
-	case TLSH_VERSION_NONE:
-		break;
-	}
-	return -1;
-}
-
-const char *botan_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
-
-/** Checks a certificate or key source (trust false) or a trust store
- * source (trust true). */
-int botan_check_source(const struct tlsh_source &s, bool trust, const std::string &what,
-                       struct tlsh_error *err)
-{
-	switch (s.kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s.data == nullptr || s.len == 0)
-			return botan_cfg_fail(err, what + ": empty buffer");
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s.path == nullptr || s.path[0] == '\0')
-			return botan_cfg_fail(err, what + ": empty path");
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return botan_cfg_fail(err, what + ": source kind " + botan_kind_name(s.kind) +
-	                                   " is not supported");
-}
+/** What Botan 2.19 takes (tlsh_plan_config). */
+const struct tlsh_plan_rules botan_rules = {
+        0,                /* tls13 */
+        TLSH_KINDS_CHAIN, /* chain_kinds */
+        TLSH_KINDS_TRUST, /* trust_kinds */
+        0,                /* max_buffer: no limit */
+        0,                /* max_alpn_wire: 65535 */
+        "Botan 2.19",
+};
 
 /** Checks `config` for `role` and computes what context_new configures. */
 int botan_plan_config(enum tlsh_role role, const struct tlsh_config *config, botan_plan *p,
                       struct tlsh_error *err)
 {
-	std::memset(&p->c, 0, sizeof p->c);
 	p->suites.clear();
 	p->restrict_suites = false;
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return botan_cfg_fail(err, "unknown role " + std::to_string((int)role));
-	if (config == nullptr)
-		return botan_cfg_fail(err, "no configuration");
-	const size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	std::memcpy(&p->c, config, size);
-	const struct tlsh_config &c = p->c;
-
-	/* Versions. */
-	enum tlsh_version lo = c.lowest_supported_version, hi = c.highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	const int rlo = botan_version_rank(lo), rhi = botan_version_rank(hi);
-	char vbuf[96];
-	std::snprintf(vbuf, sizeof vbuf, "(lowest 0x%x, highest 0x%x)", (unsigned)lo, (unsigned)hi);
-	if (rlo < 0 || rhi < 0)
-		return botan_cfg_fail(err, std::string("unknown TLS version value ") + vbuf);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return botan_cfg_fail(err, "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return botan_cfg_fail(err,
-		                      "highest version MINIMUM_SUPPORTED with a higher lowest");
-	if (rlo > rhi)
-		return botan_cfg_fail(err, std::string("lowest version is above highest ") + vbuf);
-	if (lo == TLSH_TLS_1_3)
-		return botan_cfg_fail(err, "Botan 2 implements TLS 1.2 only; lowest version TLS "
-		                           "1.3 cannot be honoured");
-
-	/* Certificate chains. */
-	if (c.certificate_chains_len > 0 && c.certificate_chains == nullptr)
-		return botan_cfg_fail(err, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c.certificate_chains_len == 0)
-		return botan_cfg_fail(err, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c.certificate_chains_len > 1)
-		return botan_cfg_fail(err, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c.certificate_chains_len; i++) {
-		const struct tlsh_signing_chain &ch = c.certificate_chains[i];
-		const std::string n = "chain " + std::to_string(i);
-		if (botan_check_source(ch.leaf, false, n + " leaf", err) != TLSH_OK ||
-		    botan_check_source(ch.key, false, n + " key", err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch.chain_len > 0 && ch.chain == nullptr)
-			return botan_cfg_fail(err, n + ": intermediates are NULL");
-		for (size_t j = 0; j < ch.chain_len; j++)
-			if (botan_check_source(ch.chain[j], false,
-			                       n + " intermediate " + std::to_string(j),
-			                       err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-	}
-
-	/* Trust store. */
-	if (c.trust_store != nullptr &&
-	    botan_check_source(*c.trust_store, true, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&botan_rules, role, config, &p->p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-
-	/* Insecure flags. */
-	if (c.insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return botan_cfg_fail(err, "unknown insecure flags " + std::to_string(c.insecure));
-
-	/* ALPN. */
-	if (c.inner_protocols_len > 0 && c.inner_protocols == nullptr)
-		return botan_cfg_fail(err, "inner_protocols is NULL");
-	size_t wire = 0;
-	for (size_t i = 0; i < c.inner_protocols_len; i++) {
-		const struct tlsh_bytes &pr = c.inner_protocols[i];
-		if (pr.len < 1 || pr.len > 255 || pr.data == nullptr)
-			return botan_cfg_fail(err, "ALPN protocol " + std::to_string(i) +
-			                                   " has length " + std::to_string(pr.len) +
-			                                   " (must be 1..255)");
-		wire += 1 + pr.len;
-	}
-	if (wire > 65535)
-		return botan_cfg_fail(err, "ALPN protocol list too long");
+	const struct tlsh_config &c = p->p.c;
 
 	/* Ciphers: ids Botan does not know (TLS 1.3 suites included) are
 	 * ignored; TLS 1.2, the only version, needs one that is left. */
-	if (c.ciphers_len > 0 && c.ciphers == nullptr)
-		return botan_cfg_fail(err, "ciphers is NULL");
 	if (c.ciphers != nullptr) {
 		p->restrict_suites = true;
 		for (size_t i = 0; i < c.ciphers_len; i++) {
@@ -866,9 +677,7 @@ int botan_plan_config(enum tlsh_role role, const struct tlsh_config *config, bot
 			    p->suites.end())
 				p->suites.push_back(c.ciphers[i]);
 		}
-		if (p->suites.empty())
-			return botan_cfg_fail(err, "no cipher suite in the list is usable with "
-			                           "Botan's TLS 1.2");
+		return tlsh_plan_ciphers(&p->p, !p->suites.empty(), 0, err);
 	}
 	return TLSH_OK;
 }
@@ -881,7 +690,7 @@ int botan_validate_config(const struct tlsh_implementation *self, enum tlsh_role
 		botan_plan p;
 		if (botan_plan_config(role, config, &p, err) != TLSH_OK)
 			return TLSH_CONFIGURATION_ERROR;
-		botan_err_set(err, TLSH_OK, "");
+		tlsh_error_ok(err);
 		return TLSH_OK;
 	} catch (const std::exception &e) {
 		return botan_cfg_fail(err, std::string("validate_config: ") + e.what());
@@ -897,22 +706,18 @@ int botan_validate_config(const struct tlsh_implementation *self, enum tlsh_role
 /** The bytes of a BUFFER or PATH source. Throws on a read failure. */
 std::vector<uint8_t> botan_source_bytes(const struct tlsh_source &s)
 {
-	if (s.kind == TLSH_SOURCE_BUFFER)
-		return std::vector<uint8_t>(s.data, s.data + s.len);
-	std::ifstream f(s.path, std::ios::binary);
-	if (!f)
-		throw std::runtime_error(std::string("cannot open ") + s.path);
-	std::vector<uint8_t> out((std::istreambuf_iterator<char>(f)),
-	                         std::istreambuf_iterator<char>());
-	if (f.bad() || out.size() > BOTAN_MAX_FILE)
-		throw std::runtime_error(std::string("cannot read ") + s.path);
+	const uint8_t *data;
+	uint8_t *owned;
+	size_t len;
+	const int e = tlsh_source_bytes(&s, BOTAN_MAX_FILE, &data, &len, &owned);
+	if (e != 0)
+		throw std::runtime_error(
+		        std::string("cannot read ") +
+		        (s.kind == TLSH_SOURCE_PATH && s.path ? s.path : "the source") + ": " +
+		        std::strerror(e));
+	std::vector<uint8_t> out(data, data + len);
+	std::free(owned);
 	return out;
-}
-
-bool botan_is_pem(const std::vector<uint8_t> &b)
-{
-	static const char tag[] = "-----BEGIN";
-	return std::search(b.begin(), b.end(), tag, tag + sizeof tag - 1) != b.end();
 }
 
 /** Every certificate of a source: all CERTIFICATE blocks of PEM text (other
@@ -922,7 +727,7 @@ std::vector<Botan::X509_Certificate> botan_load_certs(const struct tlsh_source &
 {
 	const std::vector<uint8_t> bytes = botan_source_bytes(s);
 	std::vector<Botan::X509_Certificate> out;
-	if (!botan_is_pem(bytes)) {
+	if (!tlsh_is_pem(bytes.data(), bytes.size())) {
 		out.emplace_back(bytes);
 		return out;
 	}
@@ -1046,12 +851,12 @@ int botan_context_build(enum tlsh_role role, const struct tlsh_config *config, t
 	botan_plan p;
 	if (botan_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	const struct tlsh_config &c = p.c;
+	const struct tlsh_config &c = p.p.c;
 	std::unique_ptr<tlsh_context> tc(new tlsh_context());
 	tc->role = role;
-	tc->insecure = c.insecure;
-	tc->client_auth = role == TLSH_ROLE_SERVER && c.trust_store != nullptr &&
-	                  c.trust_store->kind != TLSH_SOURCE_NONE;
+	tc->verify_peer = role == TLSH_ROLE_CLIENT && p.p.verify_peer;
+	tc->check_name = p.p.check_name;
+	tc->client_auth = role == TLSH_ROLE_SERVER && p.p.verify_peer;
 	for (size_t i = 0; i < c.inner_protocols_len; i++)
 		tc->alpn.emplace_back(reinterpret_cast<const char *>(c.inner_protocols[i].data),
 		                      c.inner_protocols[i].len);
@@ -1064,7 +869,7 @@ int botan_context_build(enum tlsh_role role, const struct tlsh_config *config, t
 	tc->policy.reset(new botan_policy(tc->client_auth, p.suites, p.restrict_suites));
 	tc->creds.reset(new botan_creds(*tc));
 	*out = tc.release();
-	botan_err_set(err, TLSH_OK, "");
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -1111,9 +916,11 @@ int botan_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_buffer 
 		b->cb.reset(new botan_callbacks(*b));
 		b->rng.reset(new Botan::AutoSeeded_RNG());
 		if (tc->role == TLSH_ROLE_CLIENT && server_hostname != nullptr) {
-			std::vector<uint8_t> addr;
+			uint8_t addr[16];
 			b->host = server_hostname;
-			b->host_is_ip = botan_parse_ip(b->host, &addr);
+			b->host_is_ip = tlsh_ip_parse(server_hostname, addr) > 0;
+			if (tc->check_name)
+				tlsh_identity_set(&b->id, server_hostname);
 		}
 		/* A server waits for the ClientHello; a client is built by its
 		 * first call, which sends the ClientHello. */
@@ -1121,7 +928,7 @@ int botan_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_buffer 
 			b->chan.reset(new Botan::TLS::Server(*b->cb, b->sessions, *tc->creds,
 			                                     *tc->policy, *b->rng, false));
 		*out = b.release();
-		botan_err_set(err, TLSH_OK, "");
+		tlsh_error_ok(err);
 		return TLSH_OK;
 	} catch (const std::exception &e) {
 		return botan_cfg_fail(err, std::string("buffer_new: ") + e.what());
@@ -1160,9 +967,9 @@ template <typename F> bool botan_call(tlsh_buffer *b, F fn)
 		msg = "unknown exception";
 	}
 	if (b->emitted != emitted && b->last_emitted_type == 21)
-		botan_note_alert(&b->alert_sent, &b->alert_sent_fatal, alert, true);
-	if (!b->failed) {
-		b->failed = true;
+		tlsh_state_alert(&b->st, 1, alert, 1);
+	if (!b->st.failed) {
+		b->st.failed = 1;
 		b->fail_msg = msg;
 	}
 	return false;
@@ -1208,11 +1015,11 @@ void botan_note_done(tlsh_buffer *b)
  * and our side no longer reads. */
 void botan_feed(tlsh_buffer *b)
 {
-	while (b->chan && !b->failed && !b->close_received) {
-		const size_t avail = b->in.size() - b->in_off;
+	while (b->chan && !b->st.failed && !b->close_received) {
+		const size_t avail = tlsh_queue_length(&b->in);
 		if (avail < 5)
 			break;
-		const uint8_t *p = b->in.data() + b->in_off;
+		const uint8_t *p = tlsh_queue_peek(&b->in);
 		const size_t body = (size_t)p[3] << 8 | p[4];
 		/* An oversized length goes to Botan at once, which fails it
 		 * (record_overflow) instead of waiting for bytes that may never
@@ -1221,22 +1028,15 @@ void botan_feed(tlsh_buffer *b)
 		const size_t take = oversize ? avail : 5 + body;
 		if (take > avail)
 			break;
-		b->in_off += take;
+		/* p stays valid: nothing is appended to the input meanwhile. */
+		tlsh_queue_consume(&b->in, take);
 		if (!oversize && b->close_sent && p[0] != 21)
 			continue;
 		botan_call(b, [&] { b->chan->received_data(p, take); });
 		botan_note_done(b);
 	}
-	if (b->close_received || b->failed) {
-		b->in.clear();
-		b->in_off = 0;
-	} else if (b->in_off > 0 && b->in_off == b->in.size()) {
-		b->in.clear();
-		b->in_off = 0;
-	} else if (b->in_off > 65536 && b->in_off * 2 > b->in.size()) {
-		b->in.erase(b->in.begin(), b->in.begin() + (std::ptrdiff_t)b->in_off);
-		b->in_off = 0;
-	}
+	if (b->close_received || b->st.failed)
+		tlsh_queue_consume(&b->in, tlsh_queue_length(&b->in));
 }
 
 /** Drives the handshake: OK once complete, WANT_READ or TLS_ERROR. */
@@ -1244,18 +1044,18 @@ int botan_handshake_step(tlsh_buffer *b)
 {
 	if (b->hs_done)
 		return TLSH_OK;
-	if (b->failed)
+	if (b->st.failed)
 		return botan_buf_dead(b);
 	if (!botan_ensure_channel(b))
 		return botan_buf_dead(b);
 	botan_feed(b);
 	if (b->hs_done)
 		return TLSH_OK;
-	if (b->failed)
+	if (b->st.failed)
 		return botan_buf_dead(b);
 	if (b->close_received)
 		return botan_buf_kill(b, "close_notify before the handshake completed");
-	if (b->eof)
+	if (b->st.eof)
 		return botan_buf_kill(b, "transport EOF during the handshake");
 	return TLSH_WANT_READ;
 }
@@ -1271,9 +1071,11 @@ int botan_do_handshake(tlsh_buffer *b) noexcept
 
 int botan_read_impl(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	if (b->closed)
+	/* Not tlsh_state_read: plaintext received before a failure is still
+	 * returned first (below). */
+	if (b->st.closed)
 		return TLSH_CLOSED;
-	if (b->ragged)
+	if (b->st.ragged)
 		return TLSH_RAGGED_EOF;
 	if (!b->hs_done) {
 		const int st = botan_handshake_step(b);
@@ -1281,36 +1083,17 @@ int botan_read_impl(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 			return st;
 	}
 	botan_feed(b);
-	const size_t avail = b->plain.size() - b->plain_off;
-	if (avail > 0) {
-		const size_t k = avail < cap ? avail : cap;
-		std::memcpy(dst, b->plain.data() + b->plain_off, k);
-		b->plain_off += k;
-		if (b->plain_off == b->plain.size()) {
-			b->plain.clear();
-			b->plain_off = 0;
-		} else if (b->plain_off > 65536 && b->plain_off * 2 > b->plain.size()) {
-			b->plain.erase(b->plain.begin(),
-			               b->plain.begin() + (std::ptrdiff_t)b->plain_off);
-			b->plain_off = 0;
-		}
-		*n = k;
+	if (tlsh_queue_length(&b->plain) > 0) {
+		*n = tlsh_queue_take(&b->plain, dst, cap);
 		return TLSH_OK;
 	}
-	if (b->failed)
+	if (b->st.failed)
 		return botan_buf_dead(b);
-	if (b->close_received) {
-		b->closed = true;
-		return TLSH_CLOSED;
-	}
-	if (b->eof) {
-		b->ragged = true;
-		return botan_buf_fail(
-		        b, TLSH_RAGGED_EOF,
-		        b->in.size() > b->in_off
-		                ? "transport EOF inside a record, without close_notify"
-		                : "transport EOF without close_notify");
-	}
+	if (b->close_received)
+		return tlsh_state_closed(&b->st);
+	if (b->st.eof)
+		return tlsh_state_ragged(&b->st, "transport EOF%s without close_notify",
+		                         tlsh_queue_length(&b->in) > 0 ? " inside a record," : "");
 	return TLSH_WANT_READ;
 }
 
@@ -1327,7 +1110,7 @@ int botan_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n) noexcept
 
 int botan_write_impl(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
-	if (b->failed)
+	if (b->st.failed)
 		return botan_buf_dead(b);
 	if (b->close_sent)
 		return botan_buf_fail(b, TLSH_TLS_ERROR,
@@ -1362,7 +1145,7 @@ int botan_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n) noexc
 
 int botan_shutdown_impl(tlsh_buffer *b)
 {
-	if (b->failed)
+	if (b->st.failed)
 		return botan_buf_dead(b);
 	if (!b->hs_done)
 		return botan_buf_fail(b, TLSH_TLS_ERROR, "shutdown before the handshake completed");
@@ -1374,14 +1157,14 @@ int botan_shutdown_impl(tlsh_buffer *b)
 			return botan_buf_dead(b);
 	}
 	botan_feed(b);
-	if (b->failed)
+	if (b->st.failed)
 		return botan_buf_dead(b);
 	if (b->close_received) {
-		b->closed = true;
+		b->st.closed = 1;
 		return TLSH_OK;
 	}
-	if (b->eof) {
-		b->ragged = true;
+	if (b->st.eof) {
+		b->st.ragged = 1;
 		return botan_buf_fail(b, TLSH_TLS_ERROR,
 		                      "transport EOF before the peer's close_notify");
 	}
@@ -1399,62 +1182,29 @@ int botan_shutdown(tlsh_buffer *b) noexcept
 
 int botan_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len) noexcept
 {
-	if (b->eof)
-		return botan_buf_fail(b, TLSH_TLS_ERROR,
-		                      "process_incoming after process_incoming_eof");
-	if (len == 0)
-		return TLSH_OK;
-	if (data == nullptr)
-		return botan_buf_fail(b, TLSH_TLS_ERROR, "process_incoming with NULL data");
-	/* Nothing can use bytes after the peer's close_notify (RFC 8446 6.1)
-	 * or after a fatal error: drop them. */
-	if (b->failed || b->close_received)
-		return TLSH_OK;
-	const size_t pending = b->in.size() - b->in_off;
-	if (pending > 0 && (pending >= BOTAN_INCOMING_CAP || len > BOTAN_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
-	try {
-		b->in.insert(b->in.end(), data, data + len);
-	} catch (...) {
-		return botan_buf_fail(b, TLSH_TLS_ERROR, "cannot buffer incoming bytes");
-	}
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, b->close_received, data, len, BOTAN_INCOMING_CAP);
 }
 
 int botan_process_incoming_eof(tlsh_buffer *b) noexcept
 {
-	b->eof = true;
+	b->st.eof = 1;
 	return TLSH_OK;
 }
 
 int botan_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n) noexcept
 {
-	const size_t avail = b->out.size() - b->out_off;
-	const size_t k = avail < cap ? avail : cap;
-	*n = 0;
-	if (k == 0)
-		return TLSH_OK;
-	std::memcpy(dst, b->out.data() + b->out_off, k);
-	b->out_off += k;
-	if (b->out_off == b->out.size()) {
-		b->out.clear();
-		b->out_off = 0;
-	} else if (b->out_off > 65536 && b->out_off * 2 > b->out.size()) {
-		b->out.erase(b->out.begin(), b->out.begin() + (std::ptrdiff_t)b->out_off);
-		b->out_off = 0;
-	}
-	*n = k;
+	*n = tlsh_queue_take(&b->out, dst, cap);
 	return TLSH_OK;
 }
 
 size_t botan_incoming_bytes_buffered(tlsh_buffer *b) noexcept
 {
-	return b->in.size() - b->in_off;
+	return tlsh_queue_length(&b->in);
 }
 
 size_t botan_outgoing_bytes_buffered(tlsh_buffer *b) noexcept
 {
-	return b->out.size() - b->out_off;
+	return tlsh_queue_length(&b->out);
 }
 
 uint16_t botan_cipher(tlsh_buffer *b) noexcept
@@ -1495,7 +1245,7 @@ int botan_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len) noexcept
 
 void botan_last_error(tlsh_buffer *b, struct tlsh_error *err) noexcept
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1535,6 +1285,7 @@ const struct tlsh_implementation *botan_descriptor()
 	        .negotiated_tls_version = botan_negotiated_tls_version,
 	        .getpeercert = botan_getpeercert,
 	        .last_error = botan_last_error,
+	        .set_secret_callback = nullptr, // EXPORT_SECRETS not declared (yet)
 	};
 	return &impl;
 }

@@ -20,12 +20,12 @@
  * and is refused with CONFIGURATION_ERROR.
  *
  * Certificate verification runs in a session verify callback: the chain and
- * key purpose through gnutls_certificate_verify_peers, the host name through
- * its typed data (DNS name or raw IP address). GnuTLS matches a DNS name
- * against the subject CN when the leaf has no dNSName subjectAltName
- * (gnutls_x509_crt_check_hostname2, lib/x509/hostname-verify.c) and has no
- * flag to turn that off, so the callback rejects such a leaf itself
- * (RFC 9525 section 6.3).
+ * key purpose through gnutls_certificate_verify_peers, then the identity with
+ * the shared RFC 9525 matcher of tlsh_adapter.h over the leaf's dNSName and
+ * iPAddress subjectAltName entries. (GnuTLS's own host check matches a DNS
+ * name against the subject CN when the leaf has no dNSName subjectAltName,
+ * gnutls_x509_crt_check_hostname2 in lib/x509/hostname-verify.c, with no flag
+ * to turn that off; RFC 9525 section 6.3 forbids it. It is not used.)
  *
  * GnuTLS never sends an alert on its own when a handshake or record call
  * fails: the application does (gnutls_alert_send_appropriate). The adapter
@@ -41,7 +41,6 @@
  * GnuTLS 3.7 limits ALPN to 8 names of at most 31 bytes (lib/ext/alpn.h);
  * longer lists or names are refused with CONFIGURATION_ERROR.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -54,7 +53,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unprocessed input beyond
  * this; a single delivery into an empty queue is always accepted. */
@@ -91,24 +91,20 @@ struct gtls_suite {
 	unsigned char usable;
 };
 
-/** A checked configuration: the caller's config copied with struct_size
- * honoured, the version range after narrowing to what the cipher list
- * allows, and the priority string that expresses both. */
+/** A checked configuration: the generic plan, the versions to enable after
+ * narrowing to what the cipher list allows, and the priority string that
+ * expresses both. */
 struct gtls_plan {
-	struct tlsh_config c;
+	struct tlsh_plan p;
 	int tls12, tls13;
 	char prio[GTLS_PRIO_MAX];
 };
 
-/** A byte queue: bytes [off, len) of data are pending. */
-struct gtls_queue {
-	uint8_t *data;
-	size_t off, len, cap;
-};
-
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify the server's chain (verify_peer) and its name
+	 * (check_name). */
+	int verify_peer, check_name;
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;
 	/** Server: a trust store was given, so a client certificate is
@@ -119,34 +115,23 @@ struct tlsh_context {
 	unsigned nalpn;
 };
 
-enum gtls_host_kind { GTLS_HOST_NONE, GTLS_HOST_DNS, GTLS_HOST_IP };
-
 struct tlsh_buffer {
 	struct tlsh_context *tc;
 	gnutls_session_t s;
-	struct gtls_queue in, out;
-	/** Client: what the server certificate is verified against. */
-	enum gtls_host_kind host_kind;
-	char *host;
-	unsigned char ip[16];
-	unsigned iplen;
+	struct tlsh_queue in, out;
+	/** Client: what the server's leaf must name (RFC 9525); kind NONE when
+	 * nothing is checked. */
+	struct tlsh_identity id;
 	/** The handshake completed at some point (sticky). */
 	int hs_done;
-	/** process_incoming_eof was called. */
-	int eof;
-	/** The peer's close_notify was received (sticky CLOSED). */
-	int closed;
-	/** Transport EOF without close_notify was reported (sticky). */
-	int ragged;
-	/** A fatal error happened; only queries and last_error remain. */
-	int failed;
 	/** shutdown queued our close_notify. */
 	int shut_sent;
 	/** Certificate verification ran and gave this status. */
 	int vdone;
 	unsigned vstatus;
-	int alert_sent, alert_received;
-	struct tlsh_error last;
+	/** End of stream, failure, last error; the alerts are the first sent
+	 * and received (GnuTLS reports no levels). */
+	struct tlsh_state st;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -207,55 +192,6 @@ static const struct gtls_suite *gtls_suite_by_id(uint16_t id)
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/** Fills err (if any) with a configuration error. */
-__attribute__((format(printf, 2, 3))) static int gtls_cfg_fail(struct tlsh_error *err,
-                                                               const char *fmt, ...)
-{
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
-		va_end(ap);
-		err->status = TLSH_CONFIGURATION_ERROR;
-		err->alert_sent = TLSH_NO_ALERT;
-		err->alert_received = TLSH_NO_ALERT;
-	}
-	return TLSH_CONFIGURATION_ERROR;
-}
-
-static void gtls_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
-}
-
-/** Records a failing call on b: its status, the alerts seen on this buffer
- * and a message. Returns status. */
-__attribute__((format(printf, 3, 4))) static int gtls_buf_fail(struct tlsh_buffer *b, int status,
-                                                               const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(b->last.message, sizeof b->last.message, fmt, ap);
-	va_end(ap);
-	b->last.status = status;
-	b->last.alert_sent = b->alert_sent;
-	b->last.alert_received = b->alert_received;
-	return status;
-}
-
-/** A call on a buffer that already failed fatally: report the same error
- * again, keeping its detail. */
-static int gtls_buf_dead(struct tlsh_buffer *b)
-{
-	b->last.status = TLSH_TLS_ERROR;
-	return TLSH_TLS_ERROR;
-}
-
 /** The alert RFC 8446 section 6.2 names for a certificate that failed
  * verification with `status` (gnutls_certificate_status_t bits). */
 static int gtls_status_alert(unsigned status)
@@ -277,11 +213,11 @@ static int gtls_status_alert(unsigned status)
 static int gtls_fatal(struct tlsh_buffer *b, int e, const char *what)
 {
 	char detail[160] = "";
-	b->failed = 1;
+	b->st.failed = 1;
 	if (e == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		gnutls_alert_description_t a = gnutls_alert_get(b->s);
 		const char *name = gnutls_alert_get_name(a);
-		b->alert_received = (int)a;
+		b->st.alert_received = (int)a;
 		snprintf(detail, sizeof detail, ": %s (%d)", name ? name : "unknown alert", (int)a);
 	} else if (e != GNUTLS_E_PREMATURE_TERMINATION && e != GNUTLS_E_PUSH_ERROR &&
 	           e != GNUTLS_E_PULL_ERROR) {
@@ -304,8 +240,8 @@ static int gtls_fatal(struct tlsh_buffer *b, int e, const char *what)
 		}
 		if (gnutls_alert_send(b->s, (gnutls_alert_level_t)level,
 		                      (gnutls_alert_description_t)alert) == 0 &&
-		    b->alert_sent == TLSH_NO_ALERT)
-			b->alert_sent = alert;
+		    b->st.alert_sent == TLSH_NO_ALERT)
+			b->st.alert_sent = alert;
 	}
 	if (b->vdone && b->vstatus != 0) {
 		gnutls_datum_t txt = {NULL, 0};
@@ -315,61 +251,22 @@ static int gtls_fatal(struct tlsh_buffer *b, int e, const char *what)
 			gnutls_free(txt.data);
 		}
 	}
-	return gtls_buf_fail(b, TLSH_TLS_ERROR, "%s: %s%s", what, gnutls_strerror(e), detail);
+	return tlsh_state_fail(&b->st, TLSH_TLS_ERROR, "%s: %s%s", what, gnutls_strerror(e),
+	                       detail);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int gtls_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3 ||
-	       v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
-
-static const char *gtls_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
-
-/** Checks a certificate or key source (trust == 0) or a trust store source
- * (trust == 1). */
-static int gtls_check_source(const struct tlsh_source *s, int trust, const char *what,
-                             struct tlsh_error *err)
-{
-	switch (s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s->data == NULL || s->len == 0 || s->len > UINT_MAX)
-			return gtls_cfg_fail(err, "%s: empty or oversized buffer", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s->path == NULL || s->path[0] == '\0')
-			return gtls_cfg_fail(err, "%s: empty path", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return gtls_cfg_fail(err, "%s: source kind %s is not supported", what,
-	                     gtls_kind_name(s->kind));
-}
+/** What GnuTLS 3.7 takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules gtls_rules = {
+        .tls13 = 1,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = UINT_MAX,
+        .library = "GnuTLS 3.7",
+};
 
 /** Appends "+NAME" to the priority string unless it is already there. */
 static int gtls_prio_add(char *prio, const char *name)
@@ -394,7 +291,7 @@ static int gtls_prio_add(char *prio, const char *name)
 /** Builds p->prio from the versions and (if any) the configured ciphers. */
 static int gtls_prio_build(struct gtls_plan *p, struct tlsh_error *err)
 {
-	const struct tlsh_config *c = &p->c;
+	const struct tlsh_config *c = &p->p.c;
 	snprintf(p->prio, sizeof p->prio, "NORMAL:-VERS-ALL%s%s", p->tls13 ? ":+VERS-TLS1.3" : "",
 	         p->tls12 ? ":+VERS-TLS1.2" : "");
 	if (c->ciphers == NULL)
@@ -407,8 +304,8 @@ static int gtls_prio_build(struct gtls_plan *p, struct tlsh_error *err)
 		if (!gtls_prio_add(p->prio, gnutls_cipher_get_name(s->cipher)) ||
 		    !gtls_prio_add(p->prio, gnutls_mac_get_name(s->mac)) ||
 		    (!s->tls13 && !gtls_prio_add(p->prio, gnutls_kx_get_name(s->kx))))
-			return gtls_cfg_fail(err, "cannot express cipher suite 0x%04x",
-			                     (unsigned)s->id);
+			return tlsh_config_fail(err, "cannot express cipher suite 0x%04x",
+			                        (unsigned)s->id);
 	}
 	return TLSH_OK;
 }
@@ -427,7 +324,7 @@ static int gtls_id_listed(const struct tlsh_config *c, uint16_t id)
  * allow). On success *out (if not NULL) holds the cache. */
 static int gtls_prio_make(struct gtls_plan *p, gnutls_priority_t *out, struct tlsh_error *err)
 {
-	const struct tlsh_config *c = &p->c;
+	const struct tlsh_config *c = &p->p.c;
 	for (int pass = 0; pass < 3; pass++) {
 		gnutls_priority_t prio;
 		const char *where = NULL;
@@ -435,8 +332,8 @@ static int gtls_prio_make(struct gtls_plan *p, gnutls_priority_t *out, struct tl
 			return TLSH_CONFIGURATION_ERROR;
 		int r = gnutls_priority_init(&prio, p->prio, &where);
 		if (r < 0)
-			return gtls_cfg_fail(err, "priority \"%.120s\" refused at \"%.40s\": %s",
-			                     p->prio, where ? where : "", gnutls_strerror(r));
+			return tlsh_config_fail(err, "priority \"%.120s\" refused at \"%.40s\": %s",
+			                        p->prio, where ? where : "", gnutls_strerror(r));
 		int n12 = 0, n13 = 0;
 		char extra[120] = "";
 		for (unsigned j = 0;; j++) {
@@ -461,7 +358,7 @@ static int gtls_prio_make(struct gtls_plan *p, gnutls_priority_t *out, struct tl
 		}
 		if (extra[0] != '\0') {
 			gnutls_priority_deinit(prio);
-			return gtls_cfg_fail(
+			return tlsh_config_fail(
 			        err,
 			        "GnuTLS enables suites as key exchange x cipher x MAC: "
 			        "the configured list would also enable%s",
@@ -477,14 +374,14 @@ static int gtls_prio_make(struct gtls_plan *p, gnutls_priority_t *out, struct tl
 		}
 		gnutls_priority_deinit(prio);
 		if ((drop12 && !p->tls13) || (drop13 && !p->tls12) || (drop12 && drop13))
-			return gtls_cfg_fail(err, "no configured cipher suite is usable for the "
-			                          "configured versions");
+			return tlsh_config_fail(err, "no configured cipher suite is usable for the "
+			                             "configured versions");
 		if (drop12)
 			p->tls12 = 0;
 		if (drop13)
 			p->tls13 = 0;
 	}
-	return gtls_cfg_fail(err, "cannot settle the cipher configuration");
+	return tlsh_config_fail(err, "cannot settle the cipher configuration");
 }
 
 /** Checks `config` for `role` and computes what context_new configures; with
@@ -493,91 +390,24 @@ static int gtls_plan_config(enum tlsh_role role, const struct tlsh_config *confi
                             struct gtls_plan *p, gnutls_priority_t *prio, struct tlsh_error *err)
 {
 	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return gtls_cfg_fail(err, "unknown role %d", (int)role);
-	if (config == NULL)
-		return gtls_cfg_fail(err, "no configuration");
-	size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	memcpy(&p->c, config, size);
-	const struct tlsh_config *c = &p->c;
-
-	/* Versions. */
-	enum tlsh_version lo = c->lowest_supported_version, hi = c->highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (!gtls_version_known(lo) || !gtls_version_known(hi))
-		return gtls_cfg_fail(err, "unknown TLS version value (lowest 0x%x, highest 0x%x)",
-		                     (unsigned)lo, (unsigned)hi);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return gtls_cfg_fail(err, "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return gtls_cfg_fail(err, "highest version MINIMUM_SUPPORTED with a higher lowest");
-	int lo13 = lo == TLSH_TLS_1_3 || lo == TLSH_VERSION_MAXIMUM_SUPPORTED;
-	int hi13 = hi == TLSH_TLS_1_3 || hi == TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (lo13 && !hi13)
-		return gtls_cfg_fail(err, "lowest version is above highest version");
-	p->tls12 = !lo13;
-	p->tls13 = hi13;
-
-	/* Certificate chains. */
-	if (c->certificate_chains_len > 0 && c->certificate_chains == NULL)
-		return gtls_cfg_fail(err, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c->certificate_chains_len == 0)
-		return gtls_cfg_fail(err, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c->certificate_chains_len > 1)
-		return gtls_cfg_fail(err, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
-		char what[64];
-		snprintf(what, sizeof what, "chain %zu leaf", i);
-		if (gtls_check_source(&ch->leaf, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		snprintf(what, sizeof what, "chain %zu key", i);
-		if (gtls_check_source(&ch->key, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch->chain_len > 0 && ch->chain == NULL)
-			return gtls_cfg_fail(err, "chain %zu: intermediates are NULL", i);
-		for (size_t j = 0; j < ch->chain_len; j++) {
-			snprintf(what, sizeof what, "chain %zu intermediate %zu", i, j);
-			if (gtls_check_source(&ch->chain[j], 0, what, err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-
-	/* Trust store. */
-	if (c->trust_store != NULL &&
-	    gtls_check_source(c->trust_store, 1, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&gtls_rules, role, config, &p->p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
+	const struct tlsh_config *c = &p->p.c;
 
-	/* Insecure flags. */
-	if (c->insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return gtls_cfg_fail(err, "unknown insecure flags 0x%x", (unsigned)c->insecure);
-
-	/* ALPN. */
-	if (c->inner_protocols_len > 0 && c->inner_protocols == NULL)
-		return gtls_cfg_fail(err, "inner_protocols is NULL");
-	for (size_t i = 0; i < c->inner_protocols_len; i++) {
-		const struct tlsh_bytes *pr = &c->inner_protocols[i];
-		if (pr->len < 1 || pr->len > 255 || pr->data == NULL)
-			return gtls_cfg_fail(err,
-			                     "ALPN protocol %zu has length %zu (must be 1..255)", i,
-			                     pr->len);
-		if (pr->len > GTLS_ALPN_MAX_LEN)
-			return gtls_cfg_fail(err,
-			                     "ALPN protocol %zu has length %zu: GnuTLS 3.7 takes "
-			                     "names of at most %d bytes",
-			                     i, pr->len, GTLS_ALPN_MAX_LEN);
-	}
+	/* ALPN: GnuTLS's limits. */
+	for (size_t i = 0; i < c->inner_protocols_len; i++)
+		if (c->inner_protocols[i].len > GTLS_ALPN_MAX_LEN)
+			return tlsh_config_fail(
+			        err,
+			        "ALPN protocol %zu has length %zu: GnuTLS 3.7 takes "
+			        "names of at most %d bytes",
+			        i, c->inner_protocols[i].len, GTLS_ALPN_MAX_LEN);
 	if (c->inner_protocols_len > GTLS_ALPN_MAX_NAMES)
-		return gtls_cfg_fail(err, "%zu ALPN protocols: GnuTLS 3.7 takes at most %d",
-		                     c->inner_protocols_len, GTLS_ALPN_MAX_NAMES);
+		return tlsh_config_fail(err, "%zu ALPN protocols: GnuTLS 3.7 takes at most %d",
+		                        c->inner_protocols_len, GTLS_ALPN_MAX_NAMES);
 
 	/* Ciphers: unknown ids are ignored; each version that stays
 	 * negotiable needs at least one known suite. */
-	if (c->ciphers_len > 0 && c->ciphers == NULL)
-		return gtls_cfg_fail(err, "ciphers is NULL");
 	if (c->ciphers != NULL) {
 		int has12 = 0, has13 = 0;
 		for (size_t i = 0; i < c->ciphers_len; i++) {
@@ -589,23 +419,11 @@ static int gtls_plan_config(enum tlsh_role role, const struct tlsh_config *confi
 			else
 				has12 = 1;
 		}
-		if (!has12 && !has13)
-			return gtls_cfg_fail(err, "no cipher suite in the list is supported");
-		if (!has13) {
-			if (!p->tls12)
-				return gtls_cfg_fail(err,
-				                     "no TLS 1.3 cipher suite for a TLS 1.3-only "
-				                     "configuration");
-			p->tls13 = 0;
-		}
-		if (!has12) {
-			if (!p->tls13)
-				return gtls_cfg_fail(err,
-				                     "no TLS 1.2 cipher suite for a TLS 1.2-only "
-				                     "configuration");
-			p->tls12 = 0;
-		}
+		if (tlsh_plan_ciphers(&p->p, has12, has13, err) != TLSH_OK)
+			return TLSH_CONFIGURATION_ERROR;
 	}
+	p->tls12 = p->p.lowest == TLSH_TLS_1_2;
+	p->tls13 = p->p.highest == TLSH_TLS_1_3;
 	return gtls_prio_make(p, prio, err);
 }
 
@@ -616,7 +434,7 @@ static int gtls_validate_config(const struct tlsh_implementation *self, enum tls
 	(void)self;
 	if (gtls_plan_config(role, config, &p, NULL, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	gtls_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -652,14 +470,10 @@ static void gtls_blob_free(struct gtls_blob *b)
 	memset(b, 0, sizeof *b);
 }
 
-/** PEM or DER: PEM when the bytes contain a "-----BEGIN" line. */
+/** PEM or DER, as tlsh.h defines it (tlsh_is_pem). */
 static gnutls_x509_crt_fmt_t gtls_format(const gnutls_datum_t *d)
 {
-	static const char tag[] = "-----BEGIN";
-	for (size_t i = 0; i + sizeof tag - 1 <= d->size; i++)
-		if (memcmp(d->data + i, tag, sizeof tag - 1) == 0)
-			return GNUTLS_X509_FMT_PEM;
-	return GNUTLS_X509_FMT_DER;
+	return tlsh_is_pem(d->data, d->size) ? GNUTLS_X509_FMT_PEM : GNUTLS_X509_FMT_DER;
 }
 
 /** A growable list of certificates. */
@@ -751,23 +565,23 @@ static int gtls_use_chain(gnutls_certificate_credentials_t cred,
 	/* A PEM leaf source may carry intermediates after the leaf; they and
 	 * the explicit ones follow the leaf in order. */
 	if (!gtls_load_certs(&ch->leaf, &l)) {
-		gtls_cfg_fail(err, "chain %zu: cannot load the leaf certificate", idx);
+		tlsh_config_fail(err, "chain %zu: cannot load the leaf certificate", idx);
 		goto out;
 	}
 	for (size_t j = 0; j < ch->chain_len; j++) {
 		if (!gtls_load_certs(&ch->chain[j], &l)) {
-			gtls_cfg_fail(err, "chain %zu: cannot load intermediate %zu", idx, j);
+			tlsh_config_fail(err, "chain %zu: cannot load intermediate %zu", idx, j);
 			goto out;
 		}
 	}
 	key = gtls_load_key(&ch->key);
 	if (key == NULL) {
-		gtls_cfg_fail(err, "chain %zu: cannot load the private key", idx);
+		tlsh_config_fail(err, "chain %zu: cannot load the private key", idx);
 		goto out;
 	}
 	int r = gnutls_certificate_set_x509_key(cred, l.v, l.n, key);
 	if (r < 0) {
-		gtls_cfg_fail(err, "chain %zu: %s", idx, gnutls_strerror(r));
+		tlsh_config_fail(err, "chain %zu: %s", idx, gnutls_strerror(r));
 		goto out;
 	}
 	st = TLSH_OK;
@@ -788,27 +602,27 @@ static int gtls_use_trust(gnutls_certificate_credentials_t cred, const struct tl
 	if (ts == NULL || ts->kind == TLSH_SOURCE_NONE || ts->kind == TLSH_SOURCE_SYSTEM) {
 		r = gnutls_certificate_set_x509_system_trust(cred);
 		if (r < 0)
-			return gtls_cfg_fail(err, "cannot load the system trust store: %s",
-			                     gnutls_strerror(r));
+			return tlsh_config_fail(err, "cannot load the system trust store: %s",
+			                        gnutls_strerror(r));
 		return TLSH_OK;
 	}
 	if (ts->kind == TLSH_SOURCE_PATH && stat(ts->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		r = gnutls_certificate_set_x509_trust_dir(cred, ts->path, GNUTLS_X509_FMT_PEM);
 		if (r <= 0)
-			return gtls_cfg_fail(err, "no trusted certificate in directory %.100s%s%s",
-			                     ts->path, r < 0 ? ": " : "",
-			                     r < 0 ? gnutls_strerror(r) : "");
+			return tlsh_config_fail(
+			        err, "no trusted certificate in directory %.100s%s%s", ts->path,
+			        r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
 		return TLSH_OK;
 	}
 	struct gtls_blob b;
 	if (!gtls_blob_get(ts, &b))
-		return gtls_cfg_fail(err, "cannot read the trust store %.100s",
-		                     ts->kind == TLSH_SOURCE_PATH ? ts->path : "buffer");
+		return tlsh_config_fail(err, "cannot read the trust store %.100s",
+		                        ts->kind == TLSH_SOURCE_PATH ? ts->path : "buffer");
 	r = gnutls_certificate_set_x509_trust_mem(cred, &b.d, gtls_format(&b.d));
 	gtls_blob_free(&b);
 	if (r <= 0)
-		return gtls_cfg_fail(err, "no trusted certificate in the trust store%s%s",
-		                     r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
+		return tlsh_config_fail(err, "no trusted certificate in the trust store%s%s",
+		                        r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
 	return TLSH_OK;
 }
 
@@ -838,28 +652,29 @@ static int gtls_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	struct tlsh_context *tc = NULL;
 	(void)self;
 	if (out == NULL)
-		return gtls_cfg_fail(err, "no place to store the context");
+		return tlsh_config_fail(err, "no place to store the context");
 	*out = NULL;
 	tc = calloc(1, sizeof *tc);
 	if (tc == NULL)
-		return gtls_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	if (gtls_plan_config(role, config, &p, &tc->prio, err) != TLSH_OK)
 		goto fail;
-	const struct tlsh_config *c = &p.c;
+	const struct tlsh_config *c = &p.p.c;
 	tc->role = role;
-	tc->insecure = c->insecure;
+	tc->verify_peer = role == TLSH_ROLE_CLIENT && p.p.verify_peer;
+	tc->check_name = p.p.check_name;
 
 	if (c->inner_protocols_len > 0) {
 		tc->alpn = calloc(c->inner_protocols_len, sizeof *tc->alpn);
 		if (tc->alpn == NULL) {
-			gtls_cfg_fail(err, "out of memory");
+			tlsh_config_fail(err, "out of memory");
 			goto fail;
 		}
 		for (size_t i = 0; i < c->inner_protocols_len; i++) {
 			const struct tlsh_bytes *pr = &c->inner_protocols[i];
 			tc->alpn[i].data = malloc(pr->len);
 			if (tc->alpn[i].data == NULL) {
-				gtls_cfg_fail(err, "out of memory");
+				tlsh_config_fail(err, "out of memory");
 				goto fail;
 			}
 			memcpy(tc->alpn[i].data, pr->data, pr->len);
@@ -870,19 +685,18 @@ static int gtls_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 
 	int r = gnutls_certificate_allocate_credentials(&tc->cred);
 	if (r < 0) {
-		gtls_cfg_fail(err, "cannot allocate credentials: %s", gnutls_strerror(r));
+		tlsh_config_fail(err, "cannot allocate credentials: %s", gnutls_strerror(r));
 		goto fail;
 	}
-	const struct tlsh_source *ts = c->trust_store;
-	tc->client_auth = role == TLSH_ROLE_SERVER && ts != NULL && ts->kind != TLSH_SOURCE_NONE;
+	tc->client_auth = role == TLSH_ROLE_SERVER && p.p.verify_peer;
 	if ((role == TLSH_ROLE_CLIENT || tc->client_auth) &&
-	    gtls_use_trust(tc->cred, ts, err) != TLSH_OK)
+	    gtls_use_trust(tc->cred, c->trust_store, err) != TLSH_OK)
 		goto fail;
 	for (size_t i = 0; i < c->certificate_chains_len; i++)
 		if (gtls_use_chain(tc->cred, &c->certificate_chains[i], i, err) != TLSH_OK)
 			goto fail;
 	*out = tc;
-	gtls_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 fail:
 	gtls_context_free(tc);
@@ -893,53 +707,10 @@ fail:
 /* Transport callbacks                                                      */
 /* ------------------------------------------------------------------------ */
 
-static size_t gtls_queue_pending(const struct gtls_queue *q)
-{
-	return q->len - q->off;
-}
-
-static int gtls_queue_put(struct gtls_queue *q, const void *src, size_t n)
-{
-	if (n == 0)
-		return 1;
-	if (q->off > 0 && (q->off == q->len || q->len + n > q->cap)) {
-		memmove(q->data, q->data + q->off, q->len - q->off);
-		q->len -= q->off;
-		q->off = 0;
-	}
-	if (q->len + n > q->cap) {
-		size_t cap = q->cap ? q->cap : 4096;
-		while (cap < q->len + n)
-			cap *= 2;
-		uint8_t *d = realloc(q->data, cap);
-		if (d == NULL)
-			return 0;
-		q->data = d;
-		q->cap = cap;
-	}
-	memcpy(q->data + q->len, src, n);
-	q->len += n;
-	return 1;
-}
-
-static size_t gtls_queue_take(struct gtls_queue *q, void *dst, size_t cap)
-{
-	size_t n = gtls_queue_pending(q);
-	if (n > cap)
-		n = cap;
-	if (n == 0)
-		return 0;
-	memcpy(dst, q->data + q->off, n);
-	q->off += n;
-	if (q->off == q->len)
-		q->off = q->len = 0;
-	return n;
-}
-
 static ssize_t gtls_push(gnutls_transport_ptr_t ptr, const void *data, size_t n)
 {
 	struct tlsh_buffer *b = ptr;
-	if (!gtls_queue_put(&b->out, data, n)) {
+	if (!tlsh_queue_append(&b->out, data, n)) {
 		gnutls_transport_set_errno(b->s, ENOMEM);
 		return -1;
 	}
@@ -949,9 +720,9 @@ static ssize_t gtls_push(gnutls_transport_ptr_t ptr, const void *data, size_t n)
 static ssize_t gtls_pull(gnutls_transport_ptr_t ptr, void *data, size_t cap)
 {
 	struct tlsh_buffer *b = ptr;
-	if (gtls_queue_pending(&b->in) > 0)
-		return (ssize_t)gtls_queue_take(&b->in, data, cap);
-	if (b->eof)
+	if (tlsh_queue_length(&b->in) > 0)
+		return (ssize_t)tlsh_queue_take(&b->in, data, cap);
+	if (b->st.eof)
 		return 0;
 	gnutls_transport_set_errno(b->s, EAGAIN);
 	return -1;
@@ -970,12 +741,13 @@ static int gtls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 /* Certificate verification                                                 */
 /* ------------------------------------------------------------------------ */
 
-/** Whether the leaf's subjectAltName holds a dNSName (else GnuTLS would
- * match the host name against the subject CN). */
-static int gtls_leaf_has_dns_san(gnutls_session_t s)
+/** Does the peer's leaf name b->id (RFC 9525: its subjectAltName dNSName
+ * and iPAddress entries, never the subject CN, which GnuTLS's own host check
+ * falls back to when the leaf has no dNSName)? */
+static int gtls_leaf_names(struct tlsh_buffer *b)
 {
 	unsigned n = 0;
-	const gnutls_datum_t *peers = gnutls_certificate_get_peers(s, &n);
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(b->s, &n);
 	gnutls_x509_crt_t crt = NULL;
 	int found = 0;
 	if (peers == NULL || n == 0 || gnutls_x509_crt_init(&crt) != 0)
@@ -989,38 +761,32 @@ static int gtls_leaf_has_dns_san(gnutls_session_t s)
 				continue; /* a long name of some type: look at the next */
 			if (r < 0)
 				break;
-			found = r == GNUTLS_SAN_DNSNAME;
+			if (r == GNUTLS_SAN_DNSNAME)
+				found = tlsh_identity_match(&b->id, TLSH_SAN_DNS, name, size);
+			else if (r == GNUTLS_SAN_IPADDRESS)
+				found = tlsh_identity_match(&b->id, TLSH_SAN_IP, name, size);
 		}
 	}
 	gnutls_x509_crt_deinit(crt);
 	return found;
 }
 
-/** Session verify callback: chain, key purpose and (client) host name. */
+/** Session verify callback: chain and key purpose by GnuTLS, then (client)
+ * the identity by the shared RFC 9525 matcher; a mismatch is the status
+ * GnuTLS's own host check gives (INVALID | UNEXPECTED_OWNER). */
 static int gtls_verify(gnutls_session_t s)
 {
 	struct tlsh_buffer *b = gnutls_session_get_ptr(s);
-	gnutls_typed_vdata_st data[2];
-	unsigned n = 0, status = 0;
+	gnutls_typed_vdata_st data;
+	unsigned status = 0;
 	int client = b->tc->role == TLSH_ROLE_CLIENT;
-	int host_check = client && !(b->tc->insecure & TLSH_INSECURE_NO_HOSTNAME_CHECK);
-	memset(data, 0, sizeof data);
-	data[n].type = GNUTLS_DT_KEY_PURPOSE_OID;
-	data[n++].data =
-	        (unsigned char *)(client ? GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT);
-	if (host_check && b->host_kind == GTLS_HOST_DNS) {
-		data[n].type = GNUTLS_DT_DNS_HOSTNAME;
-		data[n++].data = (unsigned char *)b->host;
-	} else if (host_check && b->host_kind == GTLS_HOST_IP) {
-		data[n].type = GNUTLS_DT_IP_ADDRESS;
-		data[n].data = b->ip;
-		data[n++].size = b->iplen;
-	}
-	int r = gnutls_certificate_verify_peers(s, data, n, &status);
+	memset(&data, 0, sizeof data);
+	data.type = GNUTLS_DT_KEY_PURPOSE_OID;
+	data.data = (unsigned char *)(client ? GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT);
+	int r = gnutls_certificate_verify_peers(s, &data, 1, &status);
 	if (r < 0)
 		return r;
-	/* RFC 9525 section 6.3: no fallback to the CN. */
-	if (status == 0 && host_check && b->host_kind == GTLS_HOST_DNS && !gtls_leaf_has_dns_san(s))
+	if (status == 0 && b->id.kind != TLSH_IDENTITY_NONE && !gtls_leaf_names(b))
 		status = GNUTLS_CERT_INVALID | GNUTLS_CERT_UNEXPECTED_OWNER;
 	b->vdone = 1;
 	b->vstatus = status;
@@ -1037,9 +803,8 @@ static void gtls_buffer_free(tlsh_buffer *b)
 		return;
 	if (b->s != NULL)
 		gnutls_deinit(b->s);
-	free(b->in.data);
-	free(b->out.data);
-	free(b->host);
+	tlsh_queue_free(&b->in);
+	tlsh_queue_free(&b->out);
 	free(b);
 }
 
@@ -1047,17 +812,15 @@ static int gtls_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
                            struct tlsh_error *err)
 {
 	if (out == NULL)
-		return gtls_cfg_fail(err, "no place to store the buffer");
+		return tlsh_config_fail(err, "no place to store the buffer");
 	*out = NULL;
 	if (tc == NULL)
-		return gtls_cfg_fail(err, "no context");
+		return tlsh_config_fail(err, "no context");
 	struct tlsh_buffer *b = calloc(1, sizeof *b);
 	if (b == NULL)
-		return gtls_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	b->tc = tc;
-	b->alert_sent = b->alert_received = TLSH_NO_ALERT;
-	b->last.status = TLSH_OK;
-	b->last.alert_sent = b->last.alert_received = TLSH_NO_ALERT;
+	tlsh_state_init(&b->st);
 
 	int client = tc->role == TLSH_ROLE_CLIENT;
 	unsigned flags = (client ? GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT : GNUTLS_SERVER) |
@@ -1066,7 +829,7 @@ static int gtls_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	if (r < 0) {
 		b->s = NULL;
 		gtls_buffer_free(b);
-		return gtls_cfg_fail(err, "gnutls_init: %s", gnutls_strerror(r));
+		return tlsh_config_fail(err, "gnutls_init: %s", gnutls_strerror(r));
 	}
 	const char *what = "gnutls_priority_set";
 	r = gnutls_priority_set(b->s, tc->prio);
@@ -1094,28 +857,22 @@ static int gtls_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	}
 	if (r >= 0 && client) {
 		const char *h = server_hostname;
-		if (h != NULL && (inet_pton(AF_INET, h, b->ip) == 1)) {
-			b->host_kind = GTLS_HOST_IP; /* RFC 6066 3: no SNI */
-			b->iplen = 4;
-		} else if (h != NULL && inet_pton(AF_INET6, h, b->ip) == 1) {
-			b->host_kind = GTLS_HOST_IP;
-			b->iplen = 16;
-		} else if (h != NULL) {
-			b->host_kind = GTLS_HOST_DNS;
-			b->host = strdup(h);
+		uint8_t ip[16];
+		/* RFC 6066 section 3: no SNI for an address. */
+		if (h != NULL && tlsh_ip_parse(h, ip) == 0) {
 			what = "gnutls_server_name_set";
-			r = b->host == NULL
-			            ? GNUTLS_E_MEMORY_ERROR
-			            : gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, h, strlen(h));
+			r = gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, h, strlen(h));
 		}
-		if (!(tc->insecure & TLSH_INSECURE_NO_VERIFY))
+		if (tc->check_name)
+			tlsh_identity_set(&b->id, h);
+		if (tc->verify_peer)
 			gnutls_session_set_verify_function(b->s, gtls_verify);
 	}
 	if (r < 0) {
 		gtls_buffer_free(b);
-		return gtls_cfg_fail(err, "%s: %s", what, gnutls_strerror(r));
+		return tlsh_config_fail(err, "%s: %s", what, gnutls_strerror(r));
 	}
-	gtls_err_ok(err);
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 }
@@ -1133,21 +890,23 @@ static int gtls_handshake(struct tlsh_buffer *b)
 		/* GnuTLS may stop after a record with more bytes (or the EOF)
 		 * still to read: go on. A second GNUTLS_E_AGAIN at the EOF
 		 * means the transport ended inside a record. */
-		if (r == GNUTLS_E_AGAIN && (gtls_queue_pending(&b->in) > 0 || (b->eof && !again++)))
+		if (r == GNUTLS_E_AGAIN &&
+		    (tlsh_queue_length(&b->in) > 0 || (b->st.eof && !again++)))
 			continue;
-		if (r == GNUTLS_E_AGAIN && b->eof)
+		if (r == GNUTLS_E_AGAIN && b->st.eof)
 			return gtls_fatal(b, GNUTLS_E_PREMATURE_TERMINATION, "handshake failed");
 		if (r == GNUTLS_E_AGAIN)
 			return gnutls_record_get_direction(b->s) ? TLSH_WANT_WRITE : TLSH_WANT_READ;
 		if (r == GNUTLS_E_WARNING_ALERT_RECEIVED) {
 			int a = (int)gnutls_alert_get(b->s);
 			if (a == GNUTLS_A_CLOSE_NOTIFY) {
-				b->failed = 1;
-				return gtls_buf_fail(b, TLSH_TLS_ERROR,
-				                     "close_notify before the handshake completed");
+				b->st.failed = 1;
+				return tlsh_state_fail(
+				        &b->st, TLSH_TLS_ERROR,
+				        "close_notify before the handshake completed");
 			}
-			if (b->alert_received == TLSH_NO_ALERT)
-				b->alert_received = a;
+			if (b->st.alert_received == TLSH_NO_ALERT)
+				b->st.alert_received = a;
 			continue;
 		}
 		if (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_GOT_APPLICATION_DATA)
@@ -1160,8 +919,8 @@ static int gtls_handshake(struct tlsh_buffer *b)
 
 static int gtls_do_handshake(tlsh_buffer *b)
 {
-	if (b->failed)
-		return gtls_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->hs_done)
 		return TLSH_OK;
 	return gtls_handshake(b);
@@ -1171,9 +930,8 @@ static int gtls_do_handshake(tlsh_buffer *b)
  * it is never processed (RFC 8446 section 6.1), so it is dropped. */
 static int gtls_mark_closed(struct tlsh_buffer *b)
 {
-	b->closed = 1;
-	b->in.off = b->in.len = 0;
-	return TLSH_CLOSED;
+	tlsh_queue_consume(&b->in, tlsh_queue_length(&b->in));
+	return tlsh_state_closed(&b->st);
 }
 
 /** One gnutls_record_recv with the statuses of read: OK with *n bytes,
@@ -1194,24 +952,23 @@ static int gtls_recv(struct tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 		 * processed a post-handshake message (a TLS 1.3
 		 * NewSessionTicket) although more records may be buffered:
 		 * call again while bytes or the EOF are there to read. */
-		if (r == GNUTLS_E_AGAIN && (gtls_queue_pending(&b->in) > 0 || (b->eof && !again++)))
+		if (r == GNUTLS_E_AGAIN &&
+		    (tlsh_queue_length(&b->in) > 0 || (b->st.eof && !again++)))
 			continue;
-		if (r == GNUTLS_E_AGAIN && !b->eof)
+		if (r == GNUTLS_E_AGAIN && !b->st.eof)
 			return TLSH_WANT_READ;
 		/* After process_incoming_eof GnuTLS reports the end of the
 		 * transport as GNUTLS_E_PREMATURE_TERMINATION, or (inside a
 		 * record it has partly read) as GNUTLS_E_AGAIN: both are a
 		 * truncation without close_notify. */
-		if (b->eof && (r == GNUTLS_E_PREMATURE_TERMINATION || r == GNUTLS_E_AGAIN)) {
-			b->ragged = 1;
-			return gtls_buf_fail(b, TLSH_RAGGED_EOF,
-			                     "transport EOF without close_notify%s",
-			                     r == GNUTLS_E_AGAIN ? " (inside a record)" : "");
+		if (b->st.eof && (r == GNUTLS_E_PREMATURE_TERMINATION || r == GNUTLS_E_AGAIN)) {
+			return tlsh_state_ragged(&b->st, "transport EOF without close_notify%s",
+			                         r == GNUTLS_E_AGAIN ? " (inside a record)" : "");
 		}
 		if (r == GNUTLS_E_WARNING_ALERT_RECEIVED) {
 			int a = (int)gnutls_alert_get(b->s);
-			if (b->alert_received == TLSH_NO_ALERT && a != GNUTLS_A_CLOSE_NOTIFY)
-				b->alert_received = a;
+			if (b->st.alert_received == TLSH_NO_ALERT && a != GNUTLS_A_CLOSE_NOTIFY)
+				b->st.alert_received = a;
 			continue;
 		}
 		if (r == GNUTLS_E_REHANDSHAKE) {
@@ -1223,27 +980,19 @@ static int gtls_recv(struct tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 			continue;
 		return gtls_fatal(b, (int)r, "read failed");
 	}
-	if (b->eof) { /* nothing more can arrive: never WANT_READ now */
-		b->ragged = 1;
-		return gtls_buf_fail(b, TLSH_RAGGED_EOF, "transport EOF without close_notify");
+	if (b->st.eof) { /* nothing more can arrive: never WANT_READ now */
+		return tlsh_state_ragged(&b->st, "transport EOF without close_notify");
 	}
 	return TLSH_WANT_READ;
 }
 
 static int gtls_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	*n = 0;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
-	if (b->failed)
-		return gtls_buf_dead(b);
-	if (!b->hs_done) {
-		int st = gtls_handshake(b);
-		if (st != TLSH_OK)
-			return st;
-	}
+	int st = tlsh_state_read(&b->st, n);
+	if (st != TLSH_PROCEED)
+		return st;
+	if (!b->hs_done && (st = gtls_handshake(b)) != TLSH_OK)
+		return st;
 	if (cap == 0) /* nothing to copy: report whether plaintext waits */
 		return gnutls_record_check_pending(b->s) > 0 ? TLSH_OK : TLSH_WANT_READ;
 	return gtls_recv(b, dst, cap, n);
@@ -1252,10 +1001,11 @@ static int gtls_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 static int gtls_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	if (b->failed)
-		return gtls_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->shut_sent)
-		return gtls_buf_fail(b, TLSH_TLS_ERROR, "write after shutdown (close_notify sent)");
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
+		                       "write after shutdown (close_notify sent)");
 	if (!b->hs_done) {
 		int st = gtls_handshake(b);
 		if (st != TLSH_OK)
@@ -1280,10 +1030,11 @@ static int gtls_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 
 static int gtls_shutdown(tlsh_buffer *b)
 {
-	if (b->failed)
-		return gtls_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (!b->hs_done)
-		return gtls_buf_fail(b, TLSH_TLS_ERROR, "shutdown before the handshake completed");
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
+		                       "shutdown before the handshake completed");
 	if (!b->shut_sent) {
 		/* GNUTLS_SHUT_WR only queues close_notify: with GNUTLS_SHUT_RDWR
 		 * gnutls_bye would also count a transport EOF as the peer's
@@ -1297,7 +1048,7 @@ static int gtls_shutdown(tlsh_buffer *b)
 	}
 	/* Wait for the peer's close_notify. We closed our side, so the
 	 * application data that comes first is discarded (RFC 8446 6.1). */
-	while (!b->closed && !b->ragged) {
+	while (!b->st.closed && !b->st.ragged) {
 		uint8_t sink[4096];
 		size_t k = 0;
 		int st = gtls_recv(b, sink, sizeof sink, &k);
@@ -1306,57 +1057,41 @@ static int gtls_shutdown(tlsh_buffer *b)
 		if (st == TLSH_CLOSED)
 			break;
 		if (st == TLSH_RAGGED_EOF)
-			return gtls_buf_fail(b, TLSH_TLS_ERROR,
-			                     "shutdown: transport EOF without close_notify");
+			return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
+			                       "shutdown: transport EOF without close_notify");
 		return st;
 	}
-	if (b->ragged)
-		return gtls_buf_fail(b, TLSH_TLS_ERROR,
-		                     "shutdown: transport EOF without close_notify");
+	if (b->st.ragged)
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
+		                       "shutdown: transport EOF without close_notify");
 	return TLSH_OK;
 }
 
 static int gtls_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	if (b->eof)
-		return gtls_buf_fail(b, TLSH_TLS_ERROR,
-		                     "process_incoming after process_incoming_eof");
-	if (len == 0)
-		return TLSH_OK;
-	if (data == NULL)
-		return gtls_buf_fail(b, TLSH_TLS_ERROR, "process_incoming with NULL data");
-	/* Nothing can use bytes after the peer's close_notify (RFC 8446 6.1)
-	 * or after a fatal error: drop them. */
-	if (b->failed || b->closed)
-		return TLSH_OK;
-	size_t pending = gtls_queue_pending(&b->in);
-	if (pending > 0 && (pending >= GTLS_INCOMING_CAP || len > GTLS_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
-	if (!gtls_queue_put(&b->in, data, len))
-		return gtls_buf_fail(b, TLSH_TLS_ERROR, "cannot buffer incoming bytes");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, GTLS_INCOMING_CAP);
 }
 
 static int gtls_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	return TLSH_OK;
 }
 
 static int gtls_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	*n = cap > 0 ? gtls_queue_take(&b->out, dst, cap) : 0;
+	*n = cap > 0 ? tlsh_queue_take(&b->out, dst, cap) : 0;
 	return TLSH_OK;
 }
 
 static size_t gtls_incoming_bytes_buffered(tlsh_buffer *b)
 {
-	return gtls_queue_pending(&b->in);
+	return tlsh_queue_length(&b->in);
 }
 
 static size_t gtls_outgoing_bytes_buffered(tlsh_buffer *b)
 {
-	return gtls_queue_pending(&b->out);
+	return tlsh_queue_length(&b->out);
 }
 
 /** The negotiated suite's IANA id. gnutls_ciphersuite_get() gives the
@@ -1422,7 +1157,7 @@ static int gtls_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 
 static void gtls_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */

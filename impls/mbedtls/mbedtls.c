@@ -36,19 +36,18 @@
  * mbedtls_ssl_set_hostname against the dNSName SANs, or against the subject
  * CN when the certificate has no SAN (x509_crt_verify_name), and cannot check
  * IP addresses. The verify callback replaces that verdict for the leaf with
- * the adapter's own check: dNSName SANs only (no CN fallback, wildcard only as
- * the whole leftmost label), iPAddress SANs for an IP literal. An IP literal
+ * the shared RFC 9525 check of tlsh_adapter.h over the SAN entries the adapter
+ * walks itself: dNSName entries (no CN fallback, wildcard only as the whole
+ * leftmost label), iPAddress entries for an IP literal. An IP literal
  * is never given to mbedtls_ssl_set_hostname, so no SNI is sent for it
  * (RFC 6066 section 3).
  */
-#include <arpa/inet.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <mbedtls/asn1.h>
@@ -64,7 +63,8 @@
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unprocessed input beyond
  * this; a single delivery into an empty buffer is always accepted. */
@@ -83,27 +83,16 @@
 /* Types                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/** A byte queue: bytes [off, len) of p are pending. */
-struct mbed_queue {
-	unsigned char *p;
-	size_t off, len, cap;
-};
-
 /** One signing chain: the leaf followed by its intermediates, and the key. */
 struct mbed_chain {
 	mbedtls_x509_crt crt;
 	mbedtls_pk_context key;
 };
 
-/** A checked configuration: the caller's config copied with struct_size
- * honoured. */
-struct mbed_plan {
-	struct tlsh_config c;
-};
-
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify that the certificate names server_hostname. */
+	int check_name;
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	/** certificate_chains, [0] being the default. */
@@ -123,28 +112,16 @@ struct tlsh_buffer {
 	struct tlsh_context *tc;
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_context ssl;
-	struct mbed_queue in, out;
-	/** Client identity check: a DNS name, or an IP address. */
-	int check_name;
-	char *dns_name;
-	unsigned char ip[16];
-	size_t ip_len;
+	struct tlsh_queue in, out;
+	/** Client: what the server's leaf must name (RFC 9525); kind NONE when
+	 * nothing is checked. */
+	struct tlsh_identity id;
 	/** The handshake completed (sticky). */
 	int hs_done;
-	/** process_incoming_eof was called. */
-	int eof;
-	/** The peer's close_notify was received (sticky CLOSED). */
-	int closed;
-	/** Transport EOF without close_notify after the handshake (sticky
-	 * RAGGED_EOF). */
-	int ragged;
-	/** A fatal error happened; only queries and last_error remain. */
-	int failed;
 	/** Our close_notify was queued. */
 	int sent_close;
-	int alert_sent, alert_sent_fatal;
-	int alert_received, alert_received_fatal;
-	struct tlsh_error last;
+	/** End of stream, failure, alerts, last error. */
+	struct tlsh_state st;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -175,31 +152,14 @@ static void mbed_init(void)
 __attribute__((format(printf, 3, 4))) static int mbed_cfg_fail(struct tlsh_error *err, int ret,
                                                                const char *fmt, ...)
 {
-	if (err != NULL) {
-		char what[120], lib[120] = "";
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(what, sizeof what, fmt, ap);
-		va_end(ap);
-		if (ret != 0)
-			mbedtls_strerror(ret, lib, sizeof lib);
-		err->status = TLSH_CONFIGURATION_ERROR;
-		err->alert_sent = TLSH_NO_ALERT;
-		err->alert_received = TLSH_NO_ALERT;
-		snprintf(err->message, sizeof err->message, "%s%s%s", what, lib[0] ? ": " : "",
-		         lib);
-	}
-	return TLSH_CONFIGURATION_ERROR;
-}
-
-static void mbed_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
+	char what[120], lib[120] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (ret != 0)
+		mbedtls_strerror(ret, lib, sizeof lib);
+	return tlsh_config_fail(err, "%s%s%s", what, lib[0] ? ": " : "", lib);
 }
 
 /** Records a failing call on b: its status, the alerts seen on this buffer,
@@ -222,74 +182,22 @@ static int mbed_buf_fail(struct tlsh_buffer *b, int status, int ret, const char 
 					*c = c[1] != '\0' ? ';' : '\0';
 		}
 	}
-	b->last.status = status;
-	b->last.alert_sent = b->alert_sent;
-	b->last.alert_received = b->alert_received;
-	snprintf(b->last.message, sizeof b->last.message, "%s%s%s%s%s%s", what, lib[0] ? ": " : "",
-	         lib, vf[0] ? " (" : "", vf, vf[0] ? ")" : "");
-	return status;
-}
-
-/** A call on a buffer that already failed fatally: report the same error
- * again, keeping its detail. */
-static int mbed_buf_dead(struct tlsh_buffer *b)
-{
-	b->last.status = TLSH_TLS_ERROR;
-	return TLSH_TLS_ERROR;
+	return tlsh_state_fail(&b->st, status, "%s%s%s%s%s%s", what, lib[0] ? ": " : "", lib,
+	                       vf[0] ? " (" : "", vf, vf[0] ? ")" : "");
 }
 
 /* ------------------------------------------------------------------------ */
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int mbed_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3 ||
-	       v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
-
-static const char *mbed_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
-
-/** Checks a certificate or key source (trust == 0) or a trust store source
- * (trust == 1). */
-static int mbed_check_source(const struct tlsh_source *s, int trust, const char *what,
-                             struct tlsh_error *err)
-{
-	switch (s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s->data == NULL || s->len == 0 || s->len > MBED_MAX_FILE)
-			return mbed_cfg_fail(err, 0, "%s: empty or oversized buffer", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s->path == NULL || s->path[0] == '\0')
-			return mbed_cfg_fail(err, 0, "%s: empty path", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return mbed_cfg_fail(err, 0, "%s: source kind %s is not supported", what,
-	                     mbed_kind_name(s->kind));
-}
+/** What mbed TLS 2.28 takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules mbed_rules = {
+        .tls13 = 0,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = MBED_MAX_FILE,
+        .library = "mbed TLS 2.28",
+};
 
 /** Is `id` a suite this library can negotiate in TLS 1.2 with a certificate
  * (no PSK or EC J-PAKE, which the descriptor cannot configure)? */
@@ -318,108 +226,31 @@ static int mbed_usable_suite(int id)
 	return 0;
 }
 
-/** Checks `config` for `role`; on TLSH_OK p->c holds the copied config. */
+/** Checks `config` for `role`: the generic plan (TLS 1.2 is the only
+ * version), then what mbed TLS adds. */
 static int mbed_plan_config(enum tlsh_role role, const struct tlsh_config *config,
-                            struct mbed_plan *p, struct tlsh_error *err)
+                            struct tlsh_plan *p, struct tlsh_error *err)
 {
-	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return mbed_cfg_fail(err, 0, "unknown role %d", (int)role);
-	if (config == NULL)
-		return mbed_cfg_fail(err, 0, "no configuration");
-	size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	memcpy(&p->c, config, size);
-	const struct tlsh_config *c = &p->c;
-
-	/* Versions: this library does TLS 1.2 only, so MINIMUM and MAXIMUM
-	 * both mean TLS 1.2; a range above it cannot be honoured. */
-	enum tlsh_version lo = c->lowest_supported_version, hi = c->highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (!mbed_version_known(lo) || !mbed_version_known(hi))
-		return mbed_cfg_fail(err, 0,
-		                     "unknown TLS version value (lowest 0x%x, highest 0x%x)",
-		                     (unsigned)lo, (unsigned)hi);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return mbed_cfg_fail(err, 0,
-		                     "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return mbed_cfg_fail(err, 0,
-		                     "highest version MINIMUM_SUPPORTED with a higher lowest");
-	if (lo == TLSH_TLS_1_3 && hi == TLSH_TLS_1_2)
-		return mbed_cfg_fail(err, 0, "lowest version is above highest version");
-	if (lo == TLSH_TLS_1_3)
-		return mbed_cfg_fail(
-		        err, 0, "lowest version TLS 1.3: mbed TLS 2.28 implements TLS 1.2 only");
-
-	/* Certificate chains. */
-	if (c->certificate_chains_len > 0 && c->certificate_chains == NULL)
-		return mbed_cfg_fail(err, 0, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c->certificate_chains_len == 0)
-		return mbed_cfg_fail(err, 0, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c->certificate_chains_len > 1)
-		return mbed_cfg_fail(err, 0, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
-		char what[64];
-		snprintf(what, sizeof what, "chain %zu leaf", i);
-		if (mbed_check_source(&ch->leaf, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		snprintf(what, sizeof what, "chain %zu key", i);
-		if (mbed_check_source(&ch->key, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch->chain_len > 0 && ch->chain == NULL)
-			return mbed_cfg_fail(err, 0, "chain %zu: intermediates are NULL", i);
-		for (size_t j = 0; j < ch->chain_len; j++) {
-			snprintf(what, sizeof what, "chain %zu intermediate %zu", i, j);
-			if (mbed_check_source(&ch->chain[j], 0, what, err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-
-	/* Trust store. */
-	if (c->trust_store != NULL &&
-	    mbed_check_source(c->trust_store, 1, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&mbed_rules, role, config, p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-
-	/* Insecure flags. */
-	if (c->insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return mbed_cfg_fail(err, 0, "unknown insecure flags 0x%x", (unsigned)c->insecure);
+	const struct tlsh_config *c = &p->c;
 
 	/* ALPN: mbedtls_ssl_conf_alpn_protocols takes C strings, so a name
 	 * holding a NUL byte cannot be expressed. */
-	if (c->inner_protocols_len > 0 && c->inner_protocols == NULL)
-		return mbed_cfg_fail(err, 0, "inner_protocols is NULL");
-	size_t wire = 0;
-	for (size_t i = 0; i < c->inner_protocols_len; i++) {
-		const struct tlsh_bytes *pr = &c->inner_protocols[i];
-		if (pr->len < 1 || pr->len > 255 || pr->data == NULL)
-			return mbed_cfg_fail(err, 0,
-			                     "ALPN protocol %zu has length %zu (must be 1..255)", i,
-			                     pr->len);
-		if (memchr(pr->data, 0, pr->len) != NULL)
+	for (size_t i = 0; i < c->inner_protocols_len; i++)
+		if (memchr(c->inner_protocols[i].data, 0, c->inner_protocols[i].len) != NULL)
 			return mbed_cfg_fail(err, 0,
 			                     "ALPN protocol %zu contains a NUL byte: mbed TLS 2.28 "
 			                     "takes protocol names as C strings",
 			                     i);
-		wire += 1 + pr->len;
-	}
-	if (wire > 65535)
-		return mbed_cfg_fail(err, 0, "ALPN protocol list too long (%zu bytes)", wire);
 
 	/* Ciphers: unknown ids are ignored; at least one TLS 1.2 suite must
 	 * remain (TLS 1.2 is the only version). */
-	if (c->ciphers_len > 0 && c->ciphers == NULL)
-		return mbed_cfg_fail(err, 0, "ciphers is NULL");
 	if (c->ciphers != NULL) {
 		int usable = 0;
 		for (size_t i = 0; i < c->ciphers_len && !usable; i++)
 			usable = mbed_usable_suite(c->ciphers[i]);
-		if (!usable)
-			return mbed_cfg_fail(err, 0,
-			                     "no TLS 1.2 cipher suite in the list is supported");
+		return tlsh_plan_ciphers(p, usable, 0, err);
 	}
 	return TLSH_OK;
 }
@@ -427,11 +258,11 @@ static int mbed_plan_config(enum tlsh_role role, const struct tlsh_config *confi
 static int mbed_validate_config(const struct tlsh_implementation *self, enum tlsh_role role,
                                 const struct tlsh_config *config, struct tlsh_error *err)
 {
-	struct mbed_plan p;
+	struct tlsh_plan p;
 	(void)self;
 	if (mbed_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	mbed_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -446,52 +277,20 @@ static int mbed_validate_config(const struct tlsh_implementation *self, enum tls
 static int mbed_source_bytes(const struct tlsh_source *s, unsigned char **out, size_t *len,
                              int *pem)
 {
-	static const char tag[] = "-----BEGIN";
-	unsigned char *buf = NULL;
+	const uint8_t *data;
+	uint8_t *owned;
 	*out = NULL;
-	*len = 0;
-	if (s->kind == TLSH_SOURCE_BUFFER) {
-		buf = malloc(s->len + 1);
-		if (buf == NULL)
+	if (tlsh_source_bytes(s, MBED_MAX_FILE, &data, len, &owned) != 0)
+		return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+	if (owned == NULL) { /* a BUFFER: copy it to add the NUL */
+		owned = malloc(*len + 1);
+		if (owned == NULL)
 			return MBEDTLS_ERR_X509_ALLOC_FAILED;
-		memcpy(buf, s->data, s->len);
-		*len = s->len;
-	} else {
-		FILE *f = fopen(s->path, "rb");
-		size_t cap = 4096;
-		if (f == NULL)
-			return MBEDTLS_ERR_X509_FILE_IO_ERROR;
-		buf = malloc(cap + 1);
-		while (buf != NULL && *len <= MBED_MAX_FILE) {
-			if (*len == cap) {
-				unsigned char *nb = realloc(buf, 2 * cap + 1);
-				if (nb == NULL) {
-					free(buf);
-					buf = NULL;
-					break;
-				}
-				buf = nb;
-				cap *= 2;
-			}
-			size_t got = fread(buf + *len, 1, cap - *len, f);
-			if (got == 0)
-				break;
-			*len += got;
-		}
-		int bad = ferror(f) || *len == 0 || *len > MBED_MAX_FILE;
-		fclose(f);
-		if (buf == NULL)
-			return MBEDTLS_ERR_X509_ALLOC_FAILED;
-		if (bad) {
-			free(buf);
-			return MBEDTLS_ERR_X509_FILE_IO_ERROR;
-		}
+		memcpy(owned, data, *len);
+		owned[*len] = '\0';
 	}
-	buf[*len] = '\0';
-	*pem = 0;
-	for (size_t i = 0; i + sizeof tag - 1 <= *len && !*pem; i++)
-		*pem = memcmp(buf + i, tag, sizeof tag - 1) == 0;
-	*out = buf;
+	*pem = tlsh_is_pem(owned, *len);
+	*out = owned;
 	return 0;
 }
 
@@ -600,25 +399,6 @@ static int mbed_load_trust(struct tlsh_context *tc, const struct tlsh_source *ts
 /* Identity checks (RFC 9525 section 6.3 and 6.4)                           */
 /* ------------------------------------------------------------------------ */
 
-/** DNS-ID match: case-insensitive; a wildcard only as the whole leftmost
- * label, standing for exactly one label. */
-static int mbed_dns_match(const unsigned char *pat, size_t plen, const char *name)
-{
-	size_t nlen = strlen(name);
-	if (plen == 0 || nlen == 0)
-		return 0;
-	if (plen == nlen && strncasecmp((const char *)pat, name, nlen) == 0 &&
-	    memchr(pat, '*', plen) == NULL)
-		return 1;
-	if (plen < 3 || pat[0] != '*' || pat[1] != '.' || memchr(pat + 1, '*', plen - 1) != NULL)
-		return 0;
-	const char *dot = strchr(name, '.');
-	if (dot == NULL || dot == name)
-		return 0;
-	size_t rest = nlen - (size_t)(dot - name);
-	return rest == plen - 1 && strncasecmp((const char *)pat + 1, dot, rest) == 0;
-}
-
 /** Walks the leaf's subjectAltName extension (parsed from the raw v3
  * extensions, so that every GeneralName is seen) and calls `fn` on each
  * entry until it returns 1. Returns 1 if one matched, 0 otherwise
@@ -680,21 +460,13 @@ static int mbed_san_any(const mbedtls_x509_crt *crt,
 	return 0;
 }
 
-static int mbed_san_dns(int tag, const unsigned char *p, size_t len, const void *arg)
+/** An mbed_san_any callback: does this entry (a context-specific primitive
+ * tag, [2] dNSName or [7] iPAddress) name the struct tlsh_identity `arg`? */
+static int mbed_san_names(int tag, const unsigned char *p, size_t len, const void *arg)
 {
-	return tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2) && mbed_dns_match(p, len, arg);
-}
-
-struct mbed_ip {
-	const unsigned char *addr;
-	size_t len;
-};
-
-static int mbed_san_ip(int tag, const unsigned char *p, size_t len, const void *arg)
-{
-	const struct mbed_ip *ip = arg;
-	return tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && len == ip->len &&
-	       memcmp(p, ip->addr, len) == 0;
+	if ((tag & 0xe0) != MBEDTLS_ASN1_CONTEXT_SPECIFIC)
+		return 0;
+	return tlsh_identity_match(arg, tag & 0x1f, p, len);
 }
 
 /** The verify callback: for the leaf, the adapter's identity check replaces
@@ -705,16 +477,9 @@ static int mbed_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t 
 	if (depth != 0)
 		return 0;
 	*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-	if (!b->check_name)
+	if (b->id.kind == TLSH_IDENTITY_NONE)
 		return 0;
-	int ok;
-	if (b->dns_name != NULL) {
-		ok = mbed_san_any(crt, mbed_san_dns, b->dns_name);
-	} else {
-		struct mbed_ip ip = {.addr = b->ip, .len = b->ip_len};
-		ok = mbed_san_any(crt, mbed_san_ip, &ip);
-	}
-	if (!ok)
+	if (!mbed_san_any(crt, mbed_san_names, &b->id))
 		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 	return 0;
 }
@@ -722,20 +487,6 @@ static int mbed_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t 
 /* ------------------------------------------------------------------------ */
 /* Callbacks                                                                */
 /* ------------------------------------------------------------------------ */
-
-/** Keeps the first alert, replacing a warning-level one by a fatal one. */
-static void mbed_note_alert(int *code, int *fatal, unsigned desc, unsigned level)
-{
-	int is_fatal = level == MBEDTLS_SSL_ALERT_LEVEL_FATAL;
-	if (desc == MBED_AD_CLOSE_NOTIFY && !is_fatal)
-		return;
-	if (desc > 255)
-		return;
-	if (*code == TLSH_NO_ALERT || (is_fatal && !*fatal)) {
-		*code = (int)desc;
-		*fatal = is_fatal;
-	}
-}
 
 /** Debug output: only the alert lines are used. */
 static void mbed_debug_cb(void *arg, int level, const char *file, int line, const char *str)
@@ -748,58 +499,30 @@ static void mbed_debug_cb(void *arg, int level, const char *file, int line, cons
 	(void)line;
 	if ((m = strstr(str, "send alert level=")) != NULL &&
 	    sscanf(m, "send alert level=%u message=%u", &lv, &desc) == 2)
-		mbed_note_alert(&b->alert_sent, &b->alert_sent_fatal, desc, lv);
+		tlsh_state_alert(&b->st, 1, (int)desc, lv == MBEDTLS_SSL_ALERT_LEVEL_FATAL);
 	else if ((m = strstr(str, "got an alert message, type: [")) != NULL &&
 	         sscanf(m, "got an alert message, type: [%u:%u]", &lv, &desc) == 2)
-		mbed_note_alert(&b->alert_received, &b->alert_received_fatal, desc, lv);
+		tlsh_state_alert(&b->st, 0, (int)desc, lv == MBEDTLS_SSL_ALERT_LEVEL_FATAL);
 }
 
 static int mbed_send_cb(void *arg, const unsigned char *buf, size_t len)
 {
 	struct tlsh_buffer *b = arg;
-	struct mbed_queue *q = &b->out;
 	if (len > INT_MAX)
 		len = INT_MAX;
-	if (q->off > 0 && q->off == q->len)
-		q->off = q->len = 0;
-	if (q->cap - q->len < len) {
-		if (q->off > 0) {
-			memmove(q->p, q->p + q->off, q->len - q->off);
-			q->len -= q->off;
-			q->off = 0;
-		}
-		if (q->cap - q->len < len) {
-			size_t nc = q->cap ? q->cap : 16384;
-			while (nc - q->len < len)
-				nc *= 2;
-			unsigned char *np = realloc(q->p, nc);
-			if (np == NULL)
-				return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-			q->p = np;
-			q->cap = nc;
-		}
-	}
-	memcpy(q->p + q->len, buf, len);
-	q->len += len;
+	if (!tlsh_queue_append(&b->out, buf, len))
+		return MBEDTLS_ERR_SSL_ALLOC_FAILED;
 	return (int)len;
 }
 
 static int mbed_recv_cb(void *arg, unsigned char *buf, size_t len)
 {
 	struct tlsh_buffer *b = arg;
-	struct mbed_queue *q = &b->in;
-	size_t avail = q->len - q->off;
-	if (avail == 0)
-		return b->eof ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
-	if (len > avail)
-		len = avail;
+	if (tlsh_queue_length(&b->in) == 0)
+		return b->st.eof ? 0 : MBEDTLS_ERR_SSL_WANT_READ;
 	if (len > INT_MAX)
 		len = INT_MAX;
-	memcpy(buf, q->p + q->off, len);
-	q->off += len;
-	if (q->off == q->len)
-		q->off = q->len = 0;
-	return (int)len;
+	return (int)tlsh_queue_take(&b->in, buf, len);
 }
 
 /** Server SNI: use the first chain whose leaf names the client's SNI; keep
@@ -809,12 +532,14 @@ static int mbed_sni_cb(void *arg, mbedtls_ssl_context *ssl, const unsigned char 
 	struct tlsh_buffer *b = arg;
 	struct tlsh_context *tc = b->tc;
 	char host[256];
+	struct tlsh_identity id;
 	if (len == 0 || len >= sizeof host || memchr(name, 0, len) != NULL)
 		return 0;
 	memcpy(host, name, len);
 	host[len] = '\0';
+	tlsh_identity_set(&id, host);
 	for (size_t i = 0; i < tc->nchains; i++) {
-		if (!mbed_san_any(&tc->chains[i].crt, mbed_san_dns, host))
+		if (!mbed_san_any(&tc->chains[i].crt, mbed_san_names, &id))
 			continue;
 		if (i == 0)
 			return 0;
@@ -898,7 +623,7 @@ static int mbed_context_new(const struct tlsh_implementation *self, enum tlsh_ro
                             struct tlsh_error *err)
 {
 	static const unsigned char pers[] = "tlsharness mbedtls adapter";
-	struct mbed_plan p;
+	struct tlsh_plan p;
 	struct tlsh_context *tc = NULL;
 	int st = TLSH_CONFIGURATION_ERROR, ret;
 	(void)self;
@@ -913,7 +638,7 @@ static int mbed_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	if (tc == NULL)
 		return mbed_cfg_fail(err, 0, "out of memory");
 	tc->role = role;
-	tc->insecure = c->insecure;
+	tc->check_name = p.check_name;
 	mbedtls_entropy_init(&tc->entropy);
 	mbedtls_ctr_drbg_init(&tc->drbg);
 	mbedtls_x509_crt_init(&tc->trust);
@@ -941,13 +666,8 @@ static int mbed_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	}
 
 	/* Trust and verification. */
-	const struct tlsh_source *ts = c->trust_store;
-	int have_trust = ts != NULL && ts->kind != TLSH_SOURCE_NONE;
-	if (role == TLSH_ROLE_CLIENT)
-		tc->verify = !(c->insecure & TLSH_INSECURE_NO_VERIFY);
-	else
-		tc->verify = have_trust;
-	if (tc->verify && mbed_load_trust(tc, ts, err) != TLSH_OK)
+	tc->verify = p.verify_peer;
+	if (tc->verify && mbed_load_trust(tc, c->trust_store, err) != TLSH_OK)
 		goto out;
 
 	/* Ciphers: the usable ones, in the caller's order. */
@@ -993,7 +713,7 @@ static int mbed_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	st = TLSH_OK;
 	*out = tc;
 	tc = NULL;
-	mbed_err_ok(err);
+	tlsh_error_ok(err);
 out:
 	mbed_context_free(tc);
 	return st;
@@ -1009,9 +729,8 @@ static void mbed_buffer_free(tlsh_buffer *b)
 		return;
 	mbedtls_ssl_free(&b->ssl);
 	mbedtls_ssl_config_free(&b->conf);
-	free(b->in.p);
-	free(b->out.p);
-	free(b->dns_name);
+	tlsh_queue_free(&b->in);
+	tlsh_queue_free(&b->out);
 	free(b);
 }
 
@@ -1027,9 +746,7 @@ static int mbed_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	if (b == NULL)
 		return mbed_cfg_fail(err, 0, "out of memory");
 	b->tc = tc;
-	b->alert_sent = b->alert_received = TLSH_NO_ALERT;
-	b->last.status = TLSH_OK;
-	b->last.alert_sent = b->last.alert_received = TLSH_NO_ALERT;
+	tlsh_state_init(&b->st);
 	mbedtls_ssl_config_init(&b->conf);
 	mbedtls_ssl_init(&b->ssl);
 	if (mbed_setup_conf(tc, &b->conf, b, err) != TLSH_OK) {
@@ -1045,27 +762,18 @@ static int mbed_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 
 	const char *h = server_hostname;
 	if (tc->role == TLSH_ROLE_CLIENT && h != NULL) {
-		int check = tc->verify && !(tc->insecure & TLSH_INSECURE_NO_HOSTNAME_CHECK);
-		unsigned char ip[16];
-		if (inet_pton(AF_INET, h, ip) == 1 || inet_pton(AF_INET6, h, ip) == 1) {
-			/* RFC 6066 3: no SNI for an address; verified by the
-			 * verify callback against the iPAddress SANs. */
-			b->ip_len = strchr(h, ':') != NULL ? 16 : 4;
-			memcpy(b->ip, ip, b->ip_len);
-			b->check_name = check;
-		} else {
-			b->dns_name = strdup(h);
-			ret = b->dns_name == NULL ? MBEDTLS_ERR_SSL_ALLOC_FAILED
-			                          : mbedtls_ssl_set_hostname(&b->ssl, h);
-			if (ret != 0) {
-				mbed_buffer_free(b);
-				return mbed_cfg_fail(err, ret,
-				                     "cannot use server_hostname \"%.80s\"", h);
-			}
-			b->check_name = check;
+		uint8_t ip[16];
+		/* RFC 6066 3: no SNI for an address. The verify callback checks
+		 * the identity. */
+		ret = tlsh_ip_parse(h, ip) ? 0 : mbedtls_ssl_set_hostname(&b->ssl, h);
+		if (ret != 0) {
+			mbed_buffer_free(b);
+			return mbed_cfg_fail(err, ret, "cannot use server_hostname \"%.80s\"", h);
 		}
+		if (tc->check_name)
+			tlsh_identity_set(&b->id, h);
 	}
-	mbed_err_ok(err);
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 }
@@ -1084,10 +792,10 @@ static int mbed_map(struct tlsh_buffer *b, int ret, const char *what)
 		return TLSH_WANT_READ;
 	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return TLSH_WANT_WRITE;
-	b->failed = 1;
+	b->st.failed = 1;
 	if (ret == MBEDTLS_ERR_SSL_CONN_EOF)
 		what = "transport EOF";
-	if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE && b->alert_sent == TLSH_NO_ALERT)
+	if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE && b->st.alert_sent == TLSH_NO_ALERT)
 		/* mbed TLS fails a server that requires a client certificate
 		 * without an alert; RFC 5246 7.4.6 names handshake_failure. */
 		mbedtls_ssl_send_alert_message(&b->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
@@ -1097,8 +805,8 @@ static int mbed_map(struct tlsh_buffer *b, int ret, const char *what)
 
 static int mbed_do_handshake(tlsh_buffer *b)
 {
-	if (b->failed)
-		return mbed_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->hs_done)
 		return TLSH_OK;
 	int ret = mbedtls_ssl_handshake(&b->ssl);
@@ -1116,20 +824,19 @@ static int mbed_read_end(struct tlsh_buffer *b, int ret, const char *what)
 {
 	if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
 		if (b->hs_done) {
-			b->closed = 1;
-			return TLSH_CLOSED;
+			return tlsh_state_closed(&b->st);
 		}
-		b->failed = 1;
+		b->st.failed = 1;
 		return mbed_buf_fail(b, TLSH_TLS_ERROR, ret,
 		                     "close_notify before the handshake completed");
 	}
-	if ((ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) && b->eof) {
+	if ((ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) && b->st.eof) {
 		if (b->hs_done) {
-			b->ragged = 1;
+			b->st.ragged = 1;
 			return mbed_buf_fail(b, TLSH_RAGGED_EOF, 0,
 			                     "transport EOF without close_notify");
 		}
-		b->failed = 1;
+		b->st.failed = 1;
 		return mbed_buf_fail(b, TLSH_TLS_ERROR, 0, "transport EOF during the handshake");
 	}
 	if (ret == 0)
@@ -1139,13 +846,9 @@ static int mbed_read_end(struct tlsh_buffer *b, int ret, const char *what)
 
 static int mbed_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	*n = 0;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
-	if (b->failed)
-		return mbed_buf_dead(b);
+	int st = tlsh_state_read(&b->st, n);
+	if (st != TLSH_PROCEED)
+		return st;
 	if (cap == 0) {
 		/* Nothing can be returned; drive the handshake only. */
 		int st = mbed_do_handshake(b);
@@ -1163,8 +866,8 @@ static int mbed_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 static int mbed_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	if (b->failed)
-		return mbed_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->sent_close)
 		return mbed_buf_fail(b, TLSH_TLS_ERROR, 0, "write after shutdown");
 	if (len == 0)
@@ -1180,8 +883,8 @@ static int mbed_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 
 static int mbed_shutdown(tlsh_buffer *b)
 {
-	if (b->failed)
-		return mbed_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (!b->hs_done)
 		return mbed_buf_fail(b, TLSH_TLS_ERROR, 0,
 		                     "shutdown before the handshake completed");
@@ -1193,9 +896,9 @@ static int mbed_shutdown(tlsh_buffer *b)
 	}
 	/* Wait for the peer's close_notify; application data that arrives
 	 * first is discarded (our read side is closed, RFC 5246 7.2.1). */
-	while (!b->closed) {
+	while (!b->st.closed) {
 		unsigned char sink[4096];
-		if (b->ragged)
+		if (b->st.ragged)
 			return mbed_buf_fail(b, TLSH_TLS_ERROR, 0,
 			                     "transport EOF without close_notify");
 		int ret = mbedtls_ssl_read(&b->ssl, sink, sizeof sink);
@@ -1213,69 +916,29 @@ static int mbed_shutdown(tlsh_buffer *b)
 
 static int mbed_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	struct mbed_queue *q = &b->in;
-	if (b->eof)
-		return mbed_buf_fail(b, TLSH_TLS_ERROR, 0,
-		                     "process_incoming after process_incoming_eof");
-	if (len == 0)
-		return TLSH_OK;
-	if (data == NULL)
-		return mbed_buf_fail(b, TLSH_TLS_ERROR, 0, "process_incoming with NULL data");
-	/* Nothing can use bytes after the peer's close_notify (RFC 8446 6.1)
-	 * or after a fatal error: drop them. */
-	if (b->failed || b->closed)
-		return TLSH_OK;
-	size_t pending = q->len - q->off;
-	if (pending > 0 && (pending >= MBED_INCOMING_CAP || len > MBED_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
-	if (q->off > 0) {
-		memmove(q->p, q->p + q->off, pending);
-		q->len = pending;
-		q->off = 0;
-	}
-	if (q->cap - q->len < len) {
-		size_t nc = q->cap ? q->cap : 16384;
-		while (nc - q->len < len)
-			nc *= 2;
-		unsigned char *np = realloc(q->p, nc);
-		if (np == NULL)
-			return mbed_buf_fail(b, TLSH_TLS_ERROR, 0, "out of memory");
-		q->p = np;
-		q->cap = nc;
-	}
-	memcpy(q->p + q->len, data, len);
-	q->len += len;
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, MBED_INCOMING_CAP);
 }
 
 static int mbed_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	return TLSH_OK;
 }
 
 static int mbed_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	struct mbed_queue *q = &b->out;
-	size_t avail = q->len - q->off;
-	*n = avail < cap ? avail : cap;
-	if (*n > 0) {
-		memcpy(dst, q->p + q->off, *n);
-		q->off += *n;
-		if (q->off == q->len)
-			q->off = q->len = 0;
-	}
+	*n = tlsh_queue_take(&b->out, dst, cap);
 	return TLSH_OK;
 }
 
 static size_t mbed_incoming_bytes_buffered(tlsh_buffer *b)
 {
-	return b->in.len - b->in.off;
+	return tlsh_queue_length(&b->in);
 }
 
 static size_t mbed_outgoing_bytes_buffered(tlsh_buffer *b)
 {
-	return b->out.len - b->out.off;
+	return tlsh_queue_length(&b->out);
 }
 
 static uint16_t mbed_cipher(tlsh_buffer *b)
@@ -1319,7 +982,7 @@ static int mbed_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 
 static void mbed_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */

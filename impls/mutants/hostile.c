@@ -26,7 +26,7 @@ enum {
 
 const char mutant_name[] = HOSTILE_NAME;
 
-static volatile int sink;
+static volatile unsigned sink; /* unsigned: a spin long enough must not overflow (UBSan) */
 
 static int h_handshake(tlsh_buffer *b)
 {

@@ -25,18 +25,16 @@
  * certificates become temporary certificates and keys session objects of
  * the internal slot. Peer verification is ours, in the authenticate
  * certificate hook: libpkix (CERT_PKIXVerifyCert) with the configured trust
- * store as the only anchors, then the name check against the
- * subjectAltName only (no fallback to the subject CN, RFC 9525 section 6.3;
- * CERT_VerifyCertName falls back to the CN only when there is no SAN, so a
- * certificate without SAN is refused before calling it). The error code the
- * hook sets picks the alert NSS sends (ssl3_SendAlertForCertError).
+ * store as the only anchors, then the name check: the shared RFC 9525
+ * matcher of tlsh_adapter.h over the subjectAltName's dNSName and iPAddress
+ * entries (never the subject CN; CERT_VerifyCertName is not used). The error
+ * code the hook sets picks the alert NSS sends (ssl3_SendAlertForCertError).
  *
  * A context holds one model socket per server chain (one for a client), all
  * configured alike but for the certificate; buffers are imported from the
  * first, and the SNI hook moves a buffer to the model whose leaf names the
  * client's SNI with SSL_ReconfigFD, which replaces the server certificates.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -61,7 +59,8 @@
 #include <sslexp.h>
 #include <sslproto.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unread input beyond
  * this; a single delivery into an empty buffer is always accepted. */
@@ -81,12 +80,6 @@
 /* Types                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/** A growable byte queue: bytes [off, len) are pending. */
-struct nss_bytes {
-	uint8_t *p;
-	size_t off, len, cap;
-};
-
 /** What the I/O layer's secret points to (NSPR lets the layer define it). */
 struct PRFilePrivate {
 	struct tlsh_buffer *buf; /* NULL for a context's model sockets */
@@ -104,19 +97,19 @@ struct nss_chain {
 	size_t nextra;
 };
 
-/** A checked configuration: the caller's config copied with struct_size
- * honoured, the version range to configure (narrowed to what the cipher
- * list allows) and the configured cipher suites NSS knows, in order. */
+/** A checked configuration: the generic plan (its versions are NSS's
+ * SSL_LIBRARY_VERSION_TLS_1_2 / _1_3, narrowed to what the cipher list
+ * allows) and the configured cipher suites NSS knows, in order. */
 struct nss_plan {
-	struct tlsh_config c;
-	uint16_t min_version, max_version;
+	struct tlsh_plan p;
 	uint16_t ciphers[NSS_MAX_CIPHERS];
 	size_t nciphers;
 };
 
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify the server's chain (verify) and name (check_name). */
+	int check_name;
 	/** One model socket per server chain (one for a client). */
 	PRFileDesc **models;
 	size_t nmodels;
@@ -145,27 +138,24 @@ struct tlsh_buffer {
 	char *host;
 	/** Which chain (model) the server socket currently uses. */
 	size_t chain_in_use;
-	struct nss_bytes in, out;
+	struct tlsh_queue in, out;
 	/** close_notify written while the peer's was being received; goes
 	 * out when shutdown is called. */
-	struct nss_bytes held_close;
+	struct tlsh_queue held_close;
 	/** The I/O layer writes into held_close instead of out. */
 	int divert;
-	/** process_incoming_eof was called. */
-	int eof;
 	/** The handshake completed (sticky). */
 	int hs_done;
 	/** The peer's close_notify was received. */
 	int got_close_notify;
 	/** Our close_notify went out (or sits in held_close when prepared). */
 	int close_sent, close_prepared;
-	/** read reported CLOSED / RAGGED_EOF (sticky). */
-	int closed, ragged;
-	/** A fatal error happened; only queries and last_error remain. */
-	int failed;
-	int alert_sent, alert_sent_fatal;
-	int alert_received, alert_received_fatal;
-	struct tlsh_error last;
+	/** End of stream (read reported CLOSED / RAGGED_EOF), failure,
+	 * alerts, last error. */
+	struct tlsh_state st;
+	/** Client: what the server's leaf must name (RFC 9525); kind NONE when
+	 * nothing is checked. */
+	struct tlsh_identity id;
 	/** Why our certificate hook refused the peer (for last_error). */
 	char verify_msg[160];
 	/** Negotiated ALPN protocol. */
@@ -289,61 +279,6 @@ static int nss_cipher_known(uint16_t id)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Byte queues                                                              */
-/* ------------------------------------------------------------------------ */
-
-static size_t nss_bytes_pending(const struct nss_bytes *q)
-{
-	return q->len - q->off;
-}
-
-static int nss_bytes_push(struct nss_bytes *q, const void *data, size_t n)
-{
-	if (n == 0)
-		return 0;
-	if (q->off > 0 && q->off == q->len)
-		q->off = q->len = 0;
-	if (q->len + n > q->cap) {
-		if (q->off > 0) {
-			memmove(q->p, q->p + q->off, q->len - q->off);
-			q->len -= q->off;
-			q->off = 0;
-		}
-		if (q->len + n > q->cap) {
-			size_t cap = q->cap ? q->cap : 4096;
-			while (cap < q->len + n)
-				cap *= 2;
-			uint8_t *p = realloc(q->p, cap);
-			if (p == NULL)
-				return -1;
-			q->p = p;
-			q->cap = cap;
-		}
-	}
-	memcpy(q->p + q->len, data, n);
-	q->len += n;
-	return 0;
-}
-
-static size_t nss_bytes_take(struct nss_bytes *q, void *dst, size_t cap, int peek)
-{
-	size_t n = nss_bytes_pending(q);
-	if (n > cap)
-		n = cap;
-	if (n > 0)
-		memcpy(dst, q->p + q->off, n);
-	if (!peek)
-		q->off += n;
-	return n;
-}
-
-static void nss_bytes_free(struct nss_bytes *q)
-{
-	free(q->p);
-	memset(q, 0, sizeof *q);
-}
-
-/* ------------------------------------------------------------------------ */
 /* The I/O layer below the SSL socket                                       */
 /* ------------------------------------------------------------------------ */
 
@@ -368,13 +303,19 @@ static PRInt32 nss_io_recv(PRFileDesc *fd, void *buf, PRInt32 amount, PRIntn fla
 		PR_SetError(PR_INVALID_ARGUMENT_ERROR, 0);
 		return -1;
 	}
-	if (b == NULL || nss_bytes_pending(&b->in) == 0) {
-		if (b != NULL && b->eof)
+	if (b == NULL || tlsh_queue_length(&b->in) == 0) {
+		if (b != NULL && b->st.eof)
 			return 0; /* end of stream */
 		PR_SetError(PR_WOULD_BLOCK_ERROR, 0);
 		return -1;
 	}
-	return (PRInt32)nss_bytes_take(&b->in, buf, (size_t)amount, (flags & PR_MSG_PEEK) != 0);
+	if (flags & PR_MSG_PEEK) {
+		size_t n = tlsh_queue_length(&b->in);
+		n = n < (size_t)amount ? n : (size_t)amount;
+		memcpy(buf, tlsh_queue_peek(&b->in), n);
+		return (PRInt32)n;
+	}
+	return (PRInt32)tlsh_queue_take(&b->in, buf, (size_t)amount);
 }
 
 static PRInt32 nss_io_read(PRFileDesc *fd, void *buf, PRInt32 amount)
@@ -396,7 +337,7 @@ static PRInt32 nss_io_send(PRFileDesc *fd, const void *buf, PRInt32 amount, PRIn
 		PR_SetError(PR_INVALID_ARGUMENT_ERROR, 0);
 		return -1;
 	}
-	if (nss_bytes_push(b->divert ? &b->held_close : &b->out, buf, (size_t)amount) != 0) {
+	if (!tlsh_queue_append(b->divert ? &b->held_close : &b->out, buf, (size_t)amount)) {
 		PR_SetError(PR_OUT_OF_MEMORY_ERROR, 0);
 		return -1;
 	}
@@ -411,7 +352,7 @@ static PRInt32 nss_io_write(PRFileDesc *fd, const void *buf, PRInt32 amount)
 static PRInt32 nss_io_available(PRFileDesc *fd)
 {
 	struct tlsh_buffer *b = nss_io_buf(fd);
-	size_t n = b != NULL ? nss_bytes_pending(&b->in) : 0;
+	size_t n = b != NULL ? tlsh_queue_length(&b->in) : 0;
 	return n > INT32_MAX ? INT32_MAX : (PRInt32)n;
 }
 
@@ -494,31 +435,14 @@ static void nss_error_text(PRErrorCode e, char *dst, size_t cap)
 __attribute__((format(printf, 3, 4))) static int nss_cfg_fail(struct tlsh_error *err, int lib,
                                                               const char *fmt, ...)
 {
-	if (err != NULL) {
-		char what[120], text[130] = "";
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(what, sizeof what, fmt, ap);
-		va_end(ap);
-		if (lib)
-			nss_error_text(PR_GetError(), text, sizeof text);
-		err->status = TLSH_CONFIGURATION_ERROR;
-		err->alert_sent = TLSH_NO_ALERT;
-		err->alert_received = TLSH_NO_ALERT;
-		snprintf(err->message, sizeof err->message, "%s%s%s", what, text[0] ? ": " : "",
-		         text);
-	}
-	return TLSH_CONFIGURATION_ERROR;
-}
-
-static void nss_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
+	char what[120], text[130] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (lib)
+		nss_error_text(PR_GetError(), text, sizeof text);
+	return tlsh_config_fail(err, "%s%s%s", what, text[0] ? ": " : "", text);
 }
 
 /** Records a failing call on b: its status, the alerts seen on this
@@ -526,22 +450,10 @@ static void nss_err_ok(struct tlsh_error *err)
  * hook refused the peer, if it did. Returns status. */
 static int nss_buf_fail(struct tlsh_buffer *b, int status, const char *what, PRErrorCode code)
 {
-	char text[200], full[512];
+	char text[200];
 	nss_error_text(code, text, sizeof text);
-	b->last.status = status;
-	b->last.alert_sent = b->alert_sent;
-	b->last.alert_received = b->alert_received;
-	snprintf(full, sizeof full, "%s%s%s%s%s", what, text[0] ? ": " : "", text,
-	         b->verify_msg[0] ? " - " : "", b->verify_msg);
-	snprintf(b->last.message, sizeof b->last.message, "%.255s", full);
-	return status;
-}
-
-/** A call on a buffer that already failed fatally: the same error again. */
-static int nss_buf_dead(struct tlsh_buffer *b)
-{
-	b->last.status = TLSH_TLS_ERROR;
-	return TLSH_TLS_ERROR;
+	return tlsh_state_fail(&b->st, status, "%s%s%s%s%s", what, text[0] ? ": " : "", text,
+	                       b->verify_msg[0] ? " - " : "", b->verify_msg);
 }
 
 /** Maps a failed NSS call: would-block is WANT_READ (the in-memory
@@ -553,7 +465,7 @@ static int nss_map(struct tlsh_buffer *b, const char *what)
 	if (e == PR_WOULD_BLOCK_ERROR)
 		return TLSH_WANT_READ;
 	if (e != PR_SOCKET_SHUTDOWN_ERROR)
-		b->failed = 1;
+		b->st.failed = 1;
 	return nss_buf_fail(b, TLSH_TLS_ERROR, what, e);
 }
 
@@ -561,181 +473,44 @@ static int nss_map(struct tlsh_buffer *b, const char *what)
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int nss_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3 ||
-	       v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
-
-static uint16_t nss_wire_version(enum tlsh_version v)
-{
-	if (v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2)
-		return SSL_LIBRARY_VERSION_TLS_1_2;
-	return SSL_LIBRARY_VERSION_TLS_1_3;
-}
-
-static const char *nss_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
-
-/** Checks a certificate or key source (trust == 0) or a trust store source
- * (trust == 1). */
-static int nss_check_source(const struct tlsh_source *s, int trust, const char *what,
-                            struct tlsh_error *err)
-{
-	switch (s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s->data == NULL || s->len == 0 || s->len > NSS_MAX_FILE)
-			return nss_cfg_fail(err, 0, "%s: empty or oversized buffer", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s->path == NULL || s->path[0] == '\0')
-			return nss_cfg_fail(err, 0, "%s: empty path", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return nss_cfg_fail(err, 0, "%s: source kind %s is not supported", what,
-	                    nss_kind_name(s->kind));
-}
+/** What NSS 3.87 takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules nss_rules = {
+        .tls13 = 1,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = NSS_MAX_FILE,
+        .max_alpn_wire = 65535 - 2,
+        .library = "NSS 3.87",
+};
 
 /** Checks `config` for `role` and computes what context_new configures. */
 static int nss_plan_config(enum tlsh_role role, const struct tlsh_config *config,
                            struct nss_plan *p, struct tlsh_error *err)
 {
 	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return nss_cfg_fail(err, 0, "unknown role %d", (int)role);
-	if (config == NULL)
-		return nss_cfg_fail(err, 0, "no configuration");
-	size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	memcpy(&p->c, config, size);
-	const struct tlsh_config *c = &p->c;
-
-	/* Versions. */
-	enum tlsh_version lo = c->lowest_supported_version, hi = c->highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (!nss_version_known(lo) || !nss_version_known(hi))
-		return nss_cfg_fail(err, 0, "unknown TLS version value (lowest 0x%x, highest 0x%x)",
-		                    (unsigned)lo, (unsigned)hi);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return nss_cfg_fail(err, 0,
-		                    "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return nss_cfg_fail(err, 0,
-		                    "highest version MINIMUM_SUPPORTED with a higher lowest");
-	p->min_version = nss_wire_version(lo);
-	p->max_version = nss_wire_version(hi);
-	if (p->min_version > p->max_version)
-		return nss_cfg_fail(err, 0, "lowest version is above highest version");
-
-	/* Certificate chains. */
-	if (c->certificate_chains_len > 0 && c->certificate_chains == NULL)
-		return nss_cfg_fail(err, 0, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c->certificate_chains_len == 0)
-		return nss_cfg_fail(err, 0, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c->certificate_chains_len > 1)
-		return nss_cfg_fail(err, 0, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
-		char what[64];
-		snprintf(what, sizeof what, "chain %zu leaf", i);
-		if (nss_check_source(&ch->leaf, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		snprintf(what, sizeof what, "chain %zu key", i);
-		if (nss_check_source(&ch->key, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch->chain_len > 0 && ch->chain == NULL)
-			return nss_cfg_fail(err, 0, "chain %zu: intermediates are NULL", i);
-		for (size_t j = 0; j < ch->chain_len; j++) {
-			snprintf(what, sizeof what, "chain %zu intermediate %zu", i, j);
-			if (nss_check_source(&ch->chain[j], 0, what, err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-
-	/* Trust store. */
-	if (c->trust_store != NULL &&
-	    nss_check_source(c->trust_store, 1, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&nss_rules, role, config, &p->p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-
-	/* Insecure flags. */
-	if (c->insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return nss_cfg_fail(err, 0, "unknown insecure flags 0x%x", (unsigned)c->insecure);
-
-	/* ALPN. */
-	if (c->inner_protocols_len > 0 && c->inner_protocols == NULL)
-		return nss_cfg_fail(err, 0, "inner_protocols is NULL");
-	size_t wire = 0;
-	for (size_t i = 0; i < c->inner_protocols_len; i++) {
-		const struct tlsh_bytes *pr = &c->inner_protocols[i];
-		if (pr->len < 1 || pr->len > 255 || pr->data == NULL)
-			return nss_cfg_fail(err, 0,
-			                    "ALPN protocol %zu has length %zu (must be 1..255)", i,
-			                    pr->len);
-		wire += 1 + pr->len;
-	}
-	if (wire > 65535 - 2)
-		return nss_cfg_fail(err, 0, "ALPN protocol list too long (%zu bytes)", wire);
+	const struct tlsh_config *c = &p->p.c;
 
 	/* Ciphers: unknown ids are ignored; each version that stays
 	 * negotiable needs at least one known suite. */
-	if (c->ciphers_len > 0 && c->ciphers == NULL)
-		return nss_cfg_fail(err, 0, "ciphers is NULL");
-	if (c->ciphers != NULL) {
-		int has12 = 0, has13 = 0;
-		for (size_t i = 0; i < c->ciphers_len; i++) {
-			uint16_t id = c->ciphers[i];
-			int dup = 0;
-			for (size_t k = 0; k < p->nciphers; k++)
-				dup |= p->ciphers[k] == id;
-			if (dup || !nss_cipher_known(id) || p->nciphers == NSS_MAX_CIPHERS)
-				continue;
-			p->ciphers[p->nciphers++] = id;
-			if (nss_is_tls13_suite(id))
-				has13 = 1;
-			else
-				has12 = 1;
-		}
-		if (!has12 && !has13)
-			return nss_cfg_fail(err, 0, "no cipher suite in the list is supported");
-		if (!has13) {
-			if (p->min_version > SSL_LIBRARY_VERSION_TLS_1_2)
-				return nss_cfg_fail(err, 0,
-				                    "no TLS 1.3 cipher suite for a TLS 1.3-only "
-				                    "configuration");
-			p->max_version = SSL_LIBRARY_VERSION_TLS_1_2;
-		}
-		if (!has12) {
-			if (p->max_version < SSL_LIBRARY_VERSION_TLS_1_3)
-				return nss_cfg_fail(err, 0,
-				                    "no TLS 1.2 cipher suite for a TLS 1.2-only "
-				                    "configuration");
-			p->min_version = SSL_LIBRARY_VERSION_TLS_1_3;
-		}
+	if (c->ciphers == NULL)
+		return TLSH_OK;
+	int has12 = 0, has13 = 0;
+	for (size_t i = 0; i < c->ciphers_len; i++) {
+		uint16_t id = c->ciphers[i];
+		int dup = 0;
+		for (size_t k = 0; k < p->nciphers; k++)
+			dup |= p->ciphers[k] == id;
+		if (dup || !nss_cipher_known(id) || p->nciphers == NSS_MAX_CIPHERS)
+			continue;
+		p->ciphers[p->nciphers++] = id;
+		if (nss_is_tls13_suite(id))
+			has13 = 1;
+		else
+			has12 = 1;
 	}
-	return TLSH_OK;
+	return tlsh_plan_ciphers(&p->p, has12, has13, err);
 }
 
 static int nss_validate_config(const struct tlsh_implementation *self, enum tlsh_role role,
@@ -745,7 +520,7 @@ static int nss_validate_config(const struct tlsh_implementation *self, enum tlsh
 	(void)self;
 	if (nss_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	nss_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -758,47 +533,15 @@ static int nss_validate_config(const struct tlsh_implementation *self, enum tlsh
 static int nss_source_bytes(const struct tlsh_source *s, const uint8_t **data, size_t *len,
                             uint8_t **owned)
 {
-	*owned = NULL;
-	if (s->kind == TLSH_SOURCE_BUFFER) {
-		*data = s->data;
-		*len = s->len;
+	int e = tlsh_source_bytes(s, NSS_MAX_FILE, data, len, owned);
+	if (e == 0)
 		return 0;
-	}
-	FILE *f = fopen(s->path, "rb");
-	if (f == NULL) {
-		PR_SetError(errno == ENOENT ? PR_FILE_NOT_FOUND_ERROR : PR_IO_ERROR, errno);
-		return -1;
-	}
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8192;
-			uint8_t *nb = cap <= NSS_MAX_FILE ? realloc(buf, cap) : NULL;
-			if (nb == NULL) {
-				PR_SetError(PR_FILE_TOO_BIG_ERROR, 0);
-				free(buf);
-				fclose(f);
-				return -1;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	int bad = ferror(f) || n == 0;
-	int e = errno;
-	fclose(f);
-	if (bad) {
-		PR_SetError(e == EISDIR ? PR_IS_DIRECTORY_ERROR : PR_IO_ERROR, e);
-		free(buf);
-		return -1;
-	}
-	*data = *owned = buf;
-	*len = n;
-	return 0;
+	PR_SetError(e == ENOENT   ? PR_FILE_NOT_FOUND_ERROR
+	            : e == EISDIR ? PR_IS_DIRECTORY_ERROR
+	            : e == EFBIG  ? PR_FILE_TOO_BIG_ERROR
+	                          : PR_IO_ERROR,
+	            e);
+	return -1;
 }
 
 static int nss_b64(int ch)
@@ -823,12 +566,6 @@ static const uint8_t *nss_find(const uint8_t *p, const uint8_t *end, const char 
 		if (memcmp(p, s, n) == 0)
 			return p;
 	return NULL;
-}
-
-/** Does the text contain a PEM block? */
-static int nss_is_pem(const uint8_t *p, size_t n)
-{
-	return nss_find(p, p + n, "-----BEGIN ") != NULL;
 }
 
 /** Finds the next PEM block at or after *pos: its label ("CERTIFICATE")
@@ -895,7 +632,7 @@ static int nss_load_certs(const struct tlsh_source *s, CERTCertificate **out, si
 	PR_SetError(0, 0);
 	if (nss_source_bytes(s, &data, &len, &owned) != 0)
 		return -1;
-	if (!nss_is_pem(data, len)) {
+	if (!tlsh_is_pem(data, len)) {
 		SECItem item = {siDERCertBuffer, (unsigned char *)(uintptr_t)data,
 		                (unsigned int)len};
 		CERTCertificate *c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &item, NULL,
@@ -1080,7 +817,7 @@ static SECKEYPrivateKey *nss_load_key(const struct tlsh_source *s)
 	int form = 0; /* 0 PKCS#8, 1 PKCS#1, 2 SEC1, -1 any (DER) */
 	if (nss_source_bytes(s, &data, &len, &owned) != 0)
 		return NULL;
-	if (nss_is_pem(data, len)) {
+	if (tlsh_is_pem(data, len)) {
 		const uint8_t *pos = data, *end = data + len;
 		char label[64];
 		int r;
@@ -1265,19 +1002,32 @@ static int nss_load_trust(const struct tlsh_source *ts, CERTCertList **out, stru
 /* ------------------------------------------------------------------------ */
 
 /** RFC 9525 section 6.3: the identity is in the subjectAltName only. */
-static int nss_has_san(CERTCertificate *cert)
+/** Does the certificate's subjectAltName name `id` (RFC 9525: dNSName and
+ * iPAddress entries, never the subject CN)? */
+static int nss_names(CERTCertificate *cert, const struct tlsh_identity *id)
 {
 	SECItem ext = {siBuffer, NULL, 0};
+	int found = 0;
 	if (CERT_FindCertExtension(cert, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) != SECSuccess)
 		return 0;
+	PLArenaPool *arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	CERTGeneralName *first = arena ? CERT_DecodeAltNameExtension(arena, &ext) : NULL;
+	CERTGeneralName *n = first;
+	while (n != NULL && !found) {
+		if (n->type == certDNSName)
+			found = tlsh_identity_match(id, TLSH_SAN_DNS, n->name.other.data,
+			                            n->name.other.len);
+		else if (n->type == certIPAddress)
+			found = tlsh_identity_match(id, TLSH_SAN_IP, n->name.other.data,
+			                            n->name.other.len);
+		n = CERT_GetNextGeneralName(n);
+		if (n == first) /* a circular list */
+			break;
+	}
+	if (arena != NULL)
+		PORT_FreeArena(arena, PR_FALSE);
 	SECITEM_FreeItem(&ext, PR_FALSE);
-	return 1;
-}
-
-/** Does the certificate name `host` (DNS name or IP literal) in its SAN? */
-static int nss_names_host(CERTCertificate *cert, const char *host)
-{
-	return nss_has_san(cert) && CERT_VerifyCertName(cert, host) == SECSuccess;
+	return found;
 }
 
 /** Verifies `leaf` (the peer's chain is in the temporary database) for
@@ -1317,7 +1067,7 @@ static SECStatus nss_auth_cert_cb(void *arg, PRFileDesc *fd, PRBool check_sig, P
 	struct tlsh_context *tc = b->tc;
 	(void)check_sig;
 	(void)is_server;
-	if (tc->role == TLSH_ROLE_CLIENT && (tc->insecure & TLSH_INSECURE_NO_VERIFY))
+	if (tc->role == TLSH_ROLE_CLIENT && !tc->verify)
 		return SECSuccess;
 	CERTCertificate *leaf = SSL_PeerCertificate(fd);
 	if (leaf == NULL) {
@@ -1331,9 +1081,7 @@ static SECStatus nss_auth_cert_cb(void *arg, PRFileDesc *fd, PRBool check_sig, P
 	if (rv != SECSuccess) {
 		snprintf(b->verify_msg, sizeof b->verify_msg,
 		         "certificate verification failed (%s)", PR_ErrorToName(PR_GetError()));
-	} else if (tc->role == TLSH_ROLE_CLIENT && b->host != NULL &&
-	           !(tc->insecure & TLSH_INSECURE_NO_HOSTNAME_CHECK) &&
-	           !nss_names_host(leaf, b->host)) {
+	} else if (b->id.kind != TLSH_IDENTITY_NONE && !nss_names(leaf, &b->id)) {
 		snprintf(b->verify_msg, sizeof b->verify_msg,
 		         "the certificate's subjectAltName does not name %.80s", b->host);
 		PR_SetError(SSL_ERROR_BAD_CERT_DOMAIN, 0);
@@ -1364,23 +1112,11 @@ static SECStatus nss_client_auth_cb(void *arg, PRFileDesc *fd, CERTDistNames *ca
 /* Other callbacks                                                          */
 /* ------------------------------------------------------------------------ */
 
-/** Keeps the first alert, replacing a warning-level one by a fatal one. */
-static void nss_note_alert(int *code, int *fatal, int desc, int is_fatal)
-{
-	if (*code == TLSH_NO_ALERT || (is_fatal && !*fatal)) {
-		*code = desc;
-		*fatal = is_fatal;
-	}
-}
-
 static void nss_alert_sent_cb(const PRFileDesc *fd, void *arg, const SSLAlert *alert)
 {
 	struct tlsh_buffer *b = arg;
 	(void)fd;
-	if (alert->description == NSS_CLOSE_NOTIFY && alert->level != NSS_ALERT_FATAL)
-		return;
-	nss_note_alert(&b->alert_sent, &b->alert_sent_fatal, alert->description,
-	               alert->level == NSS_ALERT_FATAL);
+	tlsh_state_alert(&b->st, 1, alert->description, alert->level == NSS_ALERT_FATAL);
 }
 
 static void nss_alert_received_cb(const PRFileDesc *fd, void *arg, const SSLAlert *alert)
@@ -1388,8 +1124,7 @@ static void nss_alert_received_cb(const PRFileDesc *fd, void *arg, const SSLAler
 	struct tlsh_buffer *b = arg;
 	(void)fd;
 	if (alert->description != NSS_CLOSE_NOTIFY || alert->level == NSS_ALERT_FATAL) {
-		nss_note_alert(&b->alert_received, &b->alert_received_fatal, alert->description,
-		               alert->level == NSS_ALERT_FATAL);
+		tlsh_state_alert(&b->st, 0, alert->description, alert->level == NSS_ALERT_FATAL);
 		return;
 	}
 	b->got_close_notify = 1;
@@ -1398,7 +1133,7 @@ static void nss_alert_received_cb(const PRFileDesc *fd, void *arg, const SSLAler
 	if (b->hs_done && !b->close_sent && !b->close_prepared) {
 		b->divert = 1;
 		if (PR_Shutdown(b->fd, PR_SHUTDOWN_SEND) == PR_SUCCESS &&
-		    nss_bytes_pending(&b->held_close) > 0)
+		    tlsh_queue_length(&b->held_close) > 0)
 			b->close_prepared = 1;
 		b->divert = 0;
 	}
@@ -1448,12 +1183,14 @@ static PRInt32 nss_sni_cb(PRFileDesc *fd, const SECItem *names, PRUint32 count, 
 	struct tlsh_context *tc = b->tc;
 	for (PRUint32 i = 0; i < count; i++) {
 		char name[256];
+		struct tlsh_identity id;
 		if (names[i].type != siBuffer || names[i].len == 0 || names[i].len >= sizeof name)
 			continue; /* not a host_name */
 		memcpy(name, names[i].data, names[i].len);
 		name[names[i].len] = '\0';
+		tlsh_identity_set(&id, name);
 		for (size_t c = 0; c < tc->nchains; c++) {
-			if (!nss_names_host(tc->chains[c].leaf, name))
+			if (!nss_names(tc->chains[c].leaf, &id))
 				continue;
 			if (c != b->chain_in_use) {
 				/* SSL_ReconfigFD also copies the model's default
@@ -1517,7 +1254,7 @@ static int nss_setup_model(struct tlsh_context *tc, PRFileDesc *m, const struct 
                            const struct nss_chain *ch, struct tlsh_error *err)
 {
 	int server = tc->role == TLSH_ROLE_SERVER;
-	SSLVersionRange vr = {p->min_version, p->max_version};
+	SSLVersionRange vr = {(PRUint16)p->p.lowest, (PRUint16)p->p.highest};
 	if (SSL_OptionSet(m, SSL_SECURITY, PR_TRUE) != SECSuccess ||
 	    SSL_OptionSet(m, SSL_HANDSHAKE_AS_CLIENT, !server) != SECSuccess ||
 	    SSL_OptionSet(m, SSL_HANDSHAKE_AS_SERVER, server) != SECSuccess ||
@@ -1533,7 +1270,7 @@ static int nss_setup_model(struct tlsh_context *tc, PRFileDesc *m, const struct 
 	if (SSL_VersionRangeSet(m, &vr) != SECSuccess)
 		return nss_cfg_fail(err, 1, "cannot set the version range 0x%04x-0x%04x", vr.min,
 		                    vr.max);
-	if (p->c.ciphers != NULL) {
+	if (p->p.c.ciphers != NULL) {
 		for (size_t i = 0; i < nss_nknown; i++)
 			if (SSL_CipherPrefSet(m, nss_known[i], PR_FALSE) != SECSuccess)
 				return nss_cfg_fail(err, 1, "cannot disable cipher 0x%04x",
@@ -1574,28 +1311,18 @@ static int nss_context_new(const struct tlsh_implementation *self, enum tlsh_rol
 	*out = NULL;
 	if (nss_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	const struct tlsh_config *c = &p.c;
+	const struct tlsh_config *c = &p.p.c;
 
 	tc = calloc(1, sizeof *tc);
 	if (tc == NULL)
 		return nss_cfg_fail(err, 0, "out of memory");
 	tc->role = role;
-	tc->insecure = c->insecure;
-	for (size_t i = 0; i < c->inner_protocols_len; i++)
-		tc->alpn_len += 1 + c->inner_protocols[i].len;
+	tc->check_name = p.p.check_name;
+	if (!tlsh_alpn_wire(c, &tc->alpn, &tc->alpn_len)) {
+		nss_cfg_fail(err, 0, "out of memory");
+		goto fail;
+	}
 	if (tc->alpn_len > 0) {
-		tc->alpn = malloc(tc->alpn_len);
-		if (tc->alpn == NULL) {
-			nss_cfg_fail(err, 0, "out of memory");
-			goto fail;
-		}
-		size_t off = 0;
-		for (size_t i = 0; i < c->inner_protocols_len; i++) {
-			tc->alpn[off++] = (unsigned char)c->inner_protocols[i].len;
-			memcpy(tc->alpn + off, c->inner_protocols[i].data,
-			       c->inner_protocols[i].len);
-			off += c->inner_protocols[i].len;
-		}
 		tc->alpn_client = malloc(tc->alpn_len);
 		if (tc->alpn_client == NULL) {
 			nss_cfg_fail(err, 0, "out of memory");
@@ -1609,9 +1336,7 @@ static int nss_context_new(const struct tlsh_implementation *self, enum tlsh_rol
 
 	/* Trust and verification. */
 	const struct tlsh_source *ts = c->trust_store;
-	int have_trust = ts != NULL && ts->kind != TLSH_SOURCE_NONE;
-	tc->verify =
-	        role == TLSH_ROLE_CLIENT ? !(c->insecure & TLSH_INSECURE_NO_VERIFY) : have_trust;
+	tc->verify = p.p.verify_peer;
 	if (tc->verify) {
 		if (ts != NULL &&
 		    (ts->kind == TLSH_SOURCE_BUFFER || ts->kind == TLSH_SOURCE_PATH)) {
@@ -1664,7 +1389,7 @@ static int nss_context_new(const struct tlsh_implementation *self, enum tlsh_rol
 			goto fail;
 	}
 	*out = tc;
-	nss_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 fail:
 	nss_context_free(tc);
@@ -1684,18 +1409,12 @@ static void nss_buffer_free(tlsh_buffer *b)
 		 * freed below, so nothing reaches the network. */
 		PR_Close(b->fd);
 	}
-	nss_bytes_free(&b->in);
-	nss_bytes_free(&b->out);
-	nss_bytes_free(&b->held_close);
+	tlsh_queue_free(&b->in);
+	tlsh_queue_free(&b->out);
+	tlsh_queue_free(&b->held_close);
 	free(b->host);
 	free(b->peer_der);
 	free(b);
-}
-
-static int nss_is_ip_literal(const char *h)
-{
-	unsigned char tmp[16];
-	return inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1;
 }
 
 static int nss_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_buffer **out,
@@ -1711,9 +1430,7 @@ static int nss_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
 		return nss_cfg_fail(err, 0, "out of memory");
 	b->tc = tc;
 	b->io.buf = b;
-	b->alert_sent = b->alert_received = TLSH_NO_ALERT;
-	b->last.status = TLSH_OK;
-	b->last.alert_sent = b->last.alert_received = TLSH_NO_ALERT;
+	tlsh_state_init(&b->st);
 	int server = tc->role == TLSH_ROLE_SERVER;
 	if (!server && server_hostname != NULL) {
 		b->host = strdup(server_hostname);
@@ -1739,8 +1456,12 @@ static int nss_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
 			ok = SSL_SetNextProtoNego(b->fd, tc->alpn_client,
 			                          (unsigned int)tc->alpn_len) == SECSuccess;
 		/* RFC 6066 section 3: no SNI for an address. */
-		if (ok && b->host != NULL && !nss_is_ip_literal(b->host))
+		uint8_t ip[16];
+		if (ok && b->host != NULL && tlsh_ip_parse(b->host, ip) == 0)
 			ok = SSL_SetURL(b->fd, b->host) == SECSuccess;
+		/* nss_auth_cert_cb checks the identity. */
+		if (tc->check_name)
+			tlsh_identity_set(&b->id, b->host);
 	}
 	if (ok)
 		ok = SSL_ResetHandshake(b->fd, server) == SECSuccess;
@@ -1749,15 +1470,15 @@ static int nss_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
 		nss_buffer_free(b);
 		return TLSH_CONFIGURATION_ERROR;
 	}
-	nss_err_ok(err);
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 }
 
 static int nss_do_handshake(tlsh_buffer *b)
 {
-	if (b->failed)
-		return nss_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->hs_done)
 		return TLSH_OK;
 	SECStatus rv = SSL_ForceHandshake(b->fd);
@@ -1772,35 +1493,29 @@ static int nss_do_handshake(tlsh_buffer *b)
 static int nss_end_of_stream(struct tlsh_buffer *b)
 {
 	if (!b->hs_done) {
-		b->failed = 1;
+		b->st.failed = 1;
 		return nss_buf_fail(b, TLSH_TLS_ERROR,
 		                    b->got_close_notify
 		                            ? "close_notify before the handshake completed"
 		                            : "transport EOF during the handshake",
 		                    0);
 	}
-	if (b->got_close_notify) {
-		b->closed = 1;
-		return TLSH_CLOSED;
-	}
-	if (b->eof) {
-		b->ragged = 1;
+	if (b->got_close_notify)
+		return tlsh_state_closed(&b->st);
+	if (b->st.eof) {
+		b->st.ragged = 1;
 		return nss_buf_fail(b, TLSH_RAGGED_EOF, "transport EOF without close_notify", 0);
 	}
-	b->failed = 1;
+	b->st.failed = 1;
 	return nss_buf_fail(b, TLSH_TLS_ERROR, "unexpected end of stream", 0);
 }
 
 static int nss_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	unsigned char scratch[1];
-	*n = 0;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
-	if (b->failed)
-		return nss_buf_dead(b);
+	int st = tlsh_state_read(&b->st, n);
+	if (st != TLSH_PROCEED)
+		return st;
 	/* A zero-byte read still drives the handshake and reports the state;
 	 * peek so that nothing is consumed. */
 	PRInt32 r = cap > 0 ? PR_Read(b->fd, dst, cap > INT32_MAX ? INT32_MAX : (PRInt32)cap)
@@ -1817,8 +1532,8 @@ static int nss_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 static int nss_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	if (b->failed)
-		return nss_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (len == 0)
 		return TLSH_OK;
 	PRInt32 r = PR_Write(b->fd, src, len > INT32_MAX ? INT32_MAX : (PRInt32)len);
@@ -1833,18 +1548,18 @@ static int nss_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 
 static int nss_shutdown(tlsh_buffer *b)
 {
-	if (b->failed)
-		return nss_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (!b->hs_done)
 		return nss_buf_fail(b, TLSH_TLS_ERROR, "shutdown before the handshake completed",
 		                    0);
 	if (!b->close_sent) {
 		if (b->close_prepared) {
 			/* Written by NSS when the peer's close_notify arrived. */
-			size_t k = nss_bytes_pending(&b->held_close);
-			if (nss_bytes_push(&b->out, b->held_close.p + b->held_close.off, k) != 0)
+			size_t k = tlsh_queue_length(&b->held_close);
+			if (!tlsh_queue_append(&b->out, tlsh_queue_peek(&b->held_close), k))
 				return nss_buf_fail(b, TLSH_TLS_ERROR, "out of memory", 0);
-			nss_bytes_free(&b->held_close);
+			tlsh_queue_free(&b->held_close);
 		} else if (b->got_close_notify) {
 			return nss_buf_fail(b, TLSH_TLS_ERROR,
 			                    "NSS cannot send close_notify after the peer's", 0);
@@ -1863,57 +1578,41 @@ static int nss_shutdown(tlsh_buffer *b)
 		if (r == 0 && b->got_close_notify)
 			break;
 		if (r == 0) {
-			b->ragged = 1;
+			b->st.ragged = 1;
 			return nss_buf_fail(b, TLSH_TLS_ERROR,
 			                    "transport EOF before the peer's close_notify", 0);
 		}
 		return nss_map(b, "shutdown failed");
 	}
-	b->closed = 1;
+	b->st.closed = 1;
 	return TLSH_OK;
 }
 
 static int nss_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	if (b->eof)
-		return nss_buf_fail(b, TLSH_TLS_ERROR,
-		                    "process_incoming after process_incoming_eof", 0);
-	if (len == 0)
-		return TLSH_OK;
-	if (data == NULL)
-		return nss_buf_fail(b, TLSH_TLS_ERROR, "process_incoming with NULL data", 0);
-	/* Nothing can use bytes after the peer's close_notify (RFC 8446 6.1)
-	 * or after a fatal error: drop them. */
-	if (b->failed || b->closed || b->got_close_notify)
-		return TLSH_OK;
-	size_t pending = nss_bytes_pending(&b->in);
-	if (pending > 0 && (pending >= NSS_INCOMING_CAP || len > NSS_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
-	if (nss_bytes_push(&b->in, data, len) != 0)
-		return nss_buf_fail(b, TLSH_TLS_ERROR, "cannot buffer incoming bytes", 0);
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, b->got_close_notify, data, len, NSS_INCOMING_CAP);
 }
 
 static int nss_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	return TLSH_OK;
 }
 
 static int nss_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	*n = nss_bytes_take(&b->out, dst, cap, 0);
+	*n = tlsh_queue_take(&b->out, dst, cap);
 	return TLSH_OK;
 }
 
 static size_t nss_incoming_bytes_buffered(tlsh_buffer *b)
 {
-	return nss_bytes_pending(&b->in);
+	return tlsh_queue_length(&b->in);
 }
 
 static size_t nss_outgoing_bytes_buffered(tlsh_buffer *b)
 {
-	return nss_bytes_pending(&b->out);
+	return tlsh_queue_length(&b->out);
 }
 
 static int nss_channel(struct tlsh_buffer *b, SSLChannelInfo *ci)
@@ -1986,7 +1685,7 @@ static int nss_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 
 static void nss_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */

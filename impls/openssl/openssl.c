@@ -18,7 +18,6 @@
  * received (or, failing that, the first non-close_notify one) is what
  * last_error reports.
  */
-#include <arpa/inet.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -36,7 +35,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unprocessed input beyond
  * this; a single delivery into an empty buffer is always accepted. */
@@ -45,9 +45,6 @@
 #define OSSL_MAX_FILE ((size_t)16 << 20)
 /** Room in the IANA id -> OpenSSL name table. */
 #define OSSL_MAX_CIPHERS 512
-/** Hostname checks (RFC 9525 section 6.3): no fallback to the subject CN, and no partial
- * wildcards such as "w*.example". */
-#define OSSL_HOST_FLAGS (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
 /** Every TLS 1.3 suite OpenSSL 3.0 implements, to learn their ids. */
 #define OSSL_ALL_TLS13                                                                             \
 	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"              \
@@ -67,18 +64,10 @@ struct ossl_cipher {
 	const char *name;
 };
 
-/** A checked configuration: the caller's config copied with struct_size
- * honoured, plus the version range to configure (OpenSSL version numbers,
- * already narrowed to what the cipher list allows). */
-struct ossl_plan {
-	struct tlsh_config c;
-	int min_version;
-	int max_version;
-};
-
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify that the certificate names server_hostname. */
+	int check_name;
 	/** One SSL_CTX per server chain, [0] being the default; one for a
 	 * client. */
 	SSL_CTX **ctx;
@@ -96,17 +85,10 @@ struct tlsh_buffer {
 	BIO *wbio;
 	/** The handshake completed at some point (sticky). */
 	int hs_done;
-	/** process_incoming_eof was called. */
-	int eof;
-	/** read saw the peer's close_notify (sticky CLOSED). */
-	int closed;
-	/** read saw transport EOF without close_notify (sticky RAGGED_EOF). */
-	int ragged;
-	/** A fatal error happened; only queries and last_error remain. */
-	int failed;
-	int alert_sent, alert_sent_fatal;
-	int alert_received, alert_received_fatal;
-	struct tlsh_error last;
+	/** End of stream, failure, alerts, last error. */
+	struct tlsh_state st;
+	/** Client: what the server's leaf must name (RFC 9525). */
+	struct tlsh_identity id;
 	/** getpeercert cache: DER of peer_x. */
 	const X509 *peer_x;
 	unsigned char *peer_der;
@@ -189,31 +171,14 @@ static void ossl_queue_text(SSL *ssl, char *dst, size_t cap)
 __attribute__((format(printf, 2, 3))) static int ossl_cfg_fail(struct tlsh_error *err,
                                                                const char *fmt, ...)
 {
-	if (err != NULL) {
-		char what[100], lib[150];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(what, sizeof what, fmt, ap);
-		va_end(ap);
-		ossl_queue_text(NULL, lib, sizeof lib);
-		err->status = TLSH_CONFIGURATION_ERROR;
-		err->alert_sent = TLSH_NO_ALERT;
-		err->alert_received = TLSH_NO_ALERT;
-		snprintf(err->message, sizeof err->message, "%s%s%s", what, lib[0] ? ": " : "",
-		         lib);
-	}
+	char what[100], lib[150];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	ossl_queue_text(NULL, lib, sizeof lib);
 	ERR_clear_error();
-	return TLSH_CONFIGURATION_ERROR;
-}
-
-static void ossl_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
+	return tlsh_config_fail(err, "%s%s%s", what, lib[0] ? ": " : "", lib);
 }
 
 /** Records a failing call on b: its status, the alerts seen on this buffer,
@@ -221,22 +186,10 @@ static void ossl_err_ok(struct tlsh_error *err)
  * Clears the queue. Returns status. */
 static int ossl_buf_fail(struct tlsh_buffer *b, int status, const char *what)
 {
-	char lib[sizeof b->last.message];
+	char lib[sizeof b->st.last.message];
 	ossl_queue_text(b->ssl, lib, sizeof lib);
-	b->last.status = status;
-	b->last.alert_sent = b->alert_sent;
-	b->last.alert_received = b->alert_received;
-	snprintf(b->last.message, sizeof b->last.message, "%s", lib[0] ? lib : what);
 	ERR_clear_error();
-	return status;
-}
-
-/** A call on a buffer that already failed fatally: report the same error
- * again, keeping its detail. */
-static int ossl_buf_dead(struct tlsh_buffer *b)
-{
-	b->last.status = TLSH_TLS_ERROR;
-	return TLSH_TLS_ERROR;
+	return tlsh_state_fail(&b->st, status, "%s", lib[0] ? lib : what);
 }
 
 /** Maps the result of a failed SSL_do_handshake/read/write/shutdown. */
@@ -253,9 +206,9 @@ static int ossl_map(struct tlsh_buffer *b, int ret, const char *what)
 		/* OpenSSL puts the state machine back "in init" on every
 		 * fatal error; a refused call (e.g. write after shutdown)
 		 * leaves the connection usable. */
-		if (!b->hs_done || SSL_in_init(b->ssl) || b->alert_sent_fatal ||
-		    b->alert_received_fatal)
-			b->failed = 1;
+		if (!b->hs_done || SSL_in_init(b->ssl) || b->st.alert_sent_fatal ||
+		    b->st.alert_received_fatal)
+			b->st.failed = 1;
 		return ossl_buf_fail(b, TLSH_TLS_ERROR, what);
 	}
 }
@@ -264,184 +217,47 @@ static int ossl_map(struct tlsh_buffer *b, int ret, const char *what)
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int ossl_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3 ||
-	       v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
+/** What OpenSSL 3.0 takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules ossl_rules = {
+        .tls13 = 1,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = INT_MAX,
+        .library = "OpenSSL",
+};
 
-static int ossl_openssl_version(enum tlsh_version v)
-{
-	if (v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2)
-		return TLS1_2_VERSION;
-	return TLS1_3_VERSION;
-}
-
-static const char *ossl_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
-
-/** Checks a certificate or key source (trust == 0) or a trust store source
- * (trust == 1). */
-static int ossl_check_source(const struct tlsh_source *s, int trust, const char *what,
-                             struct tlsh_error *err)
-{
-	switch (s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s->data == NULL || s->len == 0 || s->len > INT_MAX)
-			return ossl_cfg_fail(err, "%s: empty or oversized buffer", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s->path == NULL || s->path[0] == '\0')
-			return ossl_cfg_fail(err, "%s: empty path", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return ossl_cfg_fail(err, "%s: source kind %s is not supported", what,
-	                     ossl_kind_name(s->kind));
-}
-
-/** Checks `config` for `role` and computes what context_new configures. */
+/** Checks `config` for `role` and computes what context_new configures: the
+ * generic plan, then the cipher ids OpenSSL knows (unknown ids are ignored;
+ * each version that stays negotiable needs at least one known suite). The
+ * plan's versions are OpenSSL's (TLS1_2_VERSION, TLS1_3_VERSION). */
 static int ossl_plan_config(enum tlsh_role role, const struct tlsh_config *config,
-                            struct ossl_plan *p, struct tlsh_error *err)
+                            struct tlsh_plan *p, struct tlsh_error *err)
 {
-	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return ossl_cfg_fail(err, "unknown role %d", (int)role);
-	if (config == NULL)
-		return ossl_cfg_fail(err, "no configuration");
-	size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	memcpy(&p->c, config, size);
-	const struct tlsh_config *c = &p->c;
-
-	/* Versions. */
-	enum tlsh_version lo = c->lowest_supported_version, hi = c->highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (!ossl_version_known(lo) || !ossl_version_known(hi))
-		return ossl_cfg_fail(err, "unknown TLS version value (lowest 0x%x, highest 0x%x)",
-		                     (unsigned)lo, (unsigned)hi);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return ossl_cfg_fail(err, "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return ossl_cfg_fail(err, "highest version MINIMUM_SUPPORTED with a higher lowest");
-	p->min_version = ossl_openssl_version(lo);
-	p->max_version = ossl_openssl_version(hi);
-	if (p->min_version > p->max_version)
-		return ossl_cfg_fail(err, "lowest version is above highest version");
-
-	/* Certificate chains. */
-	if (c->certificate_chains_len > 0 && c->certificate_chains == NULL)
-		return ossl_cfg_fail(err, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c->certificate_chains_len == 0)
-		return ossl_cfg_fail(err, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c->certificate_chains_len > 1)
-		return ossl_cfg_fail(err, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
-		char what[64];
-		snprintf(what, sizeof what, "chain %zu leaf", i);
-		if (ossl_check_source(&ch->leaf, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		snprintf(what, sizeof what, "chain %zu key", i);
-		if (ossl_check_source(&ch->key, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch->chain_len > 0 && ch->chain == NULL)
-			return ossl_cfg_fail(err, "chain %zu: intermediates are NULL", i);
-		for (size_t j = 0; j < ch->chain_len; j++) {
-			snprintf(what, sizeof what, "chain %zu intermediate %zu", i, j);
-			if (ossl_check_source(&ch->chain[j], 0, what, err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-
-	/* Trust store. */
-	if (c->trust_store != NULL &&
-	    ossl_check_source(c->trust_store, 1, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&ossl_rules, role, config, p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-
-	/* Insecure flags. */
-	if (c->insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return ossl_cfg_fail(err, "unknown insecure flags 0x%x", (unsigned)c->insecure);
-
-	/* ALPN. */
-	if (c->inner_protocols_len > 0 && c->inner_protocols == NULL)
-		return ossl_cfg_fail(err, "inner_protocols is NULL");
-	size_t wire = 0;
-	for (size_t i = 0; i < c->inner_protocols_len; i++) {
-		const struct tlsh_bytes *pr = &c->inner_protocols[i];
-		if (pr->len < 1 || pr->len > 255 || pr->data == NULL)
-			return ossl_cfg_fail(err,
-			                     "ALPN protocol %zu has length %zu (must be 1..255)", i,
-			                     pr->len);
-		wire += 1 + pr->len;
+	const struct tlsh_config *c = &p->c;
+	if (c->ciphers == NULL)
+		return TLSH_OK;
+	int has12 = 0, has13 = 0;
+	for (size_t i = 0; i < c->ciphers_len; i++) {
+		if (ossl_cipher_name(c->ciphers[i]) == NULL)
+			continue;
+		if (ossl_is_tls13_suite(c->ciphers[i]))
+			has13 = 1;
+		else
+			has12 = 1;
 	}
-	if (wire > 65535)
-		return ossl_cfg_fail(err, "ALPN protocol list too long (%zu bytes)", wire);
-
-	/* Ciphers: unknown ids are ignored; each version that stays
-	 * negotiable needs at least one known suite. */
-	if (c->ciphers_len > 0 && c->ciphers == NULL)
-		return ossl_cfg_fail(err, "ciphers is NULL");
-	if (c->ciphers != NULL) {
-		int has12 = 0, has13 = 0;
-		for (size_t i = 0; i < c->ciphers_len; i++) {
-			if (ossl_cipher_name(c->ciphers[i]) == NULL)
-				continue;
-			if (ossl_is_tls13_suite(c->ciphers[i]))
-				has13 = 1;
-			else
-				has12 = 1;
-		}
-		if (!has12 && !has13)
-			return ossl_cfg_fail(err, "no cipher suite in the list is supported");
-		if (!has13) {
-			if (p->min_version > TLS1_2_VERSION)
-				return ossl_cfg_fail(err,
-				                     "no TLS 1.3 cipher suite for a TLS 1.3-only "
-				                     "configuration");
-			p->max_version = TLS1_2_VERSION;
-		}
-		if (!has12) {
-			if (p->max_version < TLS1_3_VERSION)
-				return ossl_cfg_fail(err,
-				                     "no TLS 1.2 cipher suite for a TLS 1.2-only "
-				                     "configuration");
-			p->min_version = TLS1_3_VERSION;
-		}
-	}
-	return TLSH_OK;
+	return tlsh_plan_ciphers(p, has12, has13, err);
 }
 
 static int ossl_validate_config(const struct tlsh_implementation *self, enum tlsh_role role,
                                 const struct tlsh_config *config, struct tlsh_error *err)
 {
-	struct ossl_plan p;
+	struct tlsh_plan p;
 	(void)self;
 	if (ossl_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	ossl_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -484,16 +300,12 @@ fail:
 	return NULL;
 }
 
-/** PEM or DER: PEM when the bytes contain a "-----BEGIN" line. */
+/** PEM or DER, as tlsh.h defines it (tlsh_is_pem). */
 static int ossl_bio_is_pem(BIO *b)
 {
-	static const char tag[] = "-----BEGIN";
 	char *p = NULL;
 	long n = BIO_get_mem_data(b, &p);
-	for (long i = 0; p != NULL && i + (long)(sizeof tag - 1) <= n; i++)
-		if (memcmp(p + i, tag, sizeof tag - 1) == 0)
-			return 1;
-	return 0;
+	return n > 0 && tlsh_is_pem(p, (size_t)n);
 }
 
 /** Appends every certificate of `s` to `out` (PEM: all of them, DER: one).
@@ -603,15 +415,6 @@ out:
 /* Callbacks                                                                */
 /* ------------------------------------------------------------------------ */
 
-/** Keeps the first alert, replacing a warning-level one by a fatal one. */
-static void ossl_note_alert(int *code, int *fatal, int desc, int is_fatal)
-{
-	if (*code == TLSH_NO_ALERT || (is_fatal && !*fatal)) {
-		*code = desc;
-		*fatal = is_fatal;
-	}
-}
-
 static void ossl_info_cb(const SSL *ssl, int where, int ret)
 {
 	struct tlsh_buffer *b = SSL_get_app_data(ssl);
@@ -622,13 +425,8 @@ static void ossl_info_cb(const SSL *ssl, int where, int ret)
 	if (!(where & SSL_CB_ALERT))
 		return;
 	int level = (ret >> 8) & 0xff, desc = ret & 0xff;
-	int is_fatal = level == SSL3_AL_FATAL;
-	if (desc == SSL3_AD_CLOSE_NOTIFY && !is_fatal)
-		return;
-	if (where & SSL_CB_WRITE)
-		ossl_note_alert(&b->alert_sent, &b->alert_sent_fatal, desc, is_fatal);
-	else if (where & SSL_CB_READ)
-		ossl_note_alert(&b->alert_received, &b->alert_received_fatal, desc, is_fatal);
+	if (where & (SSL_CB_WRITE | SSL_CB_READ))
+		tlsh_state_alert(&b->st, (where & SSL_CB_WRITE) != 0, desc, level == SSL3_AL_FATAL);
 }
 
 /** Server ALPN: the first protocol in the server's order that the client
@@ -638,23 +436,50 @@ static int ossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *
 {
 	const struct tlsh_context *tc = arg;
 	(void)ssl;
-	for (size_t i = 0; i < tc->alpn_len; i += 1 + (size_t)tc->alpn[i]) {
-		const unsigned char *mine = tc->alpn + i + 1;
-		unsigned char mlen = tc->alpn[i];
-		unsigned int j = 0;
-		while (j < inlen) {
-			unsigned int l = in[j];
-			if (l == 0 || l > inlen - j - 1)
-				break;
-			if (l == mlen && memcmp(in + j + 1, mine, l) == 0) {
-				*out = mine;
-				*outlen = mlen;
-				return SSL_TLSEXT_ERR_OK;
-			}
-			j += 1 + l;
-		}
+	return tlsh_alpn_select(tc->alpn, tc->alpn_len, in, inlen, out, outlen)
+	               ? SSL_TLSEXT_ERR_OK
+	               : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+/** Does x's subjectAltName name `id` (RFC 9525: dNSName or iPAddress
+ * entries only, never the subject CN)? */
+static int ossl_names(X509 *x, const struct tlsh_identity *id)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	int found = 0;
+	for (int i = 0; !found && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DNS)
+			found = tlsh_identity_match(id, TLSH_SAN_DNS,
+			                            ASN1_STRING_get0_data(g->d.dNSName),
+			                            (size_t)ASN1_STRING_length(g->d.dNSName));
+		else if (g->type == GEN_IPADD)
+			found = tlsh_identity_match(id, TLSH_SAN_IP,
+			                            ASN1_STRING_get0_data(g->d.iPAddress),
+			                            (size_t)ASN1_STRING_length(g->d.iPAddress));
 	}
-	return SSL_TLSEXT_ERR_ALERT_FATAL;
+	GENERAL_NAMES_free(gens);
+	return found;
+}
+
+/** Client verification: OpenSSL's verdict on the chain stands; once the
+ * leaf passed it, the leaf must name server_hostname (the shared RFC 9525
+ * matcher; OpenSSL's X509_check_host takes no trailing dot as the absolute
+ * form of a name). A mismatch fails the way OpenSSL's own check would, with
+ * X509_V_ERR_HOSTNAME_MISMATCH or X509_V_ERR_IP_ADDRESS_MISMATCH
+ * (bad_certificate). */
+static int ossl_verify_cb(int ok, X509_STORE_CTX *st)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(st, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tlsh_buffer *b = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	if (!ok || b == NULL || b->id.kind == TLSH_IDENTITY_NONE ||
+	    X509_STORE_CTX_get_error_depth(st) != 0)
+		return ok;
+	if (ossl_names(X509_STORE_CTX_get_current_cert(st), &b->id))
+		return 1;
+	X509_STORE_CTX_set_error(st, b->id.kind == TLSH_IDENTITY_IP ? X509_V_ERR_IP_ADDRESS_MISMATCH
+	                                                            : X509_V_ERR_HOSTNAME_MISMATCH);
+	return 0;
 }
 
 /** Server SNI: switch to the first chain whose leaf matches the name; keep
@@ -663,11 +488,13 @@ static int ossl_servername(SSL *ssl, int *alert, void *arg)
 {
 	const struct tlsh_context *tc = arg;
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	struct tlsh_identity id;
 	if (name == NULL)
 		return SSL_TLSEXT_ERR_NOACK;
+	tlsh_identity_set(&id, name);
 	for (size_t i = 0; i < tc->nctx; i++) {
 		X509 *leaf = SSL_CTX_get0_certificate(tc->ctx[i]);
-		if (leaf == NULL || X509_check_host(leaf, name, 0, OSSL_HOST_FLAGS, NULL) != 1)
+		if (leaf == NULL || !ossl_names(leaf, &id))
 			continue;
 		if (SSL_get_SSL_CTX(ssl) != tc->ctx[i] &&
 		    SSL_set_SSL_CTX(ssl, tc->ctx[i]) == NULL) {
@@ -722,14 +549,14 @@ static int ossl_cipher_strings(const struct tlsh_config *c, char **s12, char **s
 }
 
 /** Applies everything but the certificate chain to one SSL_CTX. */
-static int ossl_setup_ctx(struct tlsh_context *tc, SSL_CTX *ctx, const struct ossl_plan *p,
+static int ossl_setup_ctx(struct tlsh_context *tc, SSL_CTX *ctx, const struct tlsh_plan *p,
                           const char *s12, const char *s13, ossl_certs *trust,
                           struct tlsh_error *err)
 {
 	const struct tlsh_config *c = &p->c;
 	static const unsigned char sid_ctx[] = "tlsharness";
-	if (SSL_CTX_set_min_proto_version(ctx, p->min_version) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, p->max_version) != 1)
+	if (SSL_CTX_set_min_proto_version(ctx, (int)p->lowest) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, (int)p->highest) != 1)
 		return ossl_cfg_fail(err, "cannot set the version range");
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (c->ciphers != NULL) {
@@ -742,8 +569,7 @@ static int ossl_setup_ctx(struct tlsh_context *tc, SSL_CTX *ctx, const struct os
 
 	/* Trust and verification. */
 	const struct tlsh_source *ts = c->trust_store;
-	int have_trust = ts != NULL && ts->kind != TLSH_SOURCE_NONE;
-	if (tc->role == TLSH_ROLE_CLIENT || have_trust) {
+	if (tc->role == TLSH_ROLE_CLIENT || p->verify_peer) {
 		if (ts == NULL || ts->kind == TLSH_SOURCE_NONE || ts->kind == TLSH_SOURCE_SYSTEM) {
 			if (SSL_CTX_set_default_verify_paths(ctx) != 1)
 				return ossl_cfg_fail(err, "cannot load the system trust store");
@@ -758,11 +584,10 @@ static int ossl_setup_ctx(struct tlsh_context *tc, SSL_CTX *ctx, const struct os
 		}
 	}
 	if (tc->role == TLSH_ROLE_CLIENT) {
-		int mode =
-		        (c->insecure & TLSH_INSECURE_NO_VERIFY) ? SSL_VERIFY_NONE : SSL_VERIFY_PEER;
-		SSL_CTX_set_verify(ctx, mode, NULL);
+		SSL_CTX_set_verify(ctx, p->verify_peer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+		                   ossl_verify_cb);
 	} else {
-		if (have_trust)
+		if (p->verify_peer)
 			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 			                   NULL);
 		if (SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1) != 1)
@@ -807,7 +632,7 @@ static int ossl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
                             const struct tlsh_config *config, tlsh_context **out,
                             struct tlsh_error *err)
 {
-	struct ossl_plan p;
+	struct tlsh_plan p;
 	struct tlsh_context *tc = NULL;
 	ossl_certs *trust = NULL;
 	char *s12 = NULL, *s13 = NULL;
@@ -828,22 +653,10 @@ static int ossl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 		goto out;
 	}
 	tc->role = role;
-	tc->insecure = c->insecure;
-	for (size_t i = 0; i < c->inner_protocols_len; i++)
-		tc->alpn_len += 1 + c->inner_protocols[i].len;
-	if (tc->alpn_len > 0) {
-		tc->alpn = malloc(tc->alpn_len);
-		if (tc->alpn == NULL) {
-			ossl_cfg_fail(err, "out of memory");
-			goto out;
-		}
-		size_t off = 0;
-		for (size_t i = 0; i < c->inner_protocols_len; i++) {
-			tc->alpn[off++] = (unsigned char)c->inner_protocols[i].len;
-			memcpy(tc->alpn + off, c->inner_protocols[i].data,
-			       c->inner_protocols[i].len);
-			off += c->inner_protocols[i].len;
-		}
+	tc->check_name = p.check_name;
+	if (!tlsh_alpn_wire(c, &tc->alpn, &tc->alpn_len)) {
+		ossl_cfg_fail(err, "out of memory");
+		goto out;
 	}
 	if (ossl_load_trust(c->trust_store, &trust, err) != TLSH_OK)
 		goto out;
@@ -871,7 +684,7 @@ static int ossl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	st = TLSH_OK;
 	*out = tc;
 	tc = NULL;
-	ossl_err_ok(err);
+	tlsh_error_ok(err);
 out:
 	sk_X509_pop_free(trust, X509_free);
 	free(s12);
@@ -894,12 +707,6 @@ static void ossl_buffer_free(tlsh_buffer *b)
 	free(b);
 }
 
-static int ossl_is_ip_literal(const char *h)
-{
-	unsigned char tmp[16];
-	return inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1;
-}
-
 static int ossl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_buffer **out,
                            struct tlsh_error *err)
 {
@@ -913,9 +720,7 @@ static int ossl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	if (b == NULL)
 		return ossl_cfg_fail(err, "out of memory");
 	b->tc = tc;
-	b->alert_sent = b->alert_received = TLSH_NO_ALERT;
-	b->last.status = TLSH_OK;
-	b->last.alert_sent = b->last.alert_received = TLSH_NO_ALERT;
+	tlsh_state_init(&b->st);
 	b->ssl = SSL_new(tc->ctx[0]);
 	BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
 	if (b->ssl == NULL || rbio == NULL || wbio == NULL) {
@@ -937,28 +742,21 @@ static int ossl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 		SSL_set_accept_state(b->ssl);
 	} else {
 		SSL_set_connect_state(b->ssl);
+		/* The verify callback checks the identity; RFC 6066 section 3:
+		 * no SNI for an address. */
 		const char *h = server_hostname;
-		int check = !(tc->insecure &
-		              (TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK));
-		int ok = 1;
-		if (h != NULL && ossl_is_ip_literal(h)) {
-			/* RFC 6066 3: no SNI for an address. */
-			if (check)
-				ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(b->ssl), h) == 1;
-		} else if (h != NULL) {
-			ok = SSL_set_tlsext_host_name(b->ssl, h) == 1;
-			if (ok && check) {
-				SSL_set_hostflags(b->ssl, OSSL_HOST_FLAGS);
-				ok = SSL_set1_host(b->ssl, h) == 1;
-			}
-		}
+		uint8_t ip[16];
+		int ok = h == NULL || tlsh_ip_parse(h, ip) > 0 ||
+		         SSL_set_tlsext_host_name(b->ssl, h) == 1;
+		if (tc->check_name)
+			tlsh_identity_set(&b->id, h);
 		if (!ok) {
 			ossl_buffer_free(b);
 			return ossl_cfg_fail(err, "cannot use server_hostname \"%.80s\"", h);
 		}
 	}
 	ERR_clear_error();
-	ossl_err_ok(err);
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 }
@@ -972,8 +770,8 @@ static void ossl_note_done(struct tlsh_buffer *b)
 
 static int ossl_do_handshake(tlsh_buffer *b)
 {
-	if (b->failed)
-		return ossl_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->hs_done)
 		return TLSH_OK;
 	ERR_clear_error();
@@ -989,7 +787,7 @@ static int ossl_do_handshake(tlsh_buffer *b)
 /** Is this failure OpenSSL's report of a transport EOF? */
 static int ossl_is_eof_error(struct tlsh_buffer *b, int e)
 {
-	if (!b->eof)
+	if (!b->st.eof)
 		return 0;
 	if (e == SSL_ERROR_SYSCALL)
 		return 1;
@@ -1002,13 +800,9 @@ static int ossl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	unsigned char scratch[1];
 	size_t got = 0;
-	*n = 0;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
-	if (b->failed)
-		return ossl_buf_dead(b);
+	int st = tlsh_state_read(&b->st, n);
+	if (st != TLSH_PROCEED)
+		return st;
 	ERR_clear_error();
 	/* A zero-byte read still drives the handshake and reports the state;
 	 * peek so that nothing is consumed. */
@@ -1022,16 +816,15 @@ static int ossl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 	int e = SSL_get_error(b->ssl, r);
 	if (e == SSL_ERROR_ZERO_RETURN && b->hs_done) {
 		ERR_clear_error();
-		b->closed = 1;
-		return TLSH_CLOSED;
+		return tlsh_state_closed(&b->st);
 	}
 	if (e == SSL_ERROR_ZERO_RETURN) {
-		b->failed = 1;
+		b->st.failed = 1;
 		return ossl_buf_fail(b, TLSH_TLS_ERROR,
 		                     "close_notify before the handshake completed");
 	}
 	if (b->hs_done && ossl_is_eof_error(b, e)) {
-		b->ragged = 1;
+		b->st.ragged = 1;
 		return ossl_buf_fail(b, TLSH_RAGGED_EOF, "transport EOF without close_notify");
 	}
 	return ossl_map(b, r, "read failed");
@@ -1041,8 +834,8 @@ static int ossl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
 	size_t put = 0;
 	*n = 0;
-	if (b->failed)
-		return ossl_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (len == 0)
 		return TLSH_OK;
 	ERR_clear_error();
@@ -1057,8 +850,8 @@ static int ossl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 
 static int ossl_shutdown(tlsh_buffer *b)
 {
-	if (b->failed)
-		return ossl_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (!b->hs_done)
 		return ossl_buf_fail(b, TLSH_TLS_ERROR, "shutdown before the handshake completed");
 	ERR_clear_error();
@@ -1082,10 +875,10 @@ static int ossl_shutdown(tlsh_buffer *b)
 		if (e == SSL_ERROR_ZERO_RETURN)
 			break;
 		if (ossl_is_eof_error(b, e))
-			b->ragged = 1;
+			b->st.ragged = 1;
 		return ossl_map(b, r, "shutdown failed");
 	}
-	b->closed = 1;
+	b->st.closed = 1;
 	ERR_clear_error();
 	int r = SSL_shutdown(b->ssl);
 	if (r == 1) {
@@ -1097,20 +890,11 @@ static int ossl_shutdown(tlsh_buffer *b)
 
 static int ossl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	if (b->eof)
-		return ossl_buf_fail(b, TLSH_TLS_ERROR,
-		                     "process_incoming after process_incoming_eof");
-	if (len == 0)
-		return TLSH_OK;
-	if (data == NULL)
-		return ossl_buf_fail(b, TLSH_TLS_ERROR, "process_incoming with NULL data");
-	/* Nothing can use bytes after the peer's close_notify (RFC 8446 6.1)
-	 * or after a fatal error: drop them. */
-	if (b->failed || b->closed || (SSL_get_shutdown(b->ssl) & SSL_RECEIVED_SHUTDOWN))
-		return TLSH_OK;
-	size_t pending = BIO_ctrl_pending(b->rbio);
-	if (pending > 0 && (pending >= OSSL_INCOMING_CAP || len > OSSL_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
+	int st =
+	        tlsh_state_incoming(&b->st, (SSL_get_shutdown(b->ssl) & SSL_RECEIVED_SHUTDOWN) != 0,
+	                            data, len, BIO_ctrl_pending(b->rbio), OSSL_INCOMING_CAP);
+	if (st != TLSH_PROCEED)
+		return st;
 	while (len > 0) {
 		size_t chunk = len > (size_t)INT_MAX ? (size_t)INT_MAX : len, put = 0;
 		ERR_clear_error();
@@ -1124,7 +908,7 @@ static int ossl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len
 
 static int ossl_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	BIO_set_mem_eof_return(b->rbio, 0);
 	return TLSH_OK;
 }
@@ -1209,7 +993,7 @@ static int ossl_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 
 static void ossl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -68,7 +68,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 #ifndef PEP748_PYTHON_HOME
 #define PEP748_PYTHON_HOME "/usr"
@@ -378,22 +379,6 @@ static int pep_alert_attr(PyObject *value, const char *attr)
 	return code;
 }
 
-static void pep_err_set(struct tlsh_error *err, int status, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void pep_err_set(struct tlsh_error *err, int status, const char *fmt, ...)
-{
-	if (err == NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	err->status = status;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-}
-
 /** What a call may turn a PEP error into. */
 enum pep_site {
 	/** validate_config, context_new, buffer_new: TLSError ->
@@ -470,7 +455,8 @@ static int pep_contract(struct pep_impl *pi, struct tlsh_error *err, const char 
 	va_end(ap);
 	fprintf(stderr, "tlsh-pep748: %s broke the PEP 748 contract: %s\n", pi->target, msg);
 	fflush(stderr);
-	pep_err_set(err, PEP_PYTHON_ERROR, "PEP 748 contract broken: %s", msg);
+	tlsh_error_set(err, PEP_PYTHON_ERROR, TLSH_NO_ALERT, TLSH_NO_ALERT,
+	               "PEP 748 contract broken: %s", msg);
 	return PEP_PYTHON_ERROR;
 }
 
@@ -563,25 +549,14 @@ static int pep_load_api(struct pep_api *a, PyObject *mod)
 	return 0;
 }
 
+/** The capability names tlsh.h defines (TLSH_CAPABILITY_LIST). */
 static const struct {
 	const char *name;
 	uint64_t bit;
 } pep_caps[] = {
-        {"TLS12", TLSH_CAP_TLS12},
-        {"TLS13", TLSH_CAP_TLS13},
-        {"CLIENT_AUTH", TLSH_CAP_CLIENT_AUTH},
-        {"CIPHERS_TLS12", TLSH_CAP_CIPHERS_TLS12},
-        {"CIPHERS_TLS13", TLSH_CAP_CIPHERS_TLS13},
-        {"ALPN", TLSH_CAP_ALPN},
-        {"SNI_CHAINS", TLSH_CAP_SNI_CHAINS},
-        {"PEERCERT", TLSH_CAP_PEERCERT},
-        {"TRANSPORT_EOF", TLSH_CAP_TRANSPORT_EOF},
-        {"SOURCE_PATH", TLSH_CAP_SOURCE_PATH},
-        {"SOURCE_BUFFER", TLSH_CAP_SOURCE_BUFFER},
-        {"INSECURE", TLSH_CAP_INSECURE},
-        {"RSA", TLSH_CAP_RSA},
-        {"ECDSA", TLSH_CAP_ECDSA},
-        {"SHUTDOWN", TLSH_CAP_SHUTDOWN},
+#define PEP_CAP_(name, bit, text) {text, 1ull << (bit)},
+        TLSH_CAPABILITY_LIST(PEP_CAP_)
+#undef PEP_CAP_
 };
 
 /** Capability bits from an iterable of names; -1 on an unknown name or a
@@ -604,11 +579,11 @@ static int pep_parse_caps(PyObject *names, uint64_t *out)
 			PyObject *r = PyObject_Repr(item);
 			const char *rs = r != NULL ? PyUnicode_AsUTF8(r) : "?";
 			fprintf(stderr,
-			        "tlsh-pep748: tlsh_capabilities: unknown capability %s (known: "
-			        "TLS12, TLS13, CLIENT_AUTH, CIPHERS_TLS12, CIPHERS_TLS13, ALPN, "
-			        "SNI_CHAINS, PEERCERT, TRANSPORT_EOF, SOURCE_PATH, SOURCE_BUFFER, "
-			        "INSECURE, RSA, ECDSA, SHUTDOWN)\n",
+			        "tlsh-pep748: tlsh_capabilities: unknown capability %s (known:",
 			        rs != NULL ? rs : "?");
+			for (size_t k = 0; k < sizeof pep_caps / sizeof pep_caps[0]; k++)
+				fprintf(stderr, "%s %s", k ? "," : "", pep_caps[k].name);
+			fprintf(stderr, ")\n");
 			Py_XDECREF(r);
 			Py_DECREF(item);
 			Py_DECREF(it);
@@ -830,8 +805,7 @@ static int pep_source(struct pep_impl *pi, PyObject *cls, const struct tlsh_sour
 		*out = PyObject_CallMethod(cls, "system", NULL);
 		return *out != NULL ? TLSH_OK : -1;
 	}
-	pep_err_set(err, TLSH_CONFIGURATION_ERROR, "%s: source kind %d cannot be expressed", what,
-	            (int)s->kind);
+	tlsh_config_fail(err, "%s: source kind %d cannot be expressed", what, (int)s->kind);
 	return TLSH_CONFIGURATION_ERROR;
 }
 
@@ -849,7 +823,7 @@ static int pep_chain(struct pep_impl *pi, const struct tlsh_signing_chain *ch, s
 		st = pep_source(pi, pi->api.private_key, &ch->key, what, 1, &key, err);
 	}
 	if (st == TLSH_OK && ch->chain_len > 0 && ch->chain == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "chain %zu: intermediates are NULL", i);
+		tlsh_config_fail(err, "chain %zu: intermediates are NULL", i);
 		st = TLSH_CONFIGURATION_ERROR;
 	}
 	if (st == TLSH_OK && (list = PyList_New(0)) == NULL)
@@ -900,8 +874,8 @@ static PyObject *pep_version(struct pep_impl *pi, enum tlsh_version v, const cha
 		break;
 	}
 	if (o == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR,
-		            "%s 0x%x is not a version PEP 748 can express", what, (unsigned)v);
+		tlsh_config_fail(err, "%s 0x%x is not a version PEP 748 can express", what,
+		                 (unsigned)v);
 		return NULL;
 	}
 	Py_INCREF(o);
@@ -938,28 +912,27 @@ static int pep_build_config(struct pep_impl *pi, enum tlsh_role role,
 	Py_INCREF(Py_None);
 	Py_INCREF(Py_None);
 	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "unknown role %d", (int)role);
+		tlsh_config_fail(err, "unknown role %d", (int)role);
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
 	if (config == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "no configuration");
+		tlsh_config_fail(err, "no configuration");
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
-	memset(&c, 0, sizeof c);
-	memcpy(&c, config, config->struct_size < sizeof c ? config->struct_size : sizeof c);
+	tlsh_config_copy(config, &c);
 
 	/* Certificate chains: a client takes one SigningChain (or None), a
 	 * server a list. */
 	if (c.certificate_chains_len > 0 && c.certificate_chains == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "certificate_chains is NULL");
+		tlsh_config_fail(err, "certificate_chains is NULL");
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
 	if (role == TLSH_ROLE_CLIENT && c.certificate_chains_len > 1) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR,
-		            "PEP 748: a client configuration holds at most one SigningChain");
+		tlsh_config_fail(err,
+		                 "PEP 748: a client configuration holds at most one SigningChain");
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
@@ -986,7 +959,7 @@ static int pep_build_config(struct pep_impl *pi, enum tlsh_role role,
 
 	/* Ciphers: CipherSuite members, raw ints for the rest. */
 	if (c.ciphers_len > 0 && c.ciphers == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "ciphers is NULL");
+		tlsh_config_fail(err, "ciphers is NULL");
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
@@ -1007,7 +980,7 @@ static int pep_build_config(struct pep_impl *pi, enum tlsh_role role,
 
 	/* ALPN: NextProtocol members, raw bytes for the rest. */
 	if (c.inner_protocols_len > 0 && c.inner_protocols == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "inner_protocols is NULL");
+		tlsh_config_fail(err, "inner_protocols is NULL");
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
@@ -1018,8 +991,7 @@ static int pep_build_config(struct pep_impl *pi, enum tlsh_role role,
 		for (size_t i = 0; i < c.inner_protocols_len; i++) {
 			const struct tlsh_bytes *p = &c.inner_protocols[i];
 			if (p->data == NULL && p->len > 0) {
-				pep_err_set(err, TLSH_CONFIGURATION_ERROR,
-				            "inner protocol %zu is NULL", i);
+				tlsh_config_fail(err, "inner protocol %zu is NULL", i);
 				st = TLSH_CONFIGURATION_ERROR;
 				goto out;
 			}
@@ -1060,16 +1032,15 @@ static int pep_build_config(struct pep_impl *pi, enum tlsh_role role,
 
 	/* Insecure flags: the PEP's insecure variant. */
 	if (c.insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK)) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "unknown insecure flags 0x%x",
-		            (unsigned)c.insecure);
+		tlsh_config_fail(err, "unknown insecure flags 0x%x", (unsigned)c.insecure);
 		st = TLSH_CONFIGURATION_ERROR;
 		goto out;
 	}
 	if (c.insecure != 0) {
 		if (pi->insecure == NULL || pi->api.insecure_config == NULL) {
-			pep_err_set(err, TLSH_CONFIGURATION_ERROR,
-			            "insecure flags: the implementation has no insecure variant "
-			            "(tlsh_insecure)");
+			tlsh_config_fail(
+			        err, "insecure flags: the implementation has no insecure variant "
+			             "(tlsh_insecure)");
 			st = TLSH_CONFIGURATION_ERROR;
 			goto out;
 		}
@@ -1129,16 +1100,6 @@ out:
 	return st;
 }
 
-static void pep_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
-}
-
 /* ------------------------------------------------------------------------ */
 /* Descriptor functions: configurations and contexts                        */
 /* ------------------------------------------------------------------------ */
@@ -1163,7 +1124,7 @@ static int pep_validate_config(const struct tlsh_implementation *self, enum tlsh
 			st = pep_map_exception(pi, "validate_config", SITE_SETUP, err);
 		} else {
 			Py_DECREF(r);
-			pep_err_ok(err);
+			tlsh_error_ok(err);
 		}
 		Py_XDECREF(fn);
 		Py_DECREF(cfg);
@@ -1189,13 +1150,13 @@ static int pep_context_new(const struct tlsh_implementation *self, enum tlsh_rol
 {
 	struct pep_impl *pi = pep_self(self);
 	if (out == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "no place to store the context");
+		tlsh_config_fail(err, "no place to store the context");
 		return TLSH_CONFIGURATION_ERROR;
 	}
 	*out = NULL;
 	struct tlsh_context *tc = calloc(1, sizeof *tc);
 	if (tc == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "out of memory");
+		tlsh_config_fail(err, "out of memory");
 		return TLSH_CONFIGURATION_ERROR;
 	}
 	tc->pi = pi;
@@ -1218,7 +1179,7 @@ static int pep_context_new(const struct tlsh_implementation *self, enum tlsh_rol
 		if (tc->ctx == NULL)
 			st = pep_map_exception(pi, attr, SITE_SETUP, err);
 		else
-			pep_err_ok(err);
+			tlsh_error_ok(err);
 		Py_XDECREF(cls);
 		Py_DECREF(cfg);
 		Py_XDECREF(insecure);
@@ -1252,17 +1213,17 @@ static int pep_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
                           struct tlsh_error *err)
 {
 	if (out == NULL || tc == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "no context or no place for the buffer");
+		tlsh_config_fail(err, "no context or no place for the buffer");
 		return TLSH_CONFIGURATION_ERROR;
 	}
 	*out = NULL;
 	struct tlsh_buffer *b = calloc(1, sizeof *b);
 	if (b == NULL) {
-		pep_err_set(err, TLSH_CONFIGURATION_ERROR, "out of memory");
+		tlsh_config_fail(err, "out of memory");
 		return TLSH_CONFIGURATION_ERROR;
 	}
 	b->tc = tc;
-	pep_err_ok(&b->last);
+	tlsh_error_ok(&b->last);
 	int st = TLSH_OK;
 	PyGILState_STATE g = PyGILState_Ensure();
 	if (tc->role == TLSH_ROLE_SERVER) {
@@ -1281,7 +1242,7 @@ static int pep_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
 	if (b->buf == NULL)
 		st = pep_map_exception(tc->pi, "create_buffer", SITE_SETUP, err);
 	else
-		pep_err_ok(err);
+		tlsh_error_ok(err);
 	PyGILState_Release(g);
 	if (st != TLSH_OK) {
 		pep_buffer_free(b);
@@ -1299,7 +1260,8 @@ static int pep_still_broken(struct tlsh_buffer *b, const char *call)
 	        "above)\n",
 	        call, b->broken_call);
 	fflush(stderr);
-	pep_err_set(&b->last, PEP_PYTHON_ERROR, "earlier Python exception in %s", b->broken_call);
+	tlsh_error_set(&b->last, PEP_PYTHON_ERROR, TLSH_NO_ALERT, TLSH_NO_ALERT,
+	               "earlier Python exception in %s", b->broken_call);
 	return PEP_PYTHON_ERROR;
 }
 
@@ -1453,10 +1415,9 @@ static int pep_process_incoming_eof(tlsh_buffer *b)
 	if (b->broken) {
 		st = pep_still_broken(b, "process_incoming_eof");
 	} else if (!PyObject_HasAttr(b->buf, s_process_incoming_eof)) {
-		pep_err_set(
-		        &b->last, TLSH_TLS_ERROR,
+		st = tlsh_error_set(
+		        &b->last, TLSH_TLS_ERROR, TLSH_NO_ALERT, TLSH_NO_ALERT,
 		        "TRANSPORT_EOF declared, but this buffer has no process_incoming_eof()");
-		st = TLSH_TLS_ERROR;
 	} else {
 		st = pep_status(b, PyObject_CallMethodNoArgs(b->buf, s_process_incoming_eof),
 		                "process_incoming_eof", SITE_BUFFER);

@@ -30,10 +30,11 @@
  *  - wolfSSL_shutdown calls wolfSSL_clear() once both close_notify alerts are
  *    through, which wipes the negotiated state; what the query functions
  *    report is therefore copied when the handshake completes.
- *  - Hostname and IP checks fall back to the subject CN when the leaf has no
- *    subjectAltName (WOLFSSL_HOSTNAME_VERIFY_ALT_NAME_ONLY is a build option
- *    Debian does not set); the verify callback refuses such a leaf, so the
- *    CN is never used (RFC 9525 section 6.3).
+ *  - wolfSSL's hostname and IP checks fall back to the subject CN when the
+ *    leaf has no subjectAltName (WOLFSSL_HOSTNAME_VERIFY_ALT_NAME_ONLY is a
+ *    build option Debian does not set), which RFC 9525 section 6.3 forbids:
+ *    they are not used. The verify callback checks the identity with the
+ *    shared matcher of tlsh_adapter.h over the leaf's subjectAltName.
  *  - ALPN names are kept as C strings and configured as a comma-separated
  *    list: a name containing ',' or a NUL byte cannot be expressed and is a
  *    CONFIGURATION_ERROR. wolfSSL's own matching follows the client's order;
@@ -46,7 +47,6 @@
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -55,7 +55,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tlsh.h"
+#define TLSH_ADAPTER_IMPLEMENTATION
+#include "tlsh_adapter.h"
 
 /** process_incoming refuses (WANT_READ) to grow the unprocessed input beyond
  * this; a single delivery into an empty queue is always accepted. */
@@ -69,31 +70,24 @@
 /* Types                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/** A byte queue: bytes [off, len) of p are pending. */
-struct wssl_queue {
-	uint8_t *p;
-	size_t off, len, cap;
-};
-
-/** A checked configuration: the caller's config copied with struct_size
- * honoured, plus the version range to configure (wire values, already
- * narrowed to what the cipher list allows). */
+/** A checked configuration: the generic plan, plus the version range to
+ * configure (wire values, already narrowed to what the cipher list
+ * allows). */
 struct wssl_plan {
-	struct tlsh_config c;
+	struct tlsh_plan p;
 	uint16_t lo, hi;
 };
 
 struct tlsh_context {
 	enum tlsh_role role;
-	uint32_t insecure;
+	/** Client: verify that the certificate names server_hostname. */
+	int check_name;
 	/** The version range includes TLS 1.3. */
 	int tls13;
 	/** One WOLFSSL_CTX per server chain, [0] being the default; one for a
-	 * client. leaf[i] is the parsed leaf of chain i (servers only) and
-	 * has_san[i] tells whether it carries a subjectAltName. */
+	 * client. leaf[i] is the parsed leaf of chain i (servers only). */
 	WOLFSSL_CTX **ctx;
 	WOLFSSL_X509 **leaf;
-	int *has_san;
 	size_t nctx;
 	/** ALPN protocols: wire format (length-prefixed names) for the server's
 	 * select callback, comma-separated for wolfSSL_UseALPN. */
@@ -106,27 +100,18 @@ struct tlsh_context {
 struct tlsh_buffer {
 	struct tlsh_context *tc;
 	WOLFSSL *ssl;
-	struct wssl_queue in, out;
-	/** The client verifies the leaf against a name or address (the verify
-	 * callback then requires a subjectAltName). */
-	int check_identity;
+	struct tlsh_queue in, out;
+	/** Client: what the verify callback checks the leaf against (RFC
+	 * 9525); kind NONE when nothing is checked. */
+	struct tlsh_identity id;
 	/** Why the verify callback refused the leaf ("" if it did not). */
 	char verify_note[96];
 	/** The handshake completed at some point (sticky). */
 	int hs_done;
-	/** process_incoming_eof was called. */
-	int eof;
-	/** The peer's close_notify was received (sticky CLOSED). */
-	int closed;
-	/** Transport EOF without close_notify was reported (sticky). */
-	int ragged;
 	/** Our close_notify was queued by shutdown. */
 	int sent_notify;
-	/** A fatal error happened; only queries and last_error remain. */
-	int failed;
-	int alert_sent, alert_sent_fatal;
-	int alert_received, alert_received_fatal;
-	struct tlsh_error last;
+	/** End of stream, failure, alerts, last error. */
+	struct tlsh_state st;
 	/** Negotiated parameters, copied when the handshake completes. */
 	uint16_t cipher;
 	enum tlsh_version version;
@@ -188,94 +173,8 @@ static void wssl_init(void)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Byte queues                                                              */
-/* ------------------------------------------------------------------------ */
-
-static size_t wssl_q_pending(const struct wssl_queue *q)
-{
-	return q->len - q->off;
-}
-
-static int wssl_q_append(struct wssl_queue *q, const uint8_t *data, size_t n)
-{
-	if (n == 0)
-		return 1;
-	if (q->off > 0 && q->off == q->len)
-		q->off = q->len = 0;
-	if (n > q->cap - q->len && q->off > 0) {
-		memmove(q->p, q->p + q->off, q->len - q->off);
-		q->len -= q->off;
-		q->off = 0;
-	}
-	if (n > q->cap - q->len) {
-		if (n > SIZE_MAX / 2 - q->len)
-			return 0;
-		size_t cap = q->cap ? q->cap : 4096;
-		while (cap < q->len + n)
-			cap *= 2;
-		uint8_t *p = realloc(q->p, cap);
-		if (p == NULL)
-			return 0;
-		q->p = p;
-		q->cap = cap;
-	}
-	memcpy(q->p + q->len, data, n);
-	q->len += n;
-	return 1;
-}
-
-static size_t wssl_q_take(struct wssl_queue *q, uint8_t *dst, size_t cap)
-{
-	size_t n = wssl_q_pending(q);
-	if (n > cap)
-		n = cap;
-	if (n > 0) {
-		memcpy(dst, q->p + q->off, n);
-		q->off += n;
-	}
-	if (q->off == q->len)
-		q->off = q->len = 0;
-	return n;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
-
-/** Fills err (if any) with a configuration error. */
-__attribute__((format(printf, 2, 3))) static int wssl_cfg_fail(struct tlsh_error *err,
-                                                               const char *fmt, ...)
-{
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
-		va_end(ap);
-		err->status = TLSH_CONFIGURATION_ERROR;
-		err->alert_sent = TLSH_NO_ALERT;
-		err->alert_received = TLSH_NO_ALERT;
-	}
-	return TLSH_CONFIGURATION_ERROR;
-}
-
-static void wssl_err_ok(struct tlsh_error *err)
-{
-	if (err == NULL)
-		return;
-	err->status = TLSH_OK;
-	err->alert_sent = TLSH_NO_ALERT;
-	err->alert_received = TLSH_NO_ALERT;
-	err->message[0] = '\0';
-}
-
-/** Keeps the first alert, replacing a warning-level one by a fatal one. */
-static void wssl_note_alert(int *code, int *fatal, int desc, int is_fatal)
-{
-	if (*code == TLSH_NO_ALERT || (is_fatal && !*fatal)) {
-		*code = desc;
-		*fatal = is_fatal;
-	}
-}
 
 /** Picks up the alerts wolfSSL sent or received during the last call. Its
  * history keeps only the last of each, which is the fatal one when a
@@ -288,15 +187,8 @@ static void wssl_note_alerts(struct tlsh_buffer *b)
 	if (wolfSSL_get_alert_history(b->ssl, &h) != WOLFSSL_SUCCESS)
 		return;
 	const WOLFSSL_ALERT *a[2] = {&h.last_tx, &h.last_rx};
-	for (int i = 0; i < 2; i++) {
-		int code = a[i]->code, fatal = a[i]->level == 2;
-		if (code < 0 || code > 255 || (code == 0 && !fatal))
-			continue;
-		if (i == 0)
-			wssl_note_alert(&b->alert_sent, &b->alert_sent_fatal, code, fatal);
-		else
-			wssl_note_alert(&b->alert_received, &b->alert_received_fatal, code, fatal);
-	}
+	for (int i = 0; i < 2; i++)
+		tlsh_state_alert(&b->st, i == 0, a[i]->code, a[i]->level == 2);
 }
 
 /** Records a failing call on b: its status, the alerts seen on this buffer,
@@ -310,20 +202,8 @@ static int wssl_buf_fail(struct tlsh_buffer *b, int status, int code, const char
 		wolfSSL_ERR_error_string_n((unsigned long)(long)code, text, sizeof text);
 		snprintf(lib, sizeof lib, "%s (%d)", text, code);
 	}
-	b->last.status = status;
-	b->last.alert_sent = b->alert_sent;
-	b->last.alert_received = b->alert_received;
-	snprintf(b->last.message, sizeof b->last.message, "%s%s%s%s%s", what, lib[0] ? ": " : "",
-	         lib, b->verify_note[0] ? "; " : "", b->verify_note);
-	return status;
-}
-
-/** A call on a buffer that already failed fatally: report the same error
- * again, keeping its detail. */
-static int wssl_buf_dead(struct tlsh_buffer *b)
-{
-	b->last.status = TLSH_TLS_ERROR;
-	return TLSH_TLS_ERROR;
+	return tlsh_state_fail(&b->st, status, "%s%s%s%s%s", what, lib[0] ? ": " : "", lib,
+	                       b->verify_note[0] ? "; " : "", b->verify_note);
 }
 
 /** Maps the result of a failed wolfSSL_negotiate/read/write/shutdown. */
@@ -336,11 +216,11 @@ static int wssl_map(struct tlsh_buffer *b, int ret, const char *what)
 	case WOLFSSL_ERROR_WANT_WRITE:
 		return TLSH_WANT_WRITE;
 	default:
-		b->failed = 1;
+		b->st.failed = 1;
 		if (e == ZERO_RETURN || e == WOLFSSL_ERROR_ZERO_RETURN)
 			return wssl_buf_fail(b, TLSH_TLS_ERROR, 0,
 			                     "close_notify before the handshake completed");
-		if (b->eof && (e == SOCKET_PEER_CLOSED_E || e == SOCKET_ERROR_E))
+		if (b->st.eof && (e == SOCKET_PEER_CLOSED_E || e == SOCKET_ERROR_E))
 			return wssl_buf_fail(b, TLSH_TLS_ERROR, e, "transport EOF");
 		return wssl_buf_fail(b, TLSH_TLS_ERROR, e, what);
 	}
@@ -350,35 +230,14 @@ static int wssl_map(struct tlsh_buffer *b, int ret, const char *what)
 /* Configuration checks                                                     */
 /* ------------------------------------------------------------------------ */
 
-static int wssl_version_known(enum tlsh_version v)
-{
-	return v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2 || v == TLSH_TLS_1_3 ||
-	       v == TLSH_VERSION_MAXIMUM_SUPPORTED;
-}
-
-static uint16_t wssl_wire_version(enum tlsh_version v)
-{
-	if (v == TLSH_VERSION_MINIMUM_SUPPORTED || v == TLSH_TLS_1_2)
-		return 0x0303;
-	return 0x0304;
-}
-
-static const char *wssl_kind_name(enum tlsh_source_kind k)
-{
-	switch (k) {
-	case TLSH_SOURCE_NONE:
-		return "NONE";
-	case TLSH_SOURCE_BUFFER:
-		return "BUFFER";
-	case TLSH_SOURCE_PATH:
-		return "PATH";
-	case TLSH_SOURCE_ID:
-		return "ID";
-	case TLSH_SOURCE_SYSTEM:
-		return "SYSTEM";
-	}
-	return "unknown";
-}
+/** What wolfSSL 5.5 takes (tlsh_plan_config). */
+static const struct tlsh_plan_rules wssl_rules = {
+        .tls13 = 1,
+        .chain_kinds = TLSH_KINDS_CHAIN,
+        .trust_kinds = TLSH_KINDS_TRUST,
+        .max_buffer = INT_MAX,
+        .library = "wolfSSL 5.5",
+};
 
 /** A cipher suite id wolfSSL knows (its name table has an entry). */
 static int wssl_cipher_known(uint16_t id)
@@ -394,127 +253,34 @@ static int wssl_is_tls13_suite(uint16_t id)
 	return (id >> 8) == 0x13 || id == 0xC0B4 || id == 0xC0B5;
 }
 
-/** Checks a certificate or key source (trust == 0) or a trust store source
- * (trust == 1). */
-static int wssl_check_source(const struct tlsh_source *s, int trust, const char *what,
-                             struct tlsh_error *err)
-{
-	switch (s->kind) {
-	case TLSH_SOURCE_BUFFER:
-		if (s->data == NULL || s->len == 0 || s->len > INT_MAX)
-			return wssl_cfg_fail(err, "%s: empty or oversized buffer", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_PATH:
-		if (s->path == NULL || s->path[0] == '\0')
-			return wssl_cfg_fail(err, "%s: empty path", what);
-		return TLSH_OK;
-	case TLSH_SOURCE_NONE:
-	case TLSH_SOURCE_SYSTEM:
-		if (trust)
-			return TLSH_OK;
-		break;
-	case TLSH_SOURCE_ID:
-		break;
-	}
-	return wssl_cfg_fail(err, "%s: source kind %s is not supported", what,
-	                     wssl_kind_name(s->kind));
-}
-
 /** Checks `config` for `role` and computes what context_new configures. */
 static int wssl_plan_config(enum tlsh_role role, const struct tlsh_config *config,
                             struct wssl_plan *p, struct tlsh_error *err)
 {
 	memset(p, 0, sizeof *p);
-	if (role != TLSH_ROLE_CLIENT && role != TLSH_ROLE_SERVER)
-		return wssl_cfg_fail(err, "unknown role %d", (int)role);
-	if (config == NULL)
-		return wssl_cfg_fail(err, "no configuration");
-	size_t size = config->struct_size < sizeof p->c ? config->struct_size : sizeof p->c;
-	memcpy(&p->c, config, size);
-	const struct tlsh_config *c = &p->c;
-
-	/* Versions. */
-	enum tlsh_version lo = c->lowest_supported_version, hi = c->highest_supported_version;
-	if (lo == TLSH_VERSION_NONE)
-		lo = TLSH_VERSION_MINIMUM_SUPPORTED;
-	if (hi == TLSH_VERSION_NONE)
-		hi = TLSH_VERSION_MAXIMUM_SUPPORTED;
-	if (!wssl_version_known(lo) || !wssl_version_known(hi))
-		return wssl_cfg_fail(err, "unknown TLS version value (lowest 0x%x, highest 0x%x)",
-		                     (unsigned)lo, (unsigned)hi);
-	if (lo == TLSH_VERSION_MAXIMUM_SUPPORTED && hi != TLSH_VERSION_MAXIMUM_SUPPORTED)
-		return wssl_cfg_fail(err, "lowest version MAXIMUM_SUPPORTED with a lower highest");
-	if (hi == TLSH_VERSION_MINIMUM_SUPPORTED && lo != TLSH_VERSION_MINIMUM_SUPPORTED)
-		return wssl_cfg_fail(err, "highest version MINIMUM_SUPPORTED with a higher lowest");
-	p->lo = wssl_wire_version(lo);
-	p->hi = wssl_wire_version(hi);
-	if (p->lo > p->hi)
-		return wssl_cfg_fail(err, "lowest version is above highest version");
-
-	/* Certificate chains. */
-	if (c->certificate_chains_len > 0 && c->certificate_chains == NULL)
-		return wssl_cfg_fail(err, "certificate_chains is NULL");
-	if (role == TLSH_ROLE_SERVER && c->certificate_chains_len == 0)
-		return wssl_cfg_fail(err, "a server needs a certificate chain");
-	if (role == TLSH_ROLE_CLIENT && c->certificate_chains_len > 1)
-		return wssl_cfg_fail(err, "a client takes at most one certificate chain");
-	for (size_t i = 0; i < c->certificate_chains_len; i++) {
-		const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
-		char what[64];
-		snprintf(what, sizeof what, "chain %zu leaf", i);
-		if (wssl_check_source(&ch->leaf, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		snprintf(what, sizeof what, "chain %zu key", i);
-		if (wssl_check_source(&ch->key, 0, what, err) != TLSH_OK)
-			return TLSH_CONFIGURATION_ERROR;
-		if (ch->chain_len > 0 && ch->chain == NULL)
-			return wssl_cfg_fail(err, "chain %zu: intermediates are NULL", i);
-		for (size_t j = 0; j < ch->chain_len; j++) {
-			snprintf(what, sizeof what, "chain %zu intermediate %zu", i, j);
-			if (wssl_check_source(&ch->chain[j], 0, what, err) != TLSH_OK)
-				return TLSH_CONFIGURATION_ERROR;
-		}
-	}
-
-	/* Trust store. */
-	if (c->trust_store != NULL &&
-	    wssl_check_source(c->trust_store, 1, "trust store", err) != TLSH_OK)
+	if (tlsh_plan_config(&wssl_rules, role, config, &p->p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
+	const struct tlsh_config *c = &p->p.c;
 
-	/* Insecure flags. */
-	if (c->insecure & ~(uint32_t)(TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK))
-		return wssl_cfg_fail(err, "unknown insecure flags 0x%x", (unsigned)c->insecure);
-
-	/* ALPN: RFC 7301 names are 1..255 bytes. wolfSSL takes the list as a
-	 * comma-separated C string (wolfSSL_UseALPN) and keeps each name as a
-	 * C string (tls.c TLSX_ALPN_Write uses XSTRLEN), so a name holding ','
-	 * or NUL cannot be configured. */
-	if (c->inner_protocols_len > 0 && c->inner_protocols == NULL)
-		return wssl_cfg_fail(err, "inner_protocols is NULL");
+	/* ALPN: wolfSSL takes the list as a comma-separated C string
+	 * (wolfSSL_UseALPN) and keeps each name as a C string (tls.c
+	 * TLSX_ALPN_Write uses XSTRLEN), so a name holding ',' or NUL cannot
+	 * be configured. */
 	if (c->inner_protocols_len > WOLFSSL_MAX_ALPN_NUMBER)
-		return wssl_cfg_fail(err, "%zu ALPN protocols; wolfSSL takes at most %d",
-		                     c->inner_protocols_len, (int)WOLFSSL_MAX_ALPN_NUMBER);
-	size_t wire = 0;
+		return tlsh_config_fail(err, "%zu ALPN protocols; wolfSSL takes at most %d",
+		                        c->inner_protocols_len, (int)WOLFSSL_MAX_ALPN_NUMBER);
 	for (size_t i = 0; i < c->inner_protocols_len; i++) {
 		const struct tlsh_bytes *pr = &c->inner_protocols[i];
-		if (pr->len < 1 || pr->len > 255 || pr->data == NULL)
-			return wssl_cfg_fail(err,
-			                     "ALPN protocol %zu has length %zu (must be 1..255)", i,
-			                     pr->len);
 		if (memchr(pr->data, ',', pr->len) != NULL || memchr(pr->data, 0, pr->len) != NULL)
-			return wssl_cfg_fail(err,
-			                     "ALPN protocol %zu contains a ',' or NUL byte, which "
-			                     "wolfSSL's ALPN API cannot express",
-			                     i);
-		wire += 1 + pr->len;
+			return tlsh_config_fail(
+			        err,
+			        "ALPN protocol %zu contains a ',' or NUL byte, which "
+			        "wolfSSL's ALPN API cannot express",
+			        i);
 	}
-	if (wire > 65535)
-		return wssl_cfg_fail(err, "ALPN protocol list too long (%zu bytes)", wire);
 
 	/* Ciphers: unknown ids are ignored; each version that stays
 	 * negotiable needs at least one known suite. */
-	if (c->ciphers_len > 0 && c->ciphers == NULL)
-		return wssl_cfg_fail(err, "ciphers is NULL");
 	if (c->ciphers != NULL) {
 		int has12 = 0, has13 = 0;
 		for (size_t i = 0; i < c->ciphers_len; i++) {
@@ -525,21 +291,11 @@ static int wssl_plan_config(enum tlsh_role role, const struct tlsh_config *confi
 			else
 				has12 = 1;
 		}
-		if (!has12 && !has13)
-			return wssl_cfg_fail(err, "no cipher suite in the list is supported");
-		if (!has13) {
-			if (p->lo > 0x0303)
-				return wssl_cfg_fail(err, "no TLS 1.3 cipher suite for a TLS "
-				                          "1.3-only configuration");
-			p->hi = 0x0303;
-		}
-		if (!has12) {
-			if (p->hi < 0x0304)
-				return wssl_cfg_fail(err, "no TLS 1.2 cipher suite for a TLS "
-				                          "1.2-only configuration");
-			p->lo = 0x0304;
-		}
+		if (tlsh_plan_ciphers(&p->p, has12, has13, err) != TLSH_OK)
+			return TLSH_CONFIGURATION_ERROR;
 	}
+	p->lo = (uint16_t)p->p.lowest;
+	p->hi = (uint16_t)p->p.highest;
 	return TLSH_OK;
 }
 
@@ -550,7 +306,7 @@ static int wssl_validate_config(const struct tlsh_implementation *self, enum tls
 	(void)self;
 	if (wssl_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	wssl_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 }
 
@@ -558,87 +314,41 @@ static int wssl_validate_config(const struct tlsh_implementation *self, enum tls
 /* Loading certificates and keys                                            */
 /* ------------------------------------------------------------------------ */
 
-/** The bytes of a BUFFER or PATH source, in *out (malloc'ed, the caller
- * frees it). */
-static int wssl_source_bytes(const struct tlsh_source *s, uint8_t **out, size_t *len)
-{
-	*out = NULL;
-	*len = 0;
-	if (s->kind == TLSH_SOURCE_BUFFER) {
-		*out = malloc(s->len);
-		if (*out == NULL)
-			return 0;
-		memcpy(*out, s->data, s->len);
-		*len = s->len;
-		return 1;
-	}
-	FILE *f = fopen(s->path, "rb");
-	if (f == NULL)
-		return 0;
-	struct wssl_queue q = {0};
-	uint8_t chunk[4096];
-	size_t got;
-	int ok = 1;
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (q.len + got > WSSL_MAX_FILE || !wssl_q_append(&q, chunk, got)) {
-			ok = 0;
-			break;
-		}
-	}
-	if (ferror(f))
-		ok = 0;
-	fclose(f);
-	if (!ok || q.len == 0) {
-		free(q.p);
-		return 0;
-	}
-	*out = q.p;
-	*len = q.len;
-	return 1;
-}
-
-/** PEM or DER: PEM when the bytes contain a "-----BEGIN" line. */
-static int wssl_is_pem(const uint8_t *p, size_t n)
-{
-	static const char tag[] = "-----BEGIN";
-	for (size_t i = 0; i + (sizeof tag - 1) <= n; i++)
-		if (memcmp(p + i, tag, sizeof tag - 1) == 0)
-			return 1;
-	return 0;
-}
-
 /** Appends the certificates of `s` to the PEM text in q (DER is converted). */
-static int wssl_append_pem_certs(struct wssl_queue *q, const struct tlsh_source *s)
+static int wssl_append_pem_certs(struct tlsh_queue *q, const struct tlsh_source *s)
 {
-	uint8_t *data;
+	const uint8_t *data;
+	uint8_t *owned;
 	size_t len;
 	int ok = 0;
-	if (!wssl_source_bytes(s, &data, &len))
+	if (tlsh_source_bytes(s, WSSL_MAX_FILE, &data, &len, &owned) != 0)
 		return 0;
-	if (wssl_is_pem(data, len)) {
-		ok = wssl_q_append(q, data, len) && wssl_q_append(q, (const uint8_t *)"\n", 1);
+	if (tlsh_is_pem(data, len)) {
+		ok = tlsh_queue_append(q, data, len) &&
+		     tlsh_queue_append(q, (const uint8_t *)"\n", 1);
 	} else if (len <= INT_MAX / 2) {
 		word32 cap = (word32)(len * 2 + 128);
 		byte *pem = malloc(cap);
 		int n = pem ? wc_DerToPem(data, (word32)len, pem, cap, CERT_TYPE) : -1;
-		ok = n > 0 && wssl_q_append(q, pem, (size_t)n);
+		ok = n > 0 && tlsh_queue_append(q, pem, (size_t)n);
 		free(pem);
 	}
-	free(data);
+	free(owned);
 	return ok;
 }
 
 /** Parses the first certificate of a source. */
 static WOLFSSL_X509 *wssl_first_cert(const struct tlsh_source *s)
 {
-	uint8_t *data;
+	const uint8_t *data;
+	uint8_t *owned;
 	size_t len;
-	if (!wssl_source_bytes(s, &data, &len))
+	if (tlsh_source_bytes(s, WSSL_MAX_FILE, &data, &len, &owned) != 0)
 		return NULL;
 	WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(
 	        data, (int)len,
-	        wssl_is_pem(data, len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1);
-	free(data);
+	        tlsh_is_pem(data, len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1);
+	free(owned);
 	return x;
 }
 
@@ -646,46 +356,47 @@ static WOLFSSL_X509 *wssl_first_cert(const struct tlsh_source *s)
 static int wssl_use_chain(WOLFSSL_CTX *ctx, const struct tlsh_signing_chain *ch, size_t idx,
                           struct tlsh_error *err)
 {
-	struct wssl_queue pem = {0};
-	uint8_t *key = NULL;
+	struct tlsh_queue pem = {0};
+	const uint8_t *key = NULL;
+	uint8_t *key_owned = NULL;
 	size_t key_len = 0;
 	int st = TLSH_CONFIGURATION_ERROR;
 	/* A PEM leaf source may carry intermediates after the leaf; they and
 	 * the explicit ones follow the leaf in order. */
 	if (!wssl_append_pem_certs(&pem, &ch->leaf)) {
-		wssl_cfg_fail(err, "chain %zu: cannot load the leaf certificate", idx);
+		tlsh_config_fail(err, "chain %zu: cannot load the leaf certificate", idx);
 		goto out;
 	}
 	for (size_t j = 0; j < ch->chain_len; j++) {
 		if (!wssl_append_pem_certs(&pem, &ch->chain[j])) {
-			wssl_cfg_fail(err, "chain %zu: cannot load intermediate %zu", idx, j);
+			tlsh_config_fail(err, "chain %zu: cannot load intermediate %zu", idx, j);
 			goto out;
 		}
 	}
-	if (wolfSSL_CTX_use_certificate_chain_buffer(ctx, pem.p, (long)pem.len) !=
-	    WOLFSSL_SUCCESS) {
-		wssl_cfg_fail(err, "chain %zu: certificate chain rejected", idx);
+	if (wolfSSL_CTX_use_certificate_chain_buffer(
+	            ctx, tlsh_queue_peek(&pem), (long)tlsh_queue_length(&pem)) != WOLFSSL_SUCCESS) {
+		tlsh_config_fail(err, "chain %zu: certificate chain rejected", idx);
 		goto out;
 	}
-	if (!wssl_source_bytes(&ch->key, &key, &key_len)) {
-		wssl_cfg_fail(err, "chain %zu: cannot read the private key", idx);
+	if (tlsh_source_bytes(&ch->key, WSSL_MAX_FILE, &key, &key_len, &key_owned) != 0) {
+		tlsh_config_fail(err, "chain %zu: cannot read the private key", idx);
 		goto out;
 	}
-	int fmt = wssl_is_pem(key, key_len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
+	int fmt = tlsh_is_pem(key, key_len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
 	if (wolfSSL_CTX_use_PrivateKey_buffer(ctx, key, (long)key_len, fmt) != WOLFSSL_SUCCESS) {
-		wssl_cfg_fail(err, "chain %zu: cannot load the private key", idx);
+		tlsh_config_fail(err, "chain %zu: cannot load the private key", idx);
 		goto out;
 	}
 	if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
-		wssl_cfg_fail(err, "chain %zu: the private key does not match the leaf", idx);
+		tlsh_config_fail(err, "chain %zu: the private key does not match the leaf", idx);
 		goto out;
 	}
 	st = TLSH_OK;
 out:
-	if (key != NULL)
-		memset(key, 0, key_len);
-	free(key);
-	free(pem.p);
+	if (key_owned != NULL)
+		memset(key_owned, 0, key_len);
+	free(key_owned);
+	tlsh_queue_free(&pem);
 	return st;
 }
 
@@ -696,26 +407,27 @@ static int wssl_load_trust(WOLFSSL_CTX *ctx, const struct tlsh_source *ts, struc
 	struct stat sb;
 	if (ts == NULL || ts->kind == TLSH_SOURCE_NONE || ts->kind == TLSH_SOURCE_SYSTEM) {
 		if (wolfSSL_CTX_load_system_CA_certs(ctx) != WOLFSSL_SUCCESS)
-			return wssl_cfg_fail(err, "cannot load the system trust store");
+			return tlsh_config_fail(err, "cannot load the system trust store");
 		return TLSH_OK;
 	}
 	if (ts->kind == TLSH_SOURCE_PATH && stat(ts->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		if (wolfSSL_CTX_load_verify_locations(ctx, NULL, ts->path) != WOLFSSL_SUCCESS)
-			return wssl_cfg_fail(err, "cannot use trust directory %.100s", ts->path);
+			return tlsh_config_fail(err, "cannot use trust directory %.100s", ts->path);
 		return TLSH_OK;
 	}
 	/* A file is read into memory: wolfSSL_CTX_load_verify_locations on a
 	 * file would also make each certificate a trusted peer (it calls
 	 * wolfSSL_CTX_trust_peer_cert under OPENSSL_COMPATIBLE_DEFAULTS). */
-	uint8_t *data;
+	const uint8_t *data;
+	uint8_t *owned;
 	size_t len;
-	if (!wssl_source_bytes(ts, &data, &len))
-		return wssl_cfg_fail(err, "cannot read the trust store");
-	int fmt = wssl_is_pem(data, len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
+	if (tlsh_source_bytes(ts, WSSL_MAX_FILE, &data, &len, &owned) != 0)
+		return tlsh_config_fail(err, "cannot read the trust store");
+	int fmt = tlsh_is_pem(data, len) ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
 	int r = wolfSSL_CTX_load_verify_buffer(ctx, data, (long)len, fmt);
-	free(data);
+	free(owned);
 	if (r != WOLFSSL_SUCCESS)
-		return wssl_cfg_fail(err, "cannot load the trust store");
+		return tlsh_config_fail(err, "cannot load the trust store");
 	return TLSH_OK;
 }
 
@@ -729,9 +441,9 @@ static int wssl_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	(void)ssl;
 	if (sz <= 0)
 		return 0;
-	if (wssl_q_pending(&b->in) == 0)
-		return b->eof ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_WANT_READ;
-	return (int)wssl_q_take(&b->in, (uint8_t *)buf, (size_t)sz);
+	if (tlsh_queue_length(&b->in) == 0)
+		return b->st.eof ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_WANT_READ;
+	return (int)tlsh_queue_take(&b->in, (uint8_t *)buf, (size_t)sz);
 }
 
 static int wssl_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -740,35 +452,52 @@ static int wssl_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 	(void)ssl;
 	if (sz <= 0)
 		return 0;
-	if (!wssl_q_append(&b->out, (const uint8_t *)buf, (size_t)sz))
+	if (!tlsh_queue_append(&b->out, (const uint8_t *)buf, (size_t)sz))
 		return WOLFSSL_CBIO_ERR_GENERAL;
 	return sz;
 }
 
-/** Certificate verification: wolfSSL's verdict stands, except that a leaf
- * checked against a hostname or IP address must carry a subjectAltName.
- * wolfSSL matches the reference identity against the subjectAltName when
- * there is one and otherwise against the subject CN (internal.c
- * DoVerifyCallback, CheckHostName); RFC 9525 section 6.3 forbids that
- * fallback. */
+/** Does x's subjectAltName name `id` (RFC 9525: dNSName and iPAddress
+ * entries only, never the subject CN)? */
+static int wssl_names(WOLFSSL_X509 *x, const struct tlsh_identity *id)
+{
+	WOLFSSL_STACK *gens =
+	        x ? wolfSSL_X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+	int found = 0;
+	for (int i = 0; gens != NULL && !found && i < wolfSSL_sk_GENERAL_NAME_num(gens); i++) {
+		WOLFSSL_GENERAL_NAME *g = wolfSSL_sk_GENERAL_NAME_value(gens, i);
+		/* The GeneralName tags: 2 dNSName, 7 iPAddress. */
+		if (g != NULL && (g->type == TLSH_SAN_DNS || g->type == TLSH_SAN_IP))
+			found = tlsh_identity_match(id, g->type, wolfSSL_ASN1_STRING_data(g->d.ia5),
+			                            (size_t)wolfSSL_ASN1_STRING_length(g->d.ia5));
+	}
+	wolfSSL_GENERAL_NAMES_free(gens);
+	return found;
+}
+
+/** Certificate verification: wolfSSL's verdict on the chain stands; a client
+ * then checks the leaf's identity with the shared RFC 9525 matcher. (wolfSSL's
+ * own host and IP checks fall back to the subject CN when the leaf has no
+ * subjectAltName, internal.c DoVerifyCallback and CheckHostName; Debian does
+ * not set WOLFSSL_HOSTNAME_VERIFY_ALT_NAME_ONLY. They are not used.) */
 static int wssl_verify_cb(int ok, WOLFSSL_X509_STORE_CTX *st)
 {
 	struct tlsh_buffer *b = st->userCtx;
-	/* wolfSSL computes `ok` before its hostname and IP checks and puts
-	 * their failure in st->error only; returning 1 would override it. */
+	/* wolfSSL may compute `ok` before some of its checks and put their
+	 * failure in st->error only; returning 1 would override it. */
 	if (!ok || st->error != 0)
 		return 0;
-	if (b == NULL || !b->check_identity || st->error_depth != 0)
+	if (b == NULL || b->id.kind == TLSH_IDENTITY_NONE || st->error_depth != 0)
 		return 1;
 	WOLFSSL_X509 *x = NULL;
 	if (st->certs != NULL && st->totalCerts > 0 && st->certs[0].buffer != NULL)
 		x = wolfSSL_X509_d2i(NULL, st->certs[0].buffer, (int)st->certs[0].length);
-	int has_san = x != NULL && wolfSSL_X509_get_next_altname(x) != NULL;
+	int named = wssl_names(x, &b->id);
 	wolfSSL_X509_free(x);
-	if (!has_san) {
+	if (!named) {
 		snprintf(b->verify_note, sizeof b->verify_note,
-		         "the leaf has no subjectAltName; the subject CN is not used (RFC 9525 "
-		         "section 6.3)");
+		         "the leaf's subjectAltName does not name the server (RFC 9525; the "
+		         "subject CN is not used)");
 		return 0;
 	}
 	return 1;
@@ -780,13 +509,13 @@ static int wssl_servername(WOLFSSL *ssl, int *alert, void *arg)
 {
 	const struct tlsh_context *tc = arg;
 	const char *name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME);
+	struct tlsh_identity id;
 	(void)alert;
 	if (name == NULL || name[0] == '\0')
 		return noack_return;
+	tlsh_identity_set(&id, name);
 	for (size_t i = 0; i < tc->nctx; i++) {
-		if (tc->leaf[i] == NULL || !tc->has_san[i] ||
-		    wolfSSL_X509_check_host(tc->leaf[i], name, strlen(name), 0, NULL) !=
-		            WOLFSSL_SUCCESS)
+		if (tc->leaf[i] == NULL || !wssl_names(tc->leaf[i], &id))
 			continue;
 		if (wolfSSL_set_SSL_CTX(ssl, tc->ctx[i]) == NULL) {
 			*alert = 80; /* internal_error */
@@ -806,23 +535,7 @@ static int wssl_alpn_select(WOLFSSL *ssl, const unsigned char **out, unsigned ch
 {
 	const struct tlsh_context *tc = arg;
 	(void)ssl;
-	for (size_t i = 0; i < tc->alpn_len; i += 1 + (size_t)tc->alpn[i]) {
-		const unsigned char *mine = tc->alpn + i + 1;
-		unsigned char mlen = tc->alpn[i];
-		unsigned int j = 0;
-		while (j < inlen) {
-			unsigned int l = in[j];
-			if (l == 0 || l > inlen - j - 1)
-				break;
-			if (l == mlen && memcmp(in + j + 1, mine, l) == 0) {
-				*out = mine;
-				*outlen = mlen;
-				return 0;
-			}
-			j += 1 + l;
-		}
-	}
-	return noack_return;
+	return tlsh_alpn_select(tc->alpn, tc->alpn_len, in, inlen, out, outlen) ? 0 : noack_return;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -840,7 +553,6 @@ static void wssl_context_free(tlsh_context *tc)
 	}
 	free(tc->ctx);
 	free(tc->leaf);
-	free(tc->has_san);
 	free(tc->alpn);
 	free(tc->alpn_csv);
 	free(tc);
@@ -866,13 +578,13 @@ static WOLFSSL_METHOD *wssl_method(enum tlsh_role role, uint16_t lo, uint16_t hi
 static int wssl_setup_ctx(struct tlsh_context *tc, WOLFSSL_CTX *ctx, const struct wssl_plan *p,
                           struct tlsh_error *err)
 {
-	const struct tlsh_config *c = &p->c;
+	const struct tlsh_config *c = &p->p.c;
 	/* The version range: the method caps it; the lowest version must be
 	 * set because Debian's OPENSSL_COMPATIBLE_DEFAULTS lower it to SSL 3.0
 	 * (ssl.c wolfSSL_CTX_new_ex). */
 	if (wolfSSL_CTX_SetMinVersion(ctx, p->lo == 0x0304 ? WOLFSSL_TLSV1_3 : WOLFSSL_TLSV1_2) !=
 	    WOLFSSL_SUCCESS)
-		return wssl_cfg_fail(err, "cannot set the lowest version");
+		return tlsh_config_fail(err, "cannot set the lowest version");
 	/* Key exchange groups when TLS 1.3 is possible: wolfSSL's own TLS 1.3
 	 * ranking (tls.c, used when none is set) with X25519 moved first. By
 	 * default its client sends the key share for P-256 and lists
@@ -885,22 +597,21 @@ static int wssl_setup_ctx(struct tlsh_context *tc, WOLFSSL_CTX *ctx, const struc
 	if (tc->tls13 &&
 	    wolfSSL_CTX_set_groups(ctx, groups, (int)(sizeof groups / sizeof groups[0])) !=
 	            WOLFSSL_SUCCESS)
-		return wssl_cfg_fail(err, "cannot set the key exchange groups");
+		return tlsh_config_fail(err, "cannot set the key exchange groups");
 	wolfSSL_CTX_SetIORecv(ctx, wssl_recv);
 	wolfSSL_CTX_SetIOSend(ctx, wssl_send);
 
 	/* Trust and verification (OPENSSL_COMPATIBLE_DEFAULTS: VERIFY_NONE). */
 	const struct tlsh_source *ts = c->trust_store;
-	int have_trust = ts != NULL && ts->kind != TLSH_SOURCE_NONE;
 	if (tc->role == TLSH_ROLE_CLIENT) {
-		if (c->insecure & TLSH_INSECURE_NO_VERIFY) {
+		if (!p->p.verify_peer) {
 			wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
 		} else {
 			if (wssl_load_trust(ctx, ts, err) != TLSH_OK)
 				return TLSH_CONFIGURATION_ERROR;
 			wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, wssl_verify_cb);
 		}
-	} else if (have_trust) {
+	} else if (p->p.verify_peer) {
 		if (wssl_load_trust(ctx, ts, err) != TLSH_OK)
 			return TLSH_CONFIGURATION_ERROR;
 		wolfSSL_CTX_set_verify(ctx,
@@ -911,7 +622,7 @@ static int wssl_setup_ctx(struct tlsh_context *tc, WOLFSSL_CTX *ctx, const struc
 		 * without an alert; mutual_auth fails on the empty Certificate
 		 * with handshake_failure (internal.c ProcessPeerCerts). */
 		if (wolfSSL_CTX_mutual_auth(ctx, 1) != 0)
-			return wssl_cfg_fail(err, "cannot require a client certificate");
+			return tlsh_config_fail(err, "cannot require a client certificate");
 	} else {
 		wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, NULL);
 	}
@@ -919,7 +630,7 @@ static int wssl_setup_ctx(struct tlsh_context *tc, WOLFSSL_CTX *ctx, const struc
 	if (tc->role == TLSH_ROLE_SERVER) {
 		wolfSSL_CTX_set_servername_callback(ctx, wssl_servername);
 		if (wolfSSL_CTX_set_servername_arg(ctx, tc) != WOLFSSL_SUCCESS)
-			return wssl_cfg_fail(err, "cannot set the servername callback");
+			return tlsh_config_fail(err, "cannot set the servername callback");
 		if (tc->alpn_len > 0)
 			wolfSSL_CTX_set_alpn_select_cb(ctx, wssl_alpn_select, tc);
 	}
@@ -933,12 +644,12 @@ static int wssl_setup_ctx(struct tlsh_context *tc, WOLFSSL_CTX *ctx, const struc
  * wolfSSL derives the signature algorithms it offers from the suites. */
 static int wssl_set_ciphers(WOLFSSL_CTX *ctx, const struct wssl_plan *p, struct tlsh_error *err)
 {
-	const struct tlsh_config *c = &p->c;
+	const struct tlsh_config *c = &p->p.c;
 	size_t count = c->ciphers != NULL ? c->ciphers_len : wssl_default_len / 2;
 	unsigned char *bytes = malloc(count * 2 + 2);
 	size_t n = 0;
 	if (bytes == NULL)
-		return wssl_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	for (size_t i = 0; i < count; i++) {
 		uint16_t id = c->ciphers != NULL ? c->ciphers[i]
 		                                 : (uint16_t)(wssl_default_suites[2 * i] << 8 |
@@ -953,7 +664,7 @@ static int wssl_set_ciphers(WOLFSSL_CTX *ctx, const struct wssl_plan *p, struct 
 	                              : WOLFSSL_FAILURE;
 	free(bytes);
 	if (r != WOLFSSL_SUCCESS)
-		return wssl_cfg_fail(err, "the cipher list was rejected");
+		return tlsh_config_fail(err, "the cipher list was rejected");
 	return TLSH_OK;
 }
 
@@ -965,53 +676,49 @@ static int wssl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 	struct tlsh_context *tc = NULL;
 	(void)self;
 	if (out == NULL)
-		return wssl_cfg_fail(err, "no place to store the context");
+		return tlsh_config_fail(err, "no place to store the context");
 	*out = NULL;
 	if (wssl_plan_config(role, config, &p, err) != TLSH_OK)
 		return TLSH_CONFIGURATION_ERROR;
-	const struct tlsh_config *c = &p.c;
+	const struct tlsh_config *c = &p.p.c;
 
 	tc = calloc(1, sizeof *tc);
 	if (tc == NULL)
-		return wssl_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	tc->role = role;
-	tc->insecure = c->insecure;
+	tc->check_name = p.p.check_name;
 	tc->tls13 = p.hi == 0x0304;
-	for (size_t i = 0; i < c->inner_protocols_len; i++)
-		tc->alpn_len += 1 + c->inner_protocols[i].len;
+	if (!tlsh_alpn_wire(c, &tc->alpn, &tc->alpn_len)) {
+		tlsh_config_fail(err, "out of memory");
+		goto fail;
+	}
 	if (tc->alpn_len > 0) {
-		tc->alpn = malloc(tc->alpn_len);
+		/* The same names, comma-separated (no name holds a comma). */
 		tc->alpn_csv = malloc(tc->alpn_len);
-		if (tc->alpn == NULL || tc->alpn_csv == NULL) {
-			wssl_cfg_fail(err, "out of memory");
+		if (tc->alpn_csv == NULL) {
+			tlsh_config_fail(err, "out of memory");
 			goto fail;
 		}
-		size_t off = 0, coff = 0;
 		for (size_t i = 0; i < c->inner_protocols_len; i++) {
 			const struct tlsh_bytes *pr = &c->inner_protocols[i];
-			tc->alpn[off++] = (unsigned char)pr->len;
-			memcpy(tc->alpn + off, pr->data, pr->len);
-			off += pr->len;
 			if (i > 0)
-				tc->alpn_csv[coff++] = ',';
-			memcpy(tc->alpn_csv + coff, pr->data, pr->len);
-			coff += pr->len;
+				tc->alpn_csv[tc->alpn_csv_len++] = ',';
+			memcpy(tc->alpn_csv + tc->alpn_csv_len, pr->data, pr->len);
+			tc->alpn_csv_len += pr->len;
 		}
-		tc->alpn_csv_len = coff;
 	}
 
 	size_t n = role == TLSH_ROLE_SERVER ? c->certificate_chains_len : 1;
 	tc->ctx = calloc(n, sizeof *tc->ctx);
 	tc->leaf = calloc(n, sizeof *tc->leaf);
-	tc->has_san = calloc(n, sizeof *tc->has_san);
-	if (tc->ctx == NULL || tc->leaf == NULL || tc->has_san == NULL) {
-		wssl_cfg_fail(err, "out of memory");
+	if (tc->ctx == NULL || tc->leaf == NULL) {
+		tlsh_config_fail(err, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++) {
 		WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wssl_method(role, p.lo, p.hi));
 		if (ctx == NULL) {
-			wssl_cfg_fail(err, "wolfSSL_CTX_new failed");
+			tlsh_config_fail(err, "wolfSSL_CTX_new failed");
 			goto fail;
 		}
 		tc->ctx[tc->nctx++] = ctx;
@@ -1021,17 +728,14 @@ static int wssl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 			const struct tlsh_signing_chain *ch = &c->certificate_chains[i];
 			if (wssl_use_chain(ctx, ch, i, err) != TLSH_OK)
 				goto fail;
-			if (role == TLSH_ROLE_SERVER) {
+			if (role == TLSH_ROLE_SERVER)
 				tc->leaf[i] = wssl_first_cert(&ch->leaf);
-				tc->has_san[i] = tc->leaf[i] != NULL &&
-				                 wolfSSL_X509_get_next_altname(tc->leaf[i]) != NULL;
-			}
 		}
 		if (wssl_set_ciphers(ctx, &p, err) != TLSH_OK)
 			goto fail;
 	}
 	*out = tc;
-	wssl_err_ok(err);
+	tlsh_error_ok(err);
 	return TLSH_OK;
 fail:
 	wssl_context_free(tc);
@@ -1047,37 +751,29 @@ static void wssl_buffer_free(tlsh_buffer *b)
 	if (b == NULL)
 		return;
 	wolfSSL_free(b->ssl);
-	free(b->in.p);
-	free(b->out.p);
+	tlsh_queue_free(&b->in);
+	tlsh_queue_free(&b->out);
 	free(b->peer_der);
 	free(b);
-}
-
-static int wssl_is_ip_literal(const char *h)
-{
-	unsigned char tmp[16];
-	return inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1;
 }
 
 static int wssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_buffer **out,
                            struct tlsh_error *err)
 {
 	if (out == NULL)
-		return wssl_cfg_fail(err, "no place to store the buffer");
+		return tlsh_config_fail(err, "no place to store the buffer");
 	*out = NULL;
 	if (tc == NULL)
-		return wssl_cfg_fail(err, "no context");
+		return tlsh_config_fail(err, "no context");
 	struct tlsh_buffer *b = calloc(1, sizeof *b);
 	if (b == NULL)
-		return wssl_cfg_fail(err, "out of memory");
+		return tlsh_config_fail(err, "out of memory");
 	b->tc = tc;
-	b->alert_sent = b->alert_received = TLSH_NO_ALERT;
-	b->last.status = TLSH_OK;
-	b->last.alert_sent = b->last.alert_received = TLSH_NO_ALERT;
+	tlsh_state_init(&b->st);
 	b->ssl = wolfSSL_new(tc->ctx[0]);
 	if (b->ssl == NULL) {
 		wssl_buffer_free(b);
-		return wssl_cfg_fail(err, "cannot create the WOLFSSL object");
+		return tlsh_config_fail(err, "cannot create the WOLFSSL object");
 	}
 	wolfSSL_SetIOReadCtx(b->ssl, b);
 	wolfSSL_SetIOWriteCtx(b->ssl, b);
@@ -1089,31 +785,25 @@ static int wssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	                    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
 		why = "cannot set the ALPN protocols";
 	const char *h = tc->role == TLSH_ROLE_CLIENT ? server_hostname : NULL;
-	int check = !(tc->insecure & (TLSH_INSECURE_NO_VERIFY | TLSH_INSECURE_NO_HOSTNAME_CHECK));
 	if (why == NULL && h != NULL) {
-		WOLFSSL_X509_VERIFY_PARAM *vp = wolfSSL_get0_param(b->ssl);
 		size_t hl = strlen(h);
-		if (hl == 0 || hl > WSSL_MAX_HOST) {
+		uint8_t ip[16];
+		if (hl == 0 || hl > WSSL_MAX_HOST)
 			why = "server_hostname is empty or too long";
-		} else if (wssl_is_ip_literal(h)) {
-			/* RFC 6066 section 3: no SNI for an address. */
-			if (check &&
-			    wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(vp, h) != WOLFSSL_SUCCESS)
-				why = "cannot set the IP address to verify";
-		} else if (wolfSSL_UseSNI(b->ssl, WOLFSSL_SNI_HOST_NAME, h, (unsigned short)hl) !=
-		           WOLFSSL_SUCCESS) {
+		/* RFC 6066 section 3: no SNI for an address. */
+		else if (tlsh_ip_parse(h, ip) == 0 &&
+		         wolfSSL_UseSNI(b->ssl, WOLFSSL_SNI_HOST_NAME, h, (unsigned short)hl) !=
+		                 WOLFSSL_SUCCESS)
 			why = "cannot set SNI";
-		} else if (check && wolfSSL_X509_VERIFY_PARAM_set1_host(vp, h, (unsigned int)hl) !=
-		                            WOLFSSL_SUCCESS) {
-			why = "cannot set the hostname to verify";
-		}
-		b->check_identity = check && why == NULL;
+		/* The verify callback checks the identity. */
+		if (why == NULL && tc->check_name)
+			tlsh_identity_set(&b->id, h);
 	}
 	if (why != NULL) {
 		wssl_buffer_free(b);
-		return wssl_cfg_fail(err, "%s (server_hostname \"%.80s\")", why, h ? h : "");
+		return tlsh_config_fail(err, "%s (server_hostname \"%.80s\")", why, h ? h : "");
 	}
-	wssl_err_ok(err);
+	tlsh_error_ok(err);
 	*out = b;
 	return TLSH_OK;
 }
@@ -1163,8 +853,8 @@ static void wssl_note_done(struct tlsh_buffer *b)
 
 static int wssl_do_handshake(tlsh_buffer *b)
 {
-	if (b->failed)
-		return wssl_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (b->hs_done)
 		return TLSH_OK;
 	int r = wolfSSL_negotiate(b->ssl);
@@ -1179,19 +869,15 @@ static int wssl_do_handshake(tlsh_buffer *b)
 /** Is this failure wolfSSL's report of a transport EOF? */
 static int wssl_is_eof_error(const struct tlsh_buffer *b, int e)
 {
-	return b->eof && (e == SOCKET_PEER_CLOSED_E || e == SOCKET_ERROR_E);
+	return b->st.eof && (e == SOCKET_PEER_CLOSED_E || e == SOCKET_ERROR_E);
 }
 
 static int wssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	unsigned char scratch[1];
-	*n = 0;
-	if (b->closed)
-		return TLSH_CLOSED;
-	if (b->ragged)
-		return TLSH_RAGGED_EOF;
-	if (b->failed)
-		return wssl_buf_dead(b);
+	int st = tlsh_state_read(&b->st, n);
+	if (st != TLSH_PROCEED)
+		return st;
 	/* A zero-byte read still drives the handshake and reports the state;
 	 * peek so that nothing is consumed. */
 	int want = cap > INT_MAX ? INT_MAX : (int)cap;
@@ -1205,11 +891,10 @@ static int wssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 	}
 	int e = wolfSSL_get_error(b->ssl, r);
 	if (e == WOLFSSL_ERROR_ZERO_RETURN && b->hs_done) {
-		b->closed = 1;
-		return TLSH_CLOSED;
+		return tlsh_state_closed(&b->st);
 	}
 	if (b->hs_done && wssl_is_eof_error(b, e)) {
-		b->ragged = 1;
+		b->st.ragged = 1;
 		return wssl_buf_fail(b, TLSH_RAGGED_EOF, 0, "transport EOF without close_notify");
 	}
 	if (e == WOLFSSL_ERROR_NONE) {
@@ -1223,8 +908,8 @@ static int wssl_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 static int wssl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 {
 	*n = 0;
-	if (b->failed)
-		return wssl_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	/* wolfSSL would still encrypt data after its close_notify. */
 	if (b->sent_notify)
 		return wssl_buf_fail(b, TLSH_TLS_ERROR, 0, "write after shutdown");
@@ -1243,8 +928,8 @@ static int wssl_write(tlsh_buffer *b, const uint8_t *src, size_t len, size_t *n)
 
 static int wssl_shutdown(tlsh_buffer *b)
 {
-	if (b->failed)
-		return wssl_buf_dead(b);
+	if (b->st.failed)
+		return tlsh_state_dead(&b->st);
 	if (!b->hs_done)
 		return wssl_buf_fail(b, TLSH_TLS_ERROR, 0,
 		                     "shutdown before the handshake completed");
@@ -1256,7 +941,7 @@ static int wssl_shutdown(tlsh_buffer *b)
 		wssl_note_alerts(b);
 		if (r == WOLFSSL_SUCCESS) {
 			b->sent_notify = 1;
-			b->closed = 1;
+			b->st.closed = 1;
 			return TLSH_OK;
 		}
 		if (r != WOLFSSL_SHUTDOWN_NOT_DONE)
@@ -1266,7 +951,7 @@ static int wssl_shutdown(tlsh_buffer *b)
 	/* Wait for the peer's close_notify; application data the peer sent
 	 * before it saw ours is discarded (we closed our read side, RFC 8446
 	 * section 6.1). */
-	while (!b->closed) {
+	while (!b->st.closed) {
 		unsigned char sink[4096];
 		int r = wolfSSL_read(b->ssl, sink, (int)sizeof sink);
 		wssl_note_alerts(b);
@@ -1274,12 +959,12 @@ static int wssl_shutdown(tlsh_buffer *b)
 			continue;
 		int e = wolfSSL_get_error(b->ssl, r);
 		if (e == WOLFSSL_ERROR_ZERO_RETURN) {
-			b->closed = 1;
+			b->st.closed = 1;
 			break;
 		}
 		if (wssl_is_eof_error(b, e)) {
-			b->ragged = 1;
-			b->failed = 1;
+			b->st.ragged = 1;
+			b->st.failed = 1;
 			return wssl_buf_fail(b, TLSH_TLS_ERROR, 0,
 			                     "transport EOF before the peer's close_notify");
 		}
@@ -1290,45 +975,29 @@ static int wssl_shutdown(tlsh_buffer *b)
 
 static int wssl_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	if (b->eof)
-		return wssl_buf_fail(b, TLSH_TLS_ERROR, 0,
-		                     "process_incoming after process_incoming_eof");
-	if (len == 0)
-		return TLSH_OK;
-	if (data == NULL)
-		return wssl_buf_fail(b, TLSH_TLS_ERROR, 0, "process_incoming with NULL data");
-	/* Nothing can use bytes after the peer's close_notify (RFC 8446 6.1)
-	 * or after a fatal error: drop them. */
-	if (b->failed || b->closed)
-		return TLSH_OK;
-	size_t pending = wssl_q_pending(&b->in);
-	if (pending > 0 && (pending >= WSSL_INCOMING_CAP || len > WSSL_INCOMING_CAP - pending))
-		return TLSH_WANT_READ;
-	if (!wssl_q_append(&b->in, data, len))
-		return wssl_buf_fail(b, TLSH_TLS_ERROR, 0, "cannot buffer incoming bytes");
-	return TLSH_OK;
+	return tlsh_state_store(&b->st, &b->in, 0, data, len, WSSL_INCOMING_CAP);
 }
 
 static int wssl_process_incoming_eof(tlsh_buffer *b)
 {
-	b->eof = 1;
+	b->st.eof = 1;
 	return TLSH_OK;
 }
 
 static int wssl_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	*n = cap > 0 ? wssl_q_take(&b->out, dst, cap) : 0;
+	*n = cap > 0 ? tlsh_queue_take(&b->out, dst, cap) : 0;
 	return TLSH_OK;
 }
 
 static size_t wssl_incoming_bytes_buffered(tlsh_buffer *b)
 {
-	return wssl_q_pending(&b->in);
+	return tlsh_queue_length(&b->in);
 }
 
 static size_t wssl_outgoing_bytes_buffered(tlsh_buffer *b)
 {
-	return wssl_q_pending(&b->out);
+	return tlsh_queue_length(&b->out);
 }
 
 static uint16_t wssl_cipher(tlsh_buffer *b)
@@ -1367,7 +1036,7 @@ static int wssl_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 
 static void wssl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
-	*err = b->last;
+	*err = b->st.last;
 }
 
 /* ------------------------------------------------------------------------ */
