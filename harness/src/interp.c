@@ -334,9 +334,13 @@ static void note_mutation(struct scen *s, const struct rewriter *rw, const char 
 	                            s->def->mut->name, role);
 	for (size_t k = 0; k < rw_log_count(rw) && o + 8 < sizeof s->mutation; k++) {
 		const struct rw_log *l = rw_log_get(rw, k);
-		o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
-		                      "; %s at offset %zu: %s -> %s", l->what, l->offset, l->before,
-		                      l->after);
+		if (l->before[0] || l->after[0])
+			o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
+			                      "; %s at offset %zu: %s -> %s", l->what, l->offset,
+			                      l->before, l->after);
+		else /* re-framing: no bytes changed, only where records end */
+			o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
+			                      "; %s at offset %zu", l->what, l->offset);
 	}
 	if (o >= sizeof s->mutation)
 		s->mutation[sizeof s->mutation - 1] = '\0';
