@@ -148,6 +148,16 @@ static void apply(struct scen_def *d, enum dim dim, intptr_t v, intptr_t w, cons
 		d->ptr = ptr;
 }
 
+/* An axis value's id segment: its tag, or for a mutation given without one
+ * (static initialisers cannot read another object's field portably), the
+ * mutation's name. */
+static const char *val_tag(const struct axis *ax, const struct axval *v)
+{
+	if (v->tag || ax->dim != DIM_MUT || !v->ptr)
+		return v->tag;
+	return ((const struct rw_mutation *)v->ptr)->name;
+}
+
 /* Replaces every {name} of the template by the tag of that axis's value. */
 static void expand_id(const struct row *r, const size_t *idx, char *out, size_t cap)
 {
@@ -168,7 +178,7 @@ static void expand_id(const struct row *r, const size_t *idx, char *out, size_t 
 		for (size_t a = 0; a < ROW_MAX_AXES && r->axes[a]; a++) {
 			if (strlen(r->axes[a]->name) == len &&
 			    !strncmp(r->axes[a]->name, p + 1, len)) {
-				tag = r->axes[a]->vals[idx[a]].tag;
+				tag = val_tag(r->axes[a], &r->axes[a]->vals[idx[a]]);
 				used |= 1u << a;
 			}
 		}
@@ -232,7 +242,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 		srange |= ax->dim == DIM_SRANGE;
 		po += (size_t)snprintf(d->params + po,
 		                       po < sizeof d->params ? sizeof d->params - po : 0, "%s%s",
-		                       po ? ", " : "", v->text ? v->text : v->tag);
+		                       po ? ", " : "", v->text ? v->text : val_tag(ax, v));
 		if (po >= sizeof d->params)
 			po = sizeof d->params - 1;
 	}

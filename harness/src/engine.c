@@ -413,11 +413,11 @@ static struct expectation *rule_expectation(const struct result *r, struct backe
 		struct backend *be = client ? &b[r->client] : &b[r->server];
 		struct backend *peer = client ? &b[r->server] : &b[r->client];
 		const char *rule = strchr(t, ':') ? strchr(t, ':') + 1 : t;
-		struct expectation *x =
-		        be->has_exp ? expect_match_rule(&be->exp, rule,
-		                                        client ? TLSH_ROLE_CLIENT : TLSH_ROLE_SERVER,
-		                                        peer->name)
-		                    : NULL;
+		struct expectation *x = be->has_exp ? expect_match_rule(&be->exp, rule,
+		                                                        client ? TLSH_ROLE_CLIENT
+		                                                               : TLSH_ROLE_SERVER,
+		                                                        peer->name)
+		                                    : NULL;
 		if (!x) {
 			first = NULL;
 			break;
@@ -476,8 +476,7 @@ static void unsupported(struct result *r, struct backend *b, uint64_t mc, uint64
 
 /* Plans one instance if the filters keep it. Returns 1 when planned. */
 static size_t plan_one(struct result *r, const struct scen_def *d, int client, int server,
-                       struct backend *b, char **filters, size_t nfilters,
-                       const struct run_opts *o)
+                       struct backend *b, char **filters, size_t nfilters, const struct run_opts *o)
 {
 	if (!id_matches(d->id, filters, nfilters))
 		return 0;
@@ -502,8 +501,8 @@ static struct result *plan_instances(struct backend *b, size_t nb, const struct 
 	for (size_t p = 0; p < npairs; p++)
 		for (size_t i = 0; i < ndefs; i++)
 			if (!defs[i].row->puppet)
-				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server, b,
-				              filters, nfilters, o);
+				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server,
+				              b, filters, nfilters, o);
 	/* Puppet rows: each backend of the pairs against the puppet, in both
 	 * roles. */
 	for (size_t u = 0; o->has_puppet && u < nb; u++) {

@@ -45,9 +45,10 @@ static const struct axis ax_client = AXIS("role", DIM_ROLE, client_val);
 
 /* ---- mutations ----------------------------------------------------------------------- */
 
+/* The id segment is the mutation's name (catalog.c val_tag). */
 #define MUT(var)                                                                                   \
 	{                                                                                          \
-		.tag = (var).name, .ptr = &(var)                                                   \
+		.ptr = &(var)                                                                      \
 	}
 #define D(x) .data = (x), .len = sizeof(x)
 #define CH .msg = TLS_HS_CLIENT_HELLO
