@@ -403,6 +403,11 @@ static MUST_CHECK check_t run_misbehave(struct scen *s)
 		           "the mutation %s was never applied: its target did not go by (the "
 		           "puppet sent no such message)",
 		           d->mut->name);
+	if (rewriting && rw_no_effect(rw))
+		scen_abort(s, V_UNSUPPORTED,
+		           "the mutation %s changes no byte of what this pair sends (the message "
+		           "already holds what it writes): the rule cannot be tested here",
+		           d->mut->name);
 	char what[256], st[400];
 	size_t from = s->pump.rw_mark[din];
 	int on = went_on(s, dout, from, what, sizeof what);

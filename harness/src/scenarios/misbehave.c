@@ -222,19 +222,28 @@ CHV(m_chv_0304, "legacy-version-0304", 0x0304);
 CHV(m_chv_0305, "legacy-version-0305", 0x0305);
 CHV(m_chv_0400, "legacy-version-0400", 0x0400);
 CHV(m_chv_7f17, "legacy-version-7f17", 0x7f17);
-/* supported_versions present: legacy_version is not used (RFC 8446 4.2.1). */
-static const struct axval chv13_ok_vals[] = {MUT(m_chv_0301), MUT(m_chv_0302), MUT(m_chv_0304),
-                                             MUT(m_chv_0305), MUT(m_chv_7f17)};
+/* supported_versions present: legacy_version is not used (RFC 8446 4.2.1).
+ * Not 0x0304 or later: "Servers MAY abort the handshake upon receiving a
+ * ClientHello with legacy_version 0x0304 or later" (4.2.1), so either outcome
+ * conforms and no row can check it. */
+static const struct axval chv13_ok_vals[] = {MUT(m_chv_0301), MUT(m_chv_0302)};
 static const struct axis ax_chv13_ok = AXIS("mut", DIM_MUT, chv13_ok_vals);
-/* 0x0300 and below is refused whatever else the hello says (RFC 8446 D.5). */
-static const struct axval chv_old_vals[] = {MUT(m_chv_0300), MUT(m_chv_0200)};
+/* 0x0300 is refused whatever else the hello says (RFC 8446 D.5: "Any endpoint
+ * receiving a Hello message with ClientHello.legacy_version ... set to 0x0300
+ * MUST abort the handshake with a protocol_version alert"). Below 0x0300 D.5
+ * names no receiver rule, and with supported_versions 4.2.1 forbids using
+ * legacy_version at all: only a TLS 1.2 server (RFC 5246 E.1) must refuse it. */
+static const struct axval chv_old_vals[] = {MUT(m_chv_0300)};
 static const struct axis ax_chv_old = AXIS("mut", DIM_MUT, chv_old_vals);
+static const struct axval chv12_ancient_vals[] = {MUT(m_chv_0200)};
+static const struct axis ax_chv12_ancient = AXIS("mut", DIM_MUT, chv12_ancient_vals);
 /* No supported_versions (a TLS 1.2 client): TLS 1.0 and 1.1 are not
  * negotiable (RFC 8996), a higher version is answered with 1.2 (RFC 5246
  * E.1). */
 static const struct axval chv12_low_vals[] = {MUT(m_chv_0301), MUT(m_chv_0302)};
 static const struct axis ax_chv12_low = AXIS("mut", DIM_MUT, chv12_low_vals);
-static const struct axval chv12_high_vals[] = {MUT(m_chv_0304), MUT(m_chv_0305), MUT(m_chv_0400)};
+static const struct axval chv12_high_vals[] = {MUT(m_chv_0304), MUT(m_chv_0305), MUT(m_chv_0400),
+                                               MUT(m_chv_7f17)};
 static const struct axis ax_chv12_high = AXIS("mut", DIM_MUT, chv12_high_vals);
 
 /* supported_versions in the ClientHello. */
@@ -766,9 +775,18 @@ static const struct row rows[] = {
          PUPPET,
          .outcome = OUT_PROCEEDS},
         {.id = "misbehave/client-version/{mut}/{role}/{ver}",
-         .spec = "RFC 8446 Appendix D.5 (legacy_version 0x0300 or less: protocol_version)",
-         .title = "a ClientHello claiming SSL 3.0 or older is refused with protocol_version",
+         .spec = "RFC 8446 Appendix D.5 (legacy_version 0x0300: protocol_version)",
+         .title = "a ClientHello claiming SSL 3.0 is refused with protocol_version",
          .axes = {&ax_chv_old, &ax_server, &ax_ver},
+         PUPPET,
+         .outcome = OUT_REJECTS,
+         .alerts = {A_PROTOCOL_VERSION}},
+        {.id = "misbehave/client-version/{mut}/{role}/tls12",
+         .spec = "RFC 5246 Appendix E.1 (only versions above the client's: protocol_version)",
+         .title = "a ClientHello claiming a version older than SSL 3.0 is refused by a TLS 1.2 "
+                  "server with protocol_version",
+         .axes = {&ax_chv12_ancient, &ax_server},
+         .ver = V12,
          PUPPET,
          .outcome = OUT_REJECTS,
          .alerts = {A_PROTOCOL_VERSION}},
