@@ -9,14 +9,13 @@
 #include <string.h>
 
 #include "pump.h"
+#include "rewrite.h"
 #include "scenario.h"
 #include "util.h"
 
 const struct family *const catalog_families[] = {
-        &family_handshake,
-        &family_ragged_eof,
-        &family_version_bounding,
-        &family_alpn,
+        &family_handshake, &family_ragged_eof, &family_version_bounding,
+        &family_alpn,      &family_misbehave,
 };
 const size_t catalog_nfamilies = sizeof catalog_families / sizeof catalog_families[0];
 
@@ -141,9 +140,22 @@ static void apply(struct scen_def *d, enum dim dim, intptr_t v, intptr_t w, cons
 		d->p = v;
 		d->pw = w;
 		break;
+	case DIM_MUT:
+		d->mut = ptr;
+		return;
 	}
 	if (ptr)
 		d->ptr = ptr;
+}
+
+/* An axis value's id segment: its tag, or for a mutation given without one
+ * (static initialisers cannot read another object's field portably), the
+ * mutation's name. */
+static const char *val_tag(const struct axis *ax, const struct axval *v)
+{
+	if (v->tag || ax->dim != DIM_MUT || !v->ptr)
+		return v->tag;
+	return ((const struct rw_mutation *)v->ptr)->name;
 }
 
 /* Replaces every {name} of the template by the tag of that axis's value. */
@@ -166,10 +178,12 @@ static void expand_id(const struct row *r, const size_t *idx, char *out, size_t 
 		for (size_t a = 0; a < ROW_MAX_AXES && r->axes[a]; a++) {
 			if (strlen(r->axes[a]->name) == len &&
 			    !strncmp(r->axes[a]->name, p + 1, len)) {
-				tag = r->axes[a]->vals[idx[a]].tag;
+				tag = val_tag(r->axes[a], &r->axes[a]->vals[idx[a]]);
 				used |= 1u << a;
 			}
 		}
+		if (!tag && len == 3 && !strncmp(p + 1, "mut", 3) && r->mut)
+			tag = r->mut->name; /* a row's one mutation */
 		if (!tag)
 			die(r, "a {placeholder} names no axis of the row");
 		size_t tl = strlen(tag);
@@ -215,6 +229,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 	d->size = r->after.size;
 	d->dir = r->after.dir;
 	d->eof_to = r->eof_to;
+	d->mut = r->mut;
 	int crange = 0, srange = 0;
 	size_t po = 0;
 	for (size_t a = 0; a < ROW_MAX_AXES && r->axes[a]; a++) {
@@ -227,7 +242,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 		srange |= ax->dim == DIM_SRANGE;
 		po += (size_t)snprintf(d->params + po,
 		                       po < sizeof d->params ? sizeof d->params - po : 0, "%s%s",
-		                       po ? ", " : "", v->text ? v->text : v->tag);
+		                       po ? ", " : "", v->text ? v->text : val_tag(ax, v));
 		if (po >= sizeof d->params)
 			po = sizeof d->params - 1;
 	}
@@ -243,6 +258,10 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 	}
 	if (!r->extra && r->outcome == OUT_EXTRA)
 		die(r, "a row without an extra needs an outcome");
+	if (r->puppet && (!d->role || (!d->mut && !r->extra)))
+		die(r, "a puppet row needs a role axis and a mutation");
+	if (!r->puppet && (r->outcome == OUT_REJECTS || r->outcome == OUT_PROCEEDS))
+		die(r, "only a puppet row can expect the backend under test to reject or proceed");
 	if (d->solo != TLSH_ROLE_SERVER)
 		d->need_client = side_needs(d, TLSH_ROLE_CLIENT);
 	if (d->solo != TLSH_ROLE_CLIENT)

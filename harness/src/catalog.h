@@ -27,6 +27,7 @@
 
 struct scen;
 struct row;
+struct rw_mutation;
 
 /* What a check returns: use the ENSURE/GUARD/FAIL macros of scenario.h, never
  * the value directly. A failed check has recorded its FAIL already. */
@@ -50,6 +51,7 @@ enum dim {
 	DIM_CRANGE, /* client version bounds: v = lowest, w = highest */
 	DIM_SRANGE, /* server version bounds: v = lowest, w = highest */
 	DIM_P,      /* a row-specific parameter: v, w, ptr */
+	DIM_MUT,    /* the misbehaving peer's mutation: ptr = struct rw_mutation */
 };
 
 struct axval {
@@ -137,6 +139,13 @@ enum outcome {
 	OUT_SERVER_REJECTS, /* the server fails first */
 	OUT_CONFIG_ERROR,   /* solo: validate_config and context_new refuse */
 	OUT_CONFIG_OK,      /* solo: validate_config, context_new, buffer_new accept */
+	/* Misbehaving peer (row.puppet): the backend under test ... */
+	OUT_REJECTS,  /* ... aborts where the mutated message arrives: nothing but an
+	               * alert leaves it afterwards, and it fails (never completes,
+	               * never hangs), with one of the row's alerts (else PASS-LOOSE) */
+	OUT_PROCEEDS, /* ... takes the mutated message and sends its next flight (what
+	               * happens later, e.g. a Finished that no longer matches, is not
+	               * judged) */
 };
 
 #define ROW_MAX_ALERTS 3
@@ -188,6 +197,17 @@ struct row {
 	/* Capabilities no field above implies (rare; prefer a field). */
 	uint64_t need_client, need_server;
 	double time_scale; /* 0: 1 */
+	/* Misbehaving peer: the backend under test plays the role of the
+	 * instance (a DIM_ROLE axis); the other side is the puppet (--puppet,
+	 * OpenSSL by default), whose bytes pass through `mut` (or the DIM_MUT
+	 * axis's) before they reach the backend under test. `coax` rewrites
+	 * what the backend under test sends, to make the puppet produce a
+	 * message (e.g. a HelloRetryRequest). `stall_ok`: the mutation makes
+	 * the receiver wait for bytes that never come (a length grown); a
+	 * transport EOF then ends it. */
+	int puppet;
+	const struct rw_mutation *mut, *coax;
+	int stall_ok;
 	MUST_CHECK check_t (*extra)(struct scen *s);
 	MUST_CHECK check_t (*check)(struct scen *s);
 };
@@ -233,6 +253,7 @@ struct scen_def {
 	enum tlsh_version clo, chi, slo, shi; /* each side's configured bounds */
 	intptr_t p, pw;
 	const void *ptr;
+	const struct rw_mutation *mut; /* puppet rows: the mutation */
 };
 
 /* Expands every row of every family once, in family and row order (aborts
@@ -244,6 +265,7 @@ extern const struct family family_handshake;
 extern const struct family family_ragged_eof;
 extern const struct family family_version_bounding;
 extern const struct family family_alpn;
+extern const struct family family_misbehave;
 
 #define FAMILY(var, nm, rows) const struct family var = {nm, rows, sizeof(rows) / sizeof((rows)[0])}
 

@@ -13,9 +13,12 @@
  *    buffer_new) on the solo side agree on the verdict.
  * A row with an extra function is run by it alone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "rewrite.h"
 #include "scenario.h"
+#include "tlsmsg.h"
 #include "util.h"
 
 static const char *outcome_text(const struct scen_def *d)
@@ -32,6 +35,12 @@ static const char *outcome_text(const struct scen_def *d)
 		return "validate_config returns CONFIGURATION_ERROR and context_new refuses it";
 	case OUT_CONFIG_OK:
 		return "validate_config returns OK; context_new and buffer_new succeed";
+	case OUT_REJECTS:
+		return "the backend under test aborts where the puppet's mutated message arrives "
+		       "(nothing but an alert follows)";
+	case OUT_PROCEEDS:
+		return "the backend under test takes the puppet's mutated message and sends its "
+		       "next flight";
 	case OUT_EXTRA:
 		break;
 	}
@@ -284,6 +293,203 @@ static MUST_CHECK check_t run_config(struct scen *s)
 	return CHECK_OK;
 }
 
+/* ---- the misbehaving peer ---------------------------------------------------- */
+
+/* Whether the records the backend under test sent from byte `from` of its
+ * direction carry anything but alerts (and the compatibility
+ * ChangeCipherSpec): a handshake record, or a protected record too long to
+ * be an alert (TLS 1.3 hides the content type; a protected alert is 19
+ * bytes). Names what it sent in `what`. */
+static int went_on(struct scen *s, enum dir d, size_t from, char *what, size_t cap)
+{
+	const struct bytes *b = &s->pump.wire[d];
+	size_t off = from, o = 0;
+	int on = 0;
+	what[0] = '\0';
+	while (off + 5 <= b->len) {
+		uint8_t t = b->data[off];
+		size_t len = (size_t)b->data[off + 3] << 8 | b->data[off + 4];
+		int counts = t == 22 || (t == 23 && len > 24) || (t != 20 && t != 21 && t != 23);
+		if (counts && o + 40 < cap) {
+			o += (size_t)snprintf(what + o, cap - o, "%s%s record of %zu bytes",
+			                      o ? ", " : "",
+			                      t == 22   ? "a handshake"
+			                      : t == 23 ? "a protected"
+			                                : "a",
+			                      len);
+		}
+		on |= counts;
+		off += 5 + len;
+	}
+	if (!o)
+		fmt_into(what, cap, "%s", off > from ? "only alerts" : "nothing");
+	return on;
+}
+
+static void note_mutation(struct scen *s, const struct rewriter *rw, const char *role)
+{
+	size_t o = (size_t)snprintf(s->mutation, sizeof s->mutation,
+	                            "%s (on the puppet's bytes to the "
+	                            "%s)",
+	                            s->def->mut->name, role);
+	for (size_t k = 0; k < rw_log_count(rw) && o + 8 < sizeof s->mutation; k++) {
+		const struct rw_log *l = rw_log_get(rw, k);
+		if (l->before[0] || l->after[0])
+			o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
+			                      "; %s at offset %zu: %s -> %s", l->what, l->offset,
+			                      l->before, l->after);
+		else /* re-framing: no bytes changed, only where records end */
+			o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
+			                      "; %s at offset %zu", l->what, l->offset);
+	}
+	if (o >= sizeof s->mutation)
+		s->mutation[sizeof s->mutation - 1] = '\0';
+}
+
+/* A grown record or handshake length (or a record cut short) leaves the
+ * receiver waiting for bytes that never come: waiting is right there. */
+static int may_stall(const struct rw_mutation *m)
+{
+	for (; m; m = m->then) {
+		if (m->op != RW_LENGTH)
+			continue;
+		if (m->field == RW_LEN_RECORD && m->mode != RW_LEN_ZERO)
+			return 1;
+		if (m->field == RW_LEN_HS && (m->mode == RW_LEN_PLUS1 || m->mode == RW_LEN_MAX))
+			return 1;
+	}
+	return 0;
+}
+
+/* A record injected after the ClientHello, the last message of its flight:
+ * the server may answer the ClientHello before it reads that record. */
+static int answer_allowed(const struct rw_mutation *m)
+{
+	return m->op == RW_INJECT_AFTER && m->msg == TLS_HS_CLIENT_HELLO;
+}
+
+static MUST_CHECK check_t run_misbehave(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	enum tlsh_role ur = d->role;
+	struct endpoint *ut = scen_ep(s, ur);
+	enum dir din = ur == TLSH_ROLE_CLIENT ? S2C : C2S, dout = din == C2S ? S2C : C2S;
+	GUARD(scen_open_row(s));
+	/* The mutation runner's harness mutant "a puppet whose rewriter is
+	 * disabled": every row that expects a rejection must then fail. */
+	const char *off = getenv("TLSH_MUTANT_REWRITER");
+	int rewriting = !(off && !strcmp(off, "off"));
+	struct rewriter *rw = rw_new(d->mut, (int)din), *cx = NULL;
+	if (rewriting)
+		pump_rewrite(&s->pump, din, rw);
+	if (d->row->coax) {
+		cx = rw_new(d->row->coax, (int)dout);
+		pump_rewrite(&s->pump, dout, cx);
+	}
+	enum hs_result r = scen_handshake(s);
+	int *ust = ur == TLSH_ROLE_CLIENT ? &s->client_status : &s->server_status;
+	int stalled = r == HS_STALLED && (d->row->stall_ok || may_stall(d->mut));
+	if (stalled) {
+		/* The receiver waits for bytes that cannot come; the transport
+		 * ends, and its handshake must then fail. */
+		pump_truncate(&s->pump, din, s->pump.total[din], 1);
+		pump_eof(&s->pump, din);
+		*ust = ep_handshake(ut);
+		pump_flush(&s->pump, dout);
+	}
+	note_mutation(s, rw, ut->label);
+	if (rewriting && !rw_applied(rw))
+		scen_abort(s, V_HARNESS_ERROR,
+		           "the mutation %s was never applied: its target did not go by (the "
+		           "puppet sent no such message)",
+		           d->mut->name);
+	if (rewriting && rw_no_effect(rw))
+		scen_abort(s, V_UNSUPPORTED,
+		           "the mutation %s changes no byte of what this pair sends (the message "
+		           "already holds what it writes): the rule cannot be tested here",
+		           d->mut->name);
+	char what[256], st[400];
+	size_t from = s->pump.rw_mark[din];
+	int on = went_on(s, dout, from, what, sizeof what);
+	fmt_into(s->stopped, sizeof s->stopped, "%s after the mutated bytes: sent %s; %s",
+	         ut->handshake_done ? "completed the handshake" : "did not complete", what,
+	         scen_ep_state(ut, *ust, st, sizeof st));
+	const struct row *row = d->row;
+	if (row->outcome == OUT_ESTABLISHED) {
+		if (r != HS_OK)
+			return scen_fail_hs(s, r, "handshake through the rewriter: ");
+		GUARD(scen_check_established(s, &s->ccfg, &s->scfg, s->host));
+		GUARD(scen_small_transfer(s));
+		scen_observe(s, "tolerated: TLS %s, %s", vname(ep_version(ut)), s->mutation);
+		return CHECK_OK;
+	}
+	if (row->outcome == OUT_PROCEEDS) {
+		ENSURE(s, on || ut->handshake_done, "the %s rejected what it must accept: %s",
+		       ut->label, s->stopped);
+		scen_observe(s, "went on: sent %s", what);
+		return CHECK_OK;
+	}
+	/* OUT_REJECTS */
+	ENSURE(s, !ut->handshake_done,
+	       "the %s accepted what it must reject: it completed the handshake (TLS %s)",
+	       ut->label, vname(ep_version(ut)));
+	if (!answer_allowed(d->mut))
+		ENSURE(s, !on,
+		       "the %s went on past the mutated message instead of aborting there: it "
+		       "sent %s; %s",
+		       ut->label, what, st);
+	ENSURE(s, *ust == TLSH_TLS_ERROR, "the %s neither went on nor failed: %s (%s)", ut->label,
+	       st,
+	       r == HS_STALLED ? "it waits for bytes that cannot come: a hang" : hs_result_name(r));
+	if (stalled) {
+		/* It waited for the rest, as it should, and failed at the transport
+		 * EOF: no alert is named for that. */
+		scen_observe(s,
+		             "waited for the bytes the mutated length announced; failed at the "
+		             "transport EOF: %s",
+		             st);
+		return CHECK_OK;
+	}
+	scen_observe(s, "rejected where the mutated message arrived: %s", st);
+	scen_check_alert_in(s, ur, row->alerts);
+	return CHECK_OK;
+}
+
+/* ---- wire rules, on every handshake of every scenario -------------------------- */
+
+/* Rule violations of the directions this scenario judges (a misbehave row's
+ * puppet breaks rules on purpose: only the backend under test is judged). */
+static MUST_CHECK check_t check_wire_rules(struct scen *s)
+{
+	if (!s->opened)
+		return CHECK_OK;
+	const struct wire *w = scen_wire(s);
+	const struct scen_def *d = s->def;
+	char first[600] = "";
+	size_t o = 0, n = 0;
+	for (int dir = 0; dir < 2; dir++) {
+		if (d->row->puppet && dir != (d->role == TLSH_ROLE_CLIENT ? C2S : S2C))
+			continue;
+		for (size_t k = 0; k < oracle_violation_count(w, dir); k++) {
+			const struct wire_violation *v = oracle_violation(w, dir, k);
+			if (!n)
+				fmt_into(
+				        first, sizeof first,
+				        "wire rule %s (%s) broken by the %s at offset %zu: %s [%s]",
+				        v->rule->id, v->rule->ref, dir ? "server" : "client",
+				        v->offset, v->text, v->excerpt);
+			if (o + 48 < sizeof s->rules)
+				o += (size_t)snprintf(s->rules + o, sizeof s->rules - o, "%s%s:%s",
+				                      o ? " " : "", dir ? "server" : "client",
+				                      v->rule->id);
+			n++;
+		}
+	}
+	if (!n)
+		return CHECK_OK;
+	return scen_fail(s, "%s%s", first, n > 1 ? " (and more: see the rules field)" : "");
+}
+
 void interp_run(struct scen *s)
 {
 	const struct row *r = s->def->row;
@@ -291,6 +497,8 @@ void interp_run(struct scen *s)
 	set_expected(s);
 	if (r->extra) {
 		rc = r->extra(s);
+	} else if (r->puppet) {
+		rc = run_misbehave(s);
 	} else {
 		switch (r->outcome) {
 		case OUT_ESTABLISHED:
@@ -304,10 +512,15 @@ void interp_run(struct scen *s)
 		case OUT_CONFIG_OK:
 			rc = run_config(s);
 			break;
+		case OUT_REJECTS:
+		case OUT_PROCEEDS: /* puppet rows only (catalog.c) */
 		case OUT_EXTRA:
 			break;
 		}
 	}
-	/* A failed check has recorded its FAIL; nothing else to do here. */
+	/* A failed check has recorded its FAIL; the wire rules are judged on
+	 * what crossed in every scenario that otherwise passed. */
+	if (!IS_FAILED(rc) && s->verdict != V_FAIL)
+		rc = check_wire_rules(s);
 	(void)rc;
 }

@@ -746,10 +746,11 @@ static void host_serve(int fd, const char *spec)
 /* One pump step is one round trip. The proxy
  * - defers process_incoming (answers OK at once) and sends the bytes with
  *   the next request on that buffer; the host runs them first, in order.
- *   Real adapters only buffer there (they fail only after
- *   process_incoming_eof, for NULL data or past about 1 MiB pending, none
- *   of which is deferred); should a deferred call return anything but OK,
- *   the scenario ends as HARNESS-ERROR naming it, never silently;
+ *   Most adapters only buffer there; one that parses as bytes arrive may
+ *   fail there (TLS_ERROR): the operation the call travelled with then
+ *   reports that failure (a query is asked again), and nothing more is
+ *   deferred on that buffer. Any other status of a deferred call ends the
+ *   scenario as HARNESS-ERROR naming it, never silently;
  * - gets with each operation's status the error detail endpoint.c asks
  *   for next (last_error) and everything process_outgoing then has, and
  *   answers the following process_outgoing calls from that cache, until
@@ -810,6 +811,10 @@ struct rbuf {
 	uint32_t ndefer;
 	size_t in_pending; /* incoming_bytes_buffered after the last operation */
 	int eof_sent;
+	/* A deferred process_incoming returned TLS_ERROR (its caller had been
+	 * told OK): the operation it travelled with reports the failure, and
+	 * nothing is deferred on this buffer any more. */
+	int in_failed;
 	/* process_outgoing cache. */
 	struct bytes cache;
 	struct ochunk *ch;
@@ -894,17 +899,27 @@ static const char *role_label(enum tlsh_role role)
 	return role == TLSH_ROLE_CLIENT ? "client" : "server";
 }
 
-/* The reply's verdict on the deferred calls. One that failed ends the
- * scenario: the caller was told OK. */
-static void check_deferred(struct rbuf *b, struct rd *r)
+/* The reply's verdict on the deferred calls. Returns 0 when they all
+ * returned OK. A TLS_ERROR (an adapter that parses as bytes arrive) is the
+ * buffer's failure: returns 1, with the error detail kept for last_error,
+ * and the request's operation was not run (the caller reports the failure,
+ * or asks again). Any other status ends the scenario: the caller was told
+ * OK. */
+static int check_deferred(struct rbuf *b, struct rd *r)
 {
 	if (get_u32(r))
-		return;
+		return 0;
 	uint32_t i = get_u32(r);
 	int st = (int)get_u32(r);
 	struct tlsh_error e;
 	init_error(&e);
 	get_error(r, &e);
+	if (st == TLSH_TLS_ERROR) {
+		b->in_failed = 1;
+		b->err = e;
+		b->has_err = 1;
+		return 1;
+	}
 	char msg[900];
 	if (st < 0 || st >= TLSH_STATUS_COUNT)
 		fmt_into(
@@ -1047,7 +1062,10 @@ static void r_buf_free(tlsh_buffer *buf)
 	if (b->ndefer) {
 		begin_buf(b, OP_BUF_FREE);
 		struct rd r = call(b->ri);
-		check_deferred(b, &r);
+		if (check_deferred(b, &r)) {
+			begin_buf(b, OP_BUF_DROP);
+			post(b->ri);
+		}
 	} else {
 		begin_buf(b, OP_BUF_DROP);
 		post(b->ri);
@@ -1076,7 +1094,8 @@ static int step_op(tlsh_buffer *buf, enum op op)
 	begin_buf(b, op);
 	put_u32(&b->ri->msg, b->out_cap);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	return read_tail(b, &r, 1);
 }
 
@@ -1104,7 +1123,9 @@ static int r_read(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 	put_u32(&b->ri->msg, b->out_cap);
 	put_u32(&b->ri->msg, (uint32_t)(cap > MAX_MSG / 8 ? MAX_MSG / 8 : cap));
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	*n = 0;
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	*n = (size_t)get_u64(&r);
 	size_t len;
 	int present;
@@ -1122,7 +1143,9 @@ static int r_write(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n)
 	put_u32(&b->ri->msg, b->out_cap);
 	put_blob(&b->ri->msg, src, len, 1);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	*n = 0;
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	*n = (size_t)get_u64(&r);
 	return read_tail(b, &r, 1);
 }
@@ -1130,7 +1153,7 @@ static int r_write(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n)
 static int r_in(tlsh_buffer *buf, const uint8_t *data, size_t len)
 {
 	struct rbuf *b = RB(buf);
-	if (!b->eof_sent && data != NULL && b->defer.len + len + 4 <= DEFER_MAX &&
+	if (!b->eof_sent && !b->in_failed && data != NULL && b->defer.len + len + 4 <= DEFER_MAX &&
 	    b->in_pending + b->defer.len + len <= DEFER_SAFE) {
 		put_blob(&b->defer, data, len, 1);
 		b->ndefer++;
@@ -1142,7 +1165,8 @@ static int r_in(tlsh_buffer *buf, const uint8_t *data, size_t len)
 	put_u32(&b->ri->msg, b->out_cap);
 	put_blob(&b->ri->msg, data, len, data != NULL);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	get_u64(&r);
 	return read_tail(b, &r, 1);
 }
@@ -1153,12 +1177,13 @@ static int r_out(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 	*n = 0;
 	if (cap > 0 && cap <= MAX_MSG / 8)
 		b->out_cap = (uint32_t)cap;
-	if (b->next == b->nch && !b->drained) {
+	for (int again = 1; again && b->next == b->nch && !b->drained;) {
 		begin_buf(b, OP_OUT);
 		put_u32(&b->ri->msg, b->out_cap);
 		struct rd r = call(b->ri);
-		check_deferred(b, &r);
-		read_tail(b, &r, 0);
+		again = check_deferred(b, &r); /* then asked again, nothing deferred */
+		if (!again)
+			read_tail(b, &r, 0);
 	}
 	if (b->next == b->nch)
 		return TLSH_OK; /* drained: the adapter said 0 bytes */
@@ -1192,10 +1217,12 @@ static size_t cached_out(const struct rbuf *b)
 static struct rd query(tlsh_buffer *buf, enum op op)
 {
 	struct rbuf *b = RB(buf);
-	begin_buf(b, op);
-	struct rd r = call(b->ri);
-	check_deferred(b, &r);
-	return r;
+	for (;;) {
+		begin_buf(b, op);
+		struct rd r = call(b->ri);
+		if (!check_deferred(b, &r))
+			return r; /* else asked again, nothing deferred */
+	}
 }
 
 static size_t r_in_pending(tlsh_buffer *buf)

@@ -14,6 +14,7 @@ struct rewriter {
 	size_t g_first;       /* first record of the held group; SIZE_MAX: none */
 	int done;             /* encrypted from here on: bytes pass through */
 	int applied;
+	int unchanged;     /* applications that changed no byte (not framing) */
 	struct bytes coal; /* RW_COALESCE: handshake bytes of the flight */
 	uint16_t coal_ver;
 	size_t coal_off;
@@ -43,6 +44,11 @@ void rw_free(struct rewriter *rw)
 int rw_applied(const struct rewriter *rw)
 {
 	return rw->applied;
+}
+
+int rw_no_effect(const struct rewriter *rw)
+{
+	return rw->applied > 0 && rw->unchanged == rw->applied;
 }
 
 size_t rw_log_count(const struct rewriter *rw)
@@ -500,6 +506,16 @@ static int is_framing(enum rw_op op)
 	       op == RW_INJECT_MID || op == RW_APPEND_HS;
 }
 
+/* 1 if some link of the chain acts where records are cut (its effect is not
+ * in the message's bytes). */
+static int acts_at_framing(const struct rw_mutation *m)
+{
+	for (; m; m = m->then)
+		if (is_framing(m->op) || (m->op == RW_LENGTH && m->field == RW_LEN_RECORD))
+			return 1;
+	return 0;
+}
+
 /* The message k (header and body), mutated by the op chain, into out. */
 static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 {
@@ -543,8 +559,10 @@ static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 	size_t at = i < orig_len ? tls_dir_stream_off(d, msg->hs_off + i) : stream_off;
 	if (i < orig_len || i < cur.len)
 		rw_note(rw, msg->type, at, orig + i, orig_len - i, cur.data + i, cur.len - i, what);
-	else if (!is_framing(m->op))
+	else if (!acts_at_framing(m)) {
+		rw->unchanged++;
 		rw_note(rw, msg->type, stream_off, NULL, 0, NULL, 0, "applied, no byte changed");
+	}
 	/* Framing of the (mutated) message. */
 	size_t saved_max = e->max;
 	uint16_t saved_ver = e->ver;

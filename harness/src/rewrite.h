@@ -130,6 +130,9 @@ void rw_flush(struct rewriter *rw, struct bytes *out);
 void rw_observe(struct rewriter *rw, const uint8_t *p, size_t n);
 /* Times the mutation was applied (0: its target never went by). */
 int rw_applied(const struct rewriter *rw);
+/* 1 when the mutation was applied and no application changed a byte (e.g.
+ * a key_share group set to the one already there): nothing was tested. */
+int rw_no_effect(const struct rewriter *rw);
 /* The log (at most RW_LOG_MAX entries are kept). */
 size_t rw_log_count(const struct rewriter *rw);
 const struct rw_log *rw_log_get(const struct rewriter *rw, size_t k);

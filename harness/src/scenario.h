@@ -49,6 +49,14 @@ struct scen {
 	char detail[1024]; /* error text(s) */
 	/* What the handshake driver saw, for the report. */
 	int client_status, server_status;
+	/* Misbehaving peer, for the report: the mutation applied (name and
+	 * what the rewriter changed) and where the backend under test stopped. */
+	char mutation[512];
+	char stopped[256];
+	/* Wire rules broken (space-separated "side:rule-id"), when the FAIL
+	 * comes from them alone (the expectations may list a library's known
+	 * rule deviation). */
+	char rules[256];
 };
 
 /* ---- checks: one idiom anywhere ---------------------------------------------

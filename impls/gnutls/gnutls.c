@@ -69,7 +69,9 @@
 #define GTLS_ALPN_MAX_NAMES 8
 #define GTLS_ALPN_MAX_LEN 31
 /** Bounded retries of calls that GnuTLS asks to repeat (warning alerts,
- * interrupted calls). */
+ * interrupted calls) without consuming incoming bytes: a call that reads
+ * from the incoming queue is progress and does not count (a flight sent one
+ * byte per record needs a call per record). */
 #define GTLS_RETRIES 64
 
 /* ------------------------------------------------------------------------ */
@@ -877,12 +879,24 @@ static int gtls_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	return TLSH_OK;
 }
 
+/** Whether the last GnuTLS call consumed incoming bytes; `left` is the
+ * queue length before it and is updated. */
+static int gtls_progress(const struct tlsh_buffer *b, size_t *left)
+{
+	size_t now = tlsh_queue_length(&b->in);
+	int moved = now < *left;
+	*left = now;
+	return moved;
+}
+
 /** Runs the handshake until it completes, needs bytes, or fails. */
 static int gtls_handshake(struct tlsh_buffer *b)
 {
 	int again = 0;
-	for (int i = 0; i < GTLS_RETRIES; i++) {
+	size_t left = tlsh_queue_length(&b->in);
+	for (int idle = 0; idle < GTLS_RETRIES;) {
 		int r = gnutls_handshake(b->s);
+		idle = gtls_progress(b, &left) ? 0 : idle + 1;
 		if (r == 0) {
 			b->hs_done = 1;
 			return TLSH_OK;
@@ -939,9 +953,11 @@ static int gtls_mark_closed(struct tlsh_buffer *b)
 static int gtls_recv(struct tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	int again = 0;
+	size_t left = tlsh_queue_length(&b->in);
 	*n = 0;
-	for (int i = 0; i < GTLS_RETRIES; i++) {
+	for (int idle = 0; idle < GTLS_RETRIES;) {
 		ssize_t r = gnutls_record_recv(b->s, dst, cap);
+		idle = gtls_progress(b, &left) ? 0 : idle + 1;
 		if (r > 0) {
 			*n = (size_t)r;
 			return TLSH_OK;
