@@ -15,7 +15,7 @@
 
 const struct family *const catalog_families[] = {
         &family_handshake, &family_ragged_eof, &family_version_bounding,
-        &family_alpn,      &family_misbehave,
+        &family_alpn,      &family_misbehave, &family_misbehave_encrypted,
 };
 const size_t catalog_nfamilies = sizeof catalog_families / sizeof catalog_families[0];
 
@@ -92,6 +92,10 @@ static uint64_t side_needs(const struct scen_def *d, enum tlsh_role role)
 		need |= TLSH_CAP_TRANSPORT_EOF;
 	if (r->shutdown_by & ROLE_BIT(role))
 		need |= TLSH_CAP_SHUTDOWN;
+	/* The misbehaving peer rewrites protected records with the secrets it
+	 * exports (rewrite.h, the encrypted phase). */
+	if (r->puppet && d->mut && d->mut->enc && role != d->role)
+		need |= TLSH_CAP_EXPORT_SECRETS;
 	need |= role == TLSH_ROLE_CLIENT ? r->need_client : r->need_server;
 	return need;
 }
@@ -148,6 +152,15 @@ static void apply(struct scen_def *d, enum dim dim, intptr_t v, intptr_t w, cons
 		d->ptr = ptr;
 }
 
+/* The tag of an axis value; a DIM_MUT value without one is tagged by its
+ * mutation's name (a static initializer cannot read the name: clang). */
+static const char *val_tag(const struct axis *ax, const struct axval *v)
+{
+	if (!v->tag && ax->dim == DIM_MUT && v->ptr)
+		return ((const struct rw_mutation *)v->ptr)->name;
+	return v->tag;
+}
+
 /* Replaces every {name} of the template by the tag of that axis's value. */
 static void expand_id(const struct row *r, const size_t *idx, char *out, size_t cap)
 {
@@ -168,7 +181,7 @@ static void expand_id(const struct row *r, const size_t *idx, char *out, size_t 
 		for (size_t a = 0; a < ROW_MAX_AXES && r->axes[a]; a++) {
 			if (strlen(r->axes[a]->name) == len &&
 			    !strncmp(r->axes[a]->name, p + 1, len)) {
-				tag = r->axes[a]->vals[idx[a]].tag;
+				tag = val_tag(r->axes[a], &r->axes[a]->vals[idx[a]]);
 				used |= 1u << a;
 			}
 		}
@@ -232,7 +245,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 		srange |= ax->dim == DIM_SRANGE;
 		po += (size_t)snprintf(d->params + po,
 		                       po < sizeof d->params ? sizeof d->params - po : 0, "%s%s",
-		                       po ? ", " : "", v->text ? v->text : v->tag);
+		                       po ? ", " : "", v->text ? v->text : val_tag(ax, v));
 		if (po >= sizeof d->params)
 			po = sizeof d->params - 1;
 	}

@@ -47,7 +47,7 @@ static const struct axis ax_client = AXIS("role", DIM_ROLE, client_val);
 
 #define MUT(var)                                                                                   \
 	{                                                                                          \
-		.tag = (var).name, .ptr = &(var)                                                   \
+		.ptr = &(var)                                                                      \
 	}
 #define D(x) .data = (x), .len = sizeof(x)
 #define CH .msg = TLS_HS_CLIENT_HELLO
