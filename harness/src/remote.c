@@ -48,6 +48,7 @@ enum op {
 	OP_SYNC,     /* only the deferred process_incoming calls */
 	OP_BUF_DROP, /* buffer_free without a reply (nothing deferred) */
 	OP_PING,     /* a reply, to know every posted request was served */
+	OP_SECRETS,  /* set_secret_callback on / off */
 };
 
 #define NUL32 0xffffffffu
@@ -422,7 +423,37 @@ struct host {
 	struct table ctxs, bufs;
 	uint8_t *scratch;
 	size_t scratch_cap;
+	/* A buffer request's reply before the secrets go in front of it. */
+	struct bytes body;
 };
+
+/* Exported secrets (set_secret_callback): what the adapter handed over
+ * during the request being served, [buffer id, label, client random,
+ * secret] each; they head the reply of every request on a buffer, so the
+ * proxy passes them on before its caller sees what that request produced.
+ * The host serves one request at a time: one list for the process. */
+static struct bytes host_secrets;
+static uint32_t host_nsecrets;
+
+static void host_secret_cb(void *arg, const char *label, const uint8_t *client_random,
+                           const uint8_t *secret, size_t len)
+{
+	put_u32(&host_secrets, (uint32_t)(uintptr_t)arg);
+	put_str(&host_secrets, label);
+	put_blob(&host_secrets, client_random, client_random ? 32 : 0, client_random != NULL);
+	put_blob(&host_secrets, secret, secret && len <= 64 ? len : 0, secret != NULL && len <= 64);
+	host_nsecrets++;
+}
+
+/* out = the secrets collected (emptied) + h->body. */
+static void host_reply_with_secrets(struct host *h, struct bytes *out)
+{
+	put_u32(out, host_nsecrets);
+	bytes_append(out, host_secrets.data, host_secrets.len);
+	bytes_reset(&host_secrets);
+	host_nsecrets = 0;
+	bytes_append(out, h->body.data, h->body.len);
+}
 
 static uint8_t *host_scratch(struct host *h, size_t cap)
 {
@@ -516,7 +547,7 @@ static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_stat
 /* One request on a buffer: deferred process_incoming calls, the operation,
  * and for the operations that change the buffer's state the step tail.
  * Returns 0, or -1 for a malformed request. */
-static int host_buffer_op(struct host *h, uint32_t op, tlsh_buffer *b, struct rd *r,
+static int host_buffer_op(struct host *h, uint32_t op, uint32_t id, tlsh_buffer *b, struct rd *r,
                           struct arena *a, struct bytes *out)
 {
 	const struct tlsh_implementation *f = h->f;
@@ -602,6 +633,22 @@ static int host_buffer_op(struct host *h, uint32_t op, tlsh_buffer *b, struct rd
 		put_error(out, &e);
 		break;
 	}
+	case OP_SECRETS: {
+		uint32_t on = get_u32(r);
+		if (r->bad || f->set_secret_callback == NULL)
+			return -1;
+		int st = f->set_secret_callback(b, on ? host_secret_cb : NULL,
+		                                (void *)(uintptr_t)id);
+		put_u32(out, (uint32_t)st);
+		put_u32(out, (uint32_t)is_error_status(st));
+		if (is_error_status(st)) {
+			struct tlsh_error e;
+			init_error(&e);
+			f->last_error(b, &e);
+			put_error(out, &e);
+		}
+		break;
+	}
 	default:
 		return -1;
 	}
@@ -668,17 +715,22 @@ static int host_request(struct host *h, uint32_t op, uint32_t id, struct rd *r, 
 		tlsh_buffer *b = table_get(&h->bufs, id);
 		if (!b)
 			return -1;
-		if (host_deferred(h, r, b, out) == -2)
+		bytes_reset(&h->body);
+		if (host_deferred(h, r, b, &h->body) == -2)
 			return -1;
 		f->buffer_free(b);
 		h->bufs.v[id - 1] = NULL;
+		host_reply_with_secrets(h, out);
 		return 0;
 	}
 	default: {
 		tlsh_buffer *b = table_get(&h->bufs, id);
 		if (!b)
 			return -1;
-		return host_buffer_op(h, op, b, r, a, out);
+		bytes_reset(&h->body);
+		int rc = host_buffer_op(h, op, id, b, r, a, &h->body);
+		host_reply_with_secrets(h, out);
+		return rc;
 	}
 	}
 }
@@ -727,6 +779,7 @@ void remote_serve(int fd, const struct impl_handle *ih, const char *load_err)
 			break;
 	}
 	free(h.scratch);
+	bytes_free(&h.body);
 	bytes_free(&in);
 	bytes_free(&out);
 	bytes_free(&c.rx);
@@ -824,6 +877,9 @@ struct rbuf {
 	/* last_error of the last operation, when it failed. */
 	struct tlsh_error err;
 	int has_err;
+	/* set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
 	struct rbuf *prev_live, *next_live;
 };
 
@@ -899,14 +955,43 @@ static const char *role_label(enum tlsh_role role)
 	return role == TLSH_ROLE_CLIENT ? "client" : "server";
 }
 
+/* The secrets heading a reply (host_reply_with_secrets) go to the
+ * receivers of the buffers they were derived for, before the caller of the
+ * request sees what it produced. */
+static void pass_secrets(struct rbuf *b, struct rd *r)
+{
+	uint32_t n = get_u32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint32_t id = get_u32(r);
+		size_t llen, rlen, slen;
+		int lp, rp, sp;
+		const uint8_t *label = get_blob(r, &llen, &lp);
+		const uint8_t *random = get_blob(r, &rlen, &rp);
+		const uint8_t *secret = get_blob(r, &slen, &sp);
+		char text[64];
+		if (r->bad || !lp || !rp || !sp || llen == 0 || llen >= sizeof text || rlen != 32 ||
+		    slen == 0 || slen > 64)
+			continue;
+		memcpy(text, label, llen);
+		text[llen] = '\0';
+		struct rbuf *to = b->id == id ? b : NULL;
+		for (struct rbuf *x = live_bufs; to == NULL && x; x = x->next_live)
+			if (x->ri == b->ri && x->id == id)
+				to = x;
+		if (to != NULL && to->secret_cb != NULL)
+			to->secret_cb(to->secret_arg, text, random, secret, slen);
+	}
+}
+
 /* The reply's verdict on the deferred calls. Returns 0 when they all
  * returned OK. A TLS_ERROR (an adapter that parses as bytes arrive) is the
  * buffer's failure: returns 1, with the error detail kept for last_error,
  * and the request's operation was not run (the caller reports the failure,
  * or asks again). Any other status ends the scenario: the caller was told
- * OK. */
+ * OK. The exported secrets come first (pass_secrets). */
 static int check_deferred(struct rbuf *b, struct rd *r)
 {
+	pass_secrets(b, r);
 	if (get_u32(r))
 		return 0;
 	uint32_t i = get_u32(r);
@@ -1287,6 +1372,24 @@ static void r_last_error(tlsh_buffer *buf, struct tlsh_error *err)
 	get_error(&r, err);
 }
 
+static int r_set_secret_callback(tlsh_buffer *buf, tlsh_secret_fn cb, void *arg)
+{
+	struct rbuf *b = RB(buf);
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	begin_buf(b, OP_SECRETS);
+	put_u32(&b->ri->msg, cb != NULL);
+	struct rd r = call(b->ri);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR; /* a deferred call failed: not run */
+	int st = (int)get_u32(&r);
+	if (get_u32(&r)) {
+		get_error(&r, &b->err);
+		b->has_err = 1;
+	}
+	return st;
+}
+
 static struct rimpl *live_impls;
 
 void remote_sync(void)
@@ -1334,8 +1437,7 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 	        .struct_size = sizeof(struct tlsh_implementation),
 	        .name = ri->name,
 	        .library_version = ri->version,
-	        /* secrets are not forwarded from the host (yet): not declared */
-	        .capabilities = caps & ~(uint64_t)TLSH_CAP_EXPORT_SECRETS,
+	        .capabilities = caps,
 	        .validate_config = r_validate,
 	        .context_new = r_ctx_new,
 	        .context_free = r_ctx_free,
@@ -1355,6 +1457,9 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 	        .negotiated_tls_version = r_version,
 	        .getpeercert = has_cert ? r_peercert : NULL,
 	        .last_error = r_last_error,
+	        /* Secrets come back with the reply of the request that made them. */
+	        .set_secret_callback =
+	                caps & TLSH_CAP_EXPORT_SECRETS ? r_set_secret_callback : NULL,
 	};
 	out->fn = ri->d;
 	out->self = &ri->d;

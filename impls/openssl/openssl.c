@@ -93,6 +93,9 @@ struct tlsh_buffer {
 	const X509 *peer_x;
 	unsigned char *peer_der;
 	size_t peer_der_len;
+	/** set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -429,6 +432,17 @@ static void ossl_info_cb(const SSL *ssl, int where, int ret)
 		tlsh_state_alert(&b->st, (where & SSL_CB_WRITE) != 0, desc, level == SSL3_AL_FATAL);
 }
 
+/** Every SSL_CTX's keylog callback: OpenSSL logs each secret as it derives
+ * it (TLS 1.3 traffic secrets as it switches keys, the TLS 1.2 master
+ * secret once computed), before the records they protect are written or
+ * read, as one NSS key-log line; it goes to the buffer's receiver. */
+static void ossl_keylog_cb(const SSL *ssl, const char *line)
+{
+	struct tlsh_buffer *b = SSL_get_app_data(ssl);
+	if (b != NULL && b->secret_cb != NULL)
+		tlsh_keylog_line(line, b->secret_cb, b->secret_arg);
+}
+
 /** Server ALPN: the first protocol in the server's order that the client
  * offered; no overlap is fatal (no_application_protocol, RFC 7301 3.2). */
 static int ossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -675,6 +689,8 @@ static int ossl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 			goto out;
 		}
 		tc->ctx[tc->nctx++] = ctx;
+		/* On every SSL_CTX: an SNI switch moves the SSL to another. */
+		SSL_CTX_set_keylog_callback(ctx, ossl_keylog_cb);
 		if (ossl_setup_ctx(tc, ctx, &p, s12, s13, trust, err) != TLSH_OK)
 			goto out;
 		if (i < c->certificate_chains_len &&
@@ -996,6 +1012,13 @@ static void ossl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 	*err = b->st.last;
 }
 
+static int ossl_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	return TLSH_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1009,7 +1032,7 @@ static struct tlsh_implementation ossl_impl = {
                         TLSH_CAP_CIPHERS_TLS12 | TLSH_CAP_CIPHERS_TLS13 | TLSH_CAP_ALPN |
                         TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT | TLSH_CAP_TRANSPORT_EOF |
                         TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER | TLSH_CAP_INSECURE |
-                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN | TLSH_CAP_EXPORT_SECRETS,
         .validate_config = ossl_validate_config,
         .context_new = ossl_context_new,
         .context_free = ossl_context_free,
@@ -1029,6 +1052,7 @@ static struct tlsh_implementation ossl_impl = {
         .negotiated_tls_version = ossl_negotiated_tls_version,
         .getpeercert = ossl_getpeercert,
         .last_error = ossl_last_error,
+        .set_secret_callback = ossl_set_secret_callback,
 };
 
 __attribute__((visibility("default"))) const struct tlsh_implementation *
