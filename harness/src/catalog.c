@@ -15,7 +15,7 @@
 
 const struct family *const catalog_families[] = {
         &family_handshake, &family_ragged_eof, &family_version_bounding,
-        &family_alpn,      &family_misbehave, &family_misbehave_encrypted,
+        &family_alpn,      &family_misbehave,  &family_misbehave_encrypted,
 };
 const size_t catalog_nfamilies = sizeof catalog_families / sizeof catalog_families[0];
 

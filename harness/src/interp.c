@@ -395,11 +395,11 @@ static void enc_view(struct scen *s, struct mb *mb)
 	rw_decrypt_other(mb->rw, w->data, w->len, &mb->other);
 	if (mb->other.alert >= 0)
 		s->dec_alert[s->def->role == TLSH_ROLE_CLIENT ? 0 : 1] = mb->other.alert + 1;
-	size_t o = (size_t)snprintf(s->decrypted, sizeof s->decrypted,
-	                            "decrypted by the harness with the puppet's exported secrets; "
-	                            "%s%s\n",
-	                            rw_enc_error(mb->rw)[0] ? "stopped: " : "",
-	                            rw_enc_error(mb->rw));
+	size_t o =
+	        (size_t)snprintf(s->decrypted, sizeof s->decrypted,
+	                         "decrypted by the harness with the puppet's exported secrets; "
+	                         "%s%s\n",
+	                         rw_enc_error(mb->rw)[0] ? "stopped: " : "", rw_enc_error(mb->rw));
 	for (size_t k = 0; k < rw_plain_count(mb->rw) && o + 200 < sizeof s->decrypted; k++) {
 		const struct rw_plain *p = rw_plain_get(mb->rw, k);
 		char gen[24] = "";
@@ -534,6 +534,9 @@ static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb)
 		}
 		int ku = injected_ku(d->mut);
 		if (ku >= 0) {
+			/* Asked to update, it answers before its next application
+			 * data: make it write once more, then look. */
+			GUARD(scen_transfer(s, dout, 100, 100));
 			enc_view(s, mb);
 			ENSURE(s, rw_translated(rw) > 0,
 			       "no record of the puppet crossed under the keys the KeyUpdate "
@@ -543,11 +546,12 @@ static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb)
 			       "asked to update its keys too (request_update = 1), the %s sent no "
 			       "KeyUpdate of its own (RFC 8446 4.6.3): %d KeyUpdate(s) decrypted",
 			       ut->label, mb->other.keyupdates);
-			scen_observe(s,
-			             "updated its keys: %zu record(s) read under the new keys%s; data "
-			             "crossed both ways",
-			             rw_translated(rw),
-			             ku ? ", and it answered with a KeyUpdate of its own" : "");
+			scen_observe(
+			        s,
+			        "updated its keys: %zu record(s) read under the new keys%s; data "
+			        "crossed both ways",
+			        rw_translated(rw),
+			        ku ? ", and it answered with a KeyUpdate of its own" : "");
 			return CHECK_OK;
 		}
 		scen_observe(s, "tolerated: TLS %s, %s", vname(ep_version(ut)), s->mutation);
@@ -563,17 +567,21 @@ static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb)
 		ENSURE(s, r == HS_OK, "the handshake did not complete: %s", hs_result_name(r));
 		size_t n = got.len;
 		bytes_free(&got);
-		ENSURE(s, n == 0, "the %s's read returned %zu byte(s) that came after the close_notify",
+		ENSURE(s, n == 0,
+		       "the %s's read returned %zu byte(s) that came after the close_notify",
 		       ut->label, n);
 		fmt_into(s->stopped, sizeof s->stopped, "read after the close_notify: %s",
 		         scen_ep_state(ut, post_st, st, sizeof st));
 		if (post_st == TLSH_TLS_ERROR)
-			scen_loose(s, "the data after the close_notify was not returned, but read failed "
-			              "instead of ignoring it: %s",
-			           st);
+			scen_loose(
+			        s,
+			        "the data after the close_notify was not returned, but read failed "
+			        "instead of ignoring it: %s",
+			        st);
 		else
-			scen_observe(s, "the data after the close_notify was ignored: read returned %s",
-			             status_name(post_st));
+			scen_observe(
+			        s, "the data after the close_notify was ignored: read returned %s",
+			        status_name(post_st));
 		return CHECK_OK;
 	}
 	/* OUT_REJECTS */

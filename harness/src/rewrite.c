@@ -30,8 +30,7 @@ struct rewriter {
 };
 
 static void enc_begin(struct rewriter *rw);
-static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at,
-                     struct bytes *out);
+static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at, struct bytes *out);
 static void enc_flush(struct rewriter *rw, struct bytes *out);
 static void enc_free(struct rewriter *rw);
 
@@ -261,8 +260,8 @@ static long ext_block_at(uint8_t type, const uint8_t *body, size_t len)
  * a body that is not a hello: the body before it, the block re-encoded with
  * its length, whatever followed it. Returns 0, or -1 if the block does not
  * parse. */
-static int mutate_ext_block(const struct rw_mutation *m, const uint8_t *body, size_t len,
-                            size_t at, struct bytes *nb)
+static int mutate_ext_block(const struct rw_mutation *m, const uint8_t *body, size_t len, size_t at,
+                            struct bytes *nb)
 {
 	struct tls_ext *ext = xcalloc(TLS_MAX_EXT, sizeof *ext);
 	size_t n = 0;
@@ -1005,8 +1004,8 @@ void rw_secret(void *arg, const char *label, const uint8_t *client_random, const
 		return;
 	struct encstate *es = es_get(rw);
 	if (rp_keylog_add(&es->kl, label, client_random, secret, len) != RP_OK && !es->err[0])
-		fmt_into(es->err, sizeof es->err, "the sender exported an unusable secret (%s, %zu bytes)",
-		         label, len);
+		fmt_into(es->err, sizeof es->err,
+		         "the sender exported an unusable secret (%s, %zu bytes)", label, len);
 }
 
 const char *rw_enc_error(const struct rewriter *rw)
@@ -1050,8 +1049,8 @@ static void enc_begin(struct rewriter *rw)
 	long ch = tls_dir_find(c, TLS_HS_CLIENT_HELLO, -1, 0);
 	long sh = tls_dir_find(sd, TLS_HS_SERVER_HELLO, 0, 0);
 	if (ch < 0 || sh < 0 || c->msg[ch].len < 34) {
-		enc_fail(es, "%s", "no ClientHello and ServerHello seen before the protected records",
-		         0);
+		enc_fail(es, "%s",
+		         "no ClientHello and ServerHello seen before the protected records", 0);
 		return;
 	}
 	memcpy(es->cr, tls_msg_body(c, (size_t)ch) + 2, 32);
@@ -1108,8 +1107,8 @@ static int view_key(struct encstate *es, struct view *v, int app, char *why, siz
 			fmt_into(why, cap, "no master secret (%s) exported", RP_CLIENT_RANDOM);
 			return -1;
 		}
-		if (rp12_init(&cw, &sw, es->suite, sec->secret, sec->len, es->cr, es->sr, es->etm) !=
-		    RP_OK) {
+		if (rp12_init(&cw, &sw, es->suite, sec->secret, sec->len, es->cr, es->sr,
+		              es->etm) != RP_OK) {
 			fmt_into(why, cap, "the master secret is unusable");
 			return -1;
 		}
@@ -1183,8 +1182,9 @@ static void describe(uint8_t type, const uint8_t *c, size_t n, char *dst, size_t
 	}
 }
 
-static void plain_log(struct encstate *es, int dir, size_t offset, uint64_t seq, const struct view *v,
-                      uint8_t type, const uint8_t *c, size_t n, int mutated, const char *what)
+static void plain_log(struct encstate *es, int dir, size_t offset, uint64_t seq,
+                      const struct view *v, uint8_t type, const uint8_t *c, size_t n, int mutated,
+                      const char *what)
 {
 	if (es->n_plain == RW_PLAIN_MAX)
 		return;
@@ -1504,8 +1504,7 @@ static void enc_record(struct rewriter *rw, const uint8_t *rec, size_t rlen, siz
 	bytes_free(&c);
 }
 
-static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at,
-                     struct bytes *out)
+static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at, struct bytes *out)
 {
 	struct encstate *es = es_get(rw);
 	if (!es->in.len)
@@ -1576,7 +1575,8 @@ void rw_decrypt_other(struct rewriter *rw, const uint8_t *wire, size_t len, stru
 			for (size_t pos = 0; pos + 4 <= c.len;) {
 				size_t ml = (size_t)c.data[pos + 1] << 16 |
 				            (size_t)c.data[pos + 2] << 8 | c.data[pos + 3];
-				if (c.data[pos] == TLS_HS_KEY_UPDATE && ml == 1 && pos + 5 <= c.len) {
+				if (c.data[pos] == TLS_HS_KEY_UPDATE && ml == 1 &&
+				    pos + 5 <= c.len) {
 					o->keyupdates++;
 					o->ku_requested += c.data[pos + 4] == 1;
 				}

@@ -69,12 +69,12 @@ enum rw_op {
 	RW_XOR,
 	/* Encrypted phase only (enc set): the record that carries the target,
 	   protected again with one change. */
-	RW_E_TAG,     /* the AEAD tag / CBC MAC made wrong (bad_record_mac) */
-	RW_E_CT,      /* one bit of the ciphertext flipped after protection */
-	RW_E_CUT,     /* the record's last byte dropped, its length following */
-	RW_E_PADDING, /* TLS 1.3: `size` zero bytes of padding in the inner plaintext */
-	RW_E_CBC_PAD, /* TLS 1.2 CBC: value 1: a padding byte wrong; 2: a
-	                 padding_length pointing before the plaintext */
+	RW_E_TAG,      /* the AEAD tag / CBC MAC made wrong (bad_record_mac) */
+	RW_E_CT,       /* one bit of the ciphertext flipped after protection */
+	RW_E_CUT,      /* the record's last byte dropped, its length following */
+	RW_E_PADDING,  /* TLS 1.3: `size` zero bytes of padding in the inner plaintext */
+	RW_E_CBC_PAD,  /* TLS 1.2 CBC: value 1: a padding byte wrong; 2: a
+	                  padding_length pointing before the plaintext */
 	RW_E_PAD_ONLY, /* TLS 1.3: a record of `size` zero bytes (no content
 	                  type) injected before the target's record */
 };
@@ -191,15 +191,15 @@ size_t rw_translated(const struct rewriter *rw);
 
 /* One protected record as the harness decrypted it. */
 struct rw_plain {
-	int dir;        /* 0: client->server */
-	size_t offset;  /* the record header's offset in the stream the receiver got */
-	uint64_t seq;   /* sequence number it was protected with */
-	unsigned gen;   /* TLS 1.3: 0 handshake keys, 1 + N application generation N */
-	uint8_t type;   /* true content type */
-	size_t len;     /* content length */
-	char what[64];  /* "Finished", "application_data 100 bytes", ... */
-	char hex[100];  /* the content, cut */
-	int mutated;    /* the rewriter changed or injected it */
+	int dir;       /* 0: client->server */
+	size_t offset; /* the record header's offset in the stream the receiver got */
+	uint64_t seq;  /* sequence number it was protected with */
+	unsigned gen;  /* TLS 1.3: 0 handshake keys, 1 + N application generation N */
+	uint8_t type;  /* true content type */
+	size_t len;    /* content length */
+	char what[64]; /* "Finished", "application_data 100 bytes", ... */
+	char hex[100]; /* the content, cut */
+	int mutated;   /* the rewriter changed or injected it */
 };
 
 #define RW_PLAIN_MAX 48

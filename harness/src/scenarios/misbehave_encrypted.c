@@ -94,17 +94,11 @@ static const uint8_t d_ku255[] = {TLS_HS_KEY_UPDATE, 0, 0, 1, 255};
 static const uint8_t d_ku_long[] = {TLS_HS_KEY_UPDATE, 0, 0, 2, 0, 0};
 static const uint8_t d_ku_empty[] = {TLS_HS_KEY_UPDATE, 0, 0, 0};
 #define INJ_AFTER_FIN(var, nm, dat)                                                                \
-	static const struct rw_mutation var = {.name = nm,                                         \
-	                                       FIN,                                                \
-	                                       .op = RW_INJECT_AFTER,                              \
-	                                       .ctype = TLS_CT_HANDSHAKE,                          \
-	                                       D(dat)}
+	static const struct rw_mutation var = {                                                    \
+	        .name = nm, FIN, .op = RW_INJECT_AFTER, .ctype = TLS_CT_HANDSHAKE, D(dat)}
 #define INJ_BEFORE_FIN(var, nm, dat)                                                               \
-	static const struct rw_mutation var = {.name = nm,                                         \
-	                                       FIN,                                                \
-	                                       .op = RW_INJECT_BEFORE,                             \
-	                                       .ctype = TLS_CT_HANDSHAKE,                          \
-	                                       D(dat)}
+	static const struct rw_mutation var = {                                                    \
+	        .name = nm, FIN, .op = RW_INJECT_BEFORE, .ctype = TLS_CT_HANDSHAKE, D(dat)}
 INJ_AFTER_FIN(m_ku0, "update-not-requested", d_ku0);
 INJ_AFTER_FIN(m_ku1, "update-requested", d_ku1);
 static const struct axval ku_ok_vals[] = {MUT(m_ku0), MUT(m_ku1)};
@@ -182,8 +176,7 @@ static const struct rw_mutation m_app_cut = {
         .name = "application-data-record-cut", APP, .op = RW_E_CUT};
 static const struct axval app_mac_vals[] = {MUT(m_app_tag), MUT(m_app_ct), MUT(m_app_cut)};
 static const struct axis ax_app_mac = AXIS("mut", DIM_MUT, app_mac_vals);
-static const struct rw_mutation m_ee_tag = {
-        .name = "encrypted-extensions-tag", EE, .op = RW_E_TAG};
+static const struct rw_mutation m_ee_tag = {.name = "encrypted-extensions-tag", EE, .op = RW_E_TAG};
 
 /* TLS 1.2 CBC: padding and MAC (RFC 5246 6.2.3.2; RFC 7366 3). */
 static const struct rw_mutation m_cbc_fin_pad = {
@@ -225,9 +218,12 @@ static const struct rw_mutation m_ee_unknown = {.name = "unrequested-extension",
                                                 .at = -1,
                                                 .data = d_empty,
                                                 .len = 0};
-static const struct rw_mutation m_ee_ks = {
-        .name = "key-share", EE, .op = RW_EXT_ADD, .ext = TLS_EXT_KEY_SHARE, .at = -1,
-        D(d_ks_x25519)};
+static const struct rw_mutation m_ee_ks = {.name = "key-share",
+                                           EE,
+                                           .op = RW_EXT_ADD,
+                                           .ext = TLS_EXT_KEY_SHARE,
+                                           .at = -1,
+                                           D(d_ks_x25519)};
 static const struct rw_mutation m_ee_sv = {.name = "supported-versions",
                                            EE,
                                            .op = RW_EXT_ADD,
@@ -260,18 +256,14 @@ static const struct rw_mutation m_cv_scheme = {
 /* NewSessionTicket extensions the client does not know: ignored (RFC 8446
  * 4.6.1, 4.2). */
 static const struct rw_mutation m_nst_unknown = {.name = "unknown-extension",
-                                                  NST,
-                                                  .op = RW_EXT_ADD,
-                                                  .ext = 0x4242,
-                                                  .at = -1,
-                                                  .data = d_empty,
-                                                  .len = 0};
-static const struct rw_mutation m_nst_grease = {.name = "grease-extension",
                                                  NST,
                                                  .op = RW_EXT_ADD,
-                                                 .ext = 0x0a0a,
-                                                 .at = 0,
-                                                 D(d_sv_13)};
+                                                 .ext = 0x4242,
+                                                 .at = -1,
+                                                 .data = d_empty,
+                                                 .len = 0};
+static const struct rw_mutation m_nst_grease = {
+        .name = "grease-extension", NST, .op = RW_EXT_ADD, .ext = 0x0a0a, .at = 0, D(d_sv_13)};
 static const struct axval nst_vals[] = {MUT(m_nst_unknown), MUT(m_nst_grease)};
 static const struct axis ax_nst = AXIS("mut", DIM_MUT, nst_vals);
 
@@ -279,14 +271,11 @@ static const struct axis ax_nst = AXIS("mut", DIM_MUT, nst_vals);
 static const uint8_t d_hs_unknown[] = {99, 0, 0, 0};
 static const uint8_t d_hs_fin32[36] = {TLS_HS_FINISHED, 0, 0, 32};
 static const uint8_t d_hs_ee[] = {TLS_HS_ENCRYPTED_EXTENSIONS, 0, 0, 2, 0, 0};
-static const uint8_t d_hs_nst[] = {TLS_HS_NEW_SESSION_TICKET, 0, 0, 15, 0, 0, 0, 60, 0, 0, 0, 0,
-                                   0, 0, 2, 'a', 'b', 0, 0};
+static const uint8_t d_hs_nst[] = {
+        TLS_HS_NEW_SESSION_TICKET, 0, 0, 15, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 2, 'a', 'b', 0, 0};
 #define INJ_BEFORE_APP(var, nm, dat)                                                               \
-	static const struct rw_mutation var = {.name = nm,                                         \
-	                                       APP,                                                \
-	                                       .op = RW_INJECT_BEFORE,                             \
-	                                       .ctype = TLS_CT_HANDSHAKE,                          \
-	                                       D(dat)}
+	static const struct rw_mutation var = {                                                    \
+	        .name = nm, APP, .op = RW_INJECT_BEFORE, .ctype = TLS_CT_HANDSHAKE, D(dat)}
 INJ_BEFORE_APP(m_post_unknown, "unknown-handshake-type", d_hs_unknown);
 INJ_BEFORE_APP(m_post_fin, "finished", d_hs_fin32);
 INJ_BEFORE_APP(m_post_ee, "encrypted-extensions", d_hs_ee);
@@ -479,17 +468,16 @@ static const struct row rows[] = {
 	 PUPPET,                                                                                   \
 	 .outcome = OUT_REJECTS,                                                                   \
 	 .alerts = {A_BAD_RECORD_MAC}},                                                            \
-	{.id = "misbehave-encrypted/cbc/" tag "/{mut}/{role}/tls12",                               \
-	 .spec = "RFC 5246 6.2.3.2 (padding and MAC errors: bad_record_mac); RFC 7366 3",          \
-	 .title = "a CBC record with wrong padding or MAC is refused with bad_record_mac",         \
-	 .axes = {&ax_cbc_app, &ax_role},                                                          \
-	 .ver = V12,                                                                               \
-	 .client = {.ciphers = {suite}},                                                           \
-	 .server = {.ciphers = {suite}},                                                           \
-	 PUPPET,                                                                                   \
-	 .post = POST_DATA,                                                                        \
-	 .outcome = OUT_REJECTS,                                                                   \
-	 .alerts = {A_BAD_RECORD_MAC}}
+	{                                                                                          \
+		.id = "misbehave-encrypted/cbc/" tag "/{mut}/{role}/tls12",                        \
+		.spec = "RFC 5246 6.2.3.2 (padding and MAC errors: bad_record_mac); RFC 7366 3",   \
+		.title = "a CBC record with wrong padding or MAC is refused with bad_record_mac",  \
+		.axes = {&ax_cbc_app, &ax_role}, .ver = V12, .client = {.ciphers = {suite}},       \
+		.server = {.ciphers = {suite}}, PUPPET, .post = POST_DATA, .outcome = OUT_REJECTS, \
+		.alerts = {                                                                        \
+			A_BAD_RECORD_MAC                                                           \
+		}                                                                                  \
+	}
         /* TLS 1.2 CBC (the rows' key type is RSA). */
         CBC_ROWS("aes128-cbc-sha", 0xc013),
         CBC_ROWS("aes128-cbc-sha256", 0xc027),
