@@ -211,6 +211,11 @@ struct row {
 	/* Misbehaving peer, encrypted phase: what the puppet does once the
 	 * handshake is over, so that the mutated record goes by (enum post). */
 	int post;
+	/* OUT_REJECTS: alerts that show the backend under test took the
+	 * mutated message and failed only later, at a signature or Finished
+	 * the change invalidated (e.g. decrypt_error after a changed
+	 * EncryptedExtensions): a FAIL (0-terminated). */
+	int late[ROW_MAX_ALERTS];
 	MUST_CHECK check_t (*extra)(struct scen *s);
 	MUST_CHECK check_t (*check)(struct scen *s);
 };

@@ -626,6 +626,11 @@ static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb)
 	}
 	scen_observe(s, "rejected where the mutated message arrived: %s", st);
 	enc_view(s, mb);
+	for (size_t i = 0; i < ROW_MAX_ALERTS && row->late[i]; i++)
+		ENSURE(s, !scen_alert_seen(s, ur, row->late[i]),
+		       "the %s took the mutated message and failed only later, at what the change "
+		       "invalidated (%s): %s",
+		       ut->label, alert_name(row->late[i]), st);
 	scen_check_alert_in(s, ur, row->alerts);
 	return CHECK_OK;
 }

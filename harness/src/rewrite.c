@@ -971,6 +971,8 @@ struct encstate {
 	size_t translated;
 	struct rw_plain plain[RW_PLAIN_MAX];
 	size_t n_plain;
+	rw_open_fn on_open;
+	void *on_open_arg;
 };
 
 static struct encstate *es_get(struct rewriter *rw)
@@ -1006,6 +1008,13 @@ void rw_secret(void *arg, const char *label, const uint8_t *client_random, const
 	if (rp_keylog_add(&es->kl, label, client_random, secret, len) != RP_OK && !es->err[0])
 		fmt_into(es->err, sizeof es->err,
 		         "the sender exported an unusable secret (%s, %zu bytes)", label, len);
+}
+
+void rw_on_open(struct rewriter *rw, rw_open_fn fn, void *arg)
+{
+	struct encstate *es = es_get(rw);
+	es->on_open = fn;
+	es->on_open_arg = arg;
 }
 
 const char *rw_enc_error(const struct rewriter *rw)
@@ -1477,6 +1486,9 @@ static void enc_record(struct rewriter *rw, const uint8_t *rec, size_t rlen, siz
 		return;
 	}
 	view_after(es, &es->src, info.type, c.data, c.len);
+	if (es->on_open)
+		es->on_open(es->on_open_arg, info.type, c.data, c.len,
+		            es->version == RP_TLS13 ? info.padding : 0);
 	long padding = es->version == RP_TLS13 && info.padding ? (long)info.padding : -1;
 	if (info.type == TLS_CT_HANDSHAKE) {
 		if (es->n_gr == es->cap_gr) {

@@ -189,6 +189,13 @@ const char *rw_enc_error(const struct rewriter *rw);
  * the sender did not use (the translation at work). */
 size_t rw_translated(const struct rewriter *rw);
 
+/* Called with every protected record of the sender the rewriter opens
+ * (true content type, content, TLS 1.3 padding length), e.g. by a mutant
+ * that follows its own incoming records. */
+typedef void (*rw_open_fn)(void *arg, uint8_t type, const uint8_t *content, size_t len,
+                           size_t padding);
+void rw_on_open(struct rewriter *rw, rw_open_fn fn, void *arg);
+
 /* One protected record as the harness decrypted it. */
 struct rw_plain {
 	int dir;       /* 0: client->server */

@@ -480,7 +480,7 @@ static const struct row rows[] = {
 	}
         /* TLS 1.2 CBC (the rows' key type is RSA). */
         CBC_ROWS("aes128-cbc-sha", 0xc013),
-        CBC_ROWS("aes128-cbc-sha256", 0xc027),
+        CBC_ROWS("aes256-cbc-sha", 0xc014),
 
         /* EncryptedExtensions. */
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
@@ -493,7 +493,8 @@ static const struct row rows[] = {
          .server = {.alpn = {NAME("h2")}},
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_ILLEGAL_PARAMETER, A_NO_APPLICATION_PROTOCOL}},
+         .alerts = {A_ILLEGAL_PARAMETER, A_NO_APPLICATION_PROTOCOL},
+         .late = {A_DECRYPT_ERROR}},
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
          .spec = "RFC 7301 3.1 (the server's ProtocolNameList holds exactly one name); RFC "
                  "8446 6.2",
@@ -505,7 +506,8 @@ static const struct row rows[] = {
          .server = {.alpn = {NAME("h2")}},
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_ILLEGAL_PARAMETER, A_DECODE_ERROR}},
+         .alerts = {A_ILLEGAL_PARAMETER, A_DECODE_ERROR},
+         .late = {A_DECRYPT_ERROR}},
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
          .spec = "RFC 8446 4.2 (an extension response the client did not request: "
                  "unsupported_extension)",
@@ -515,7 +517,8 @@ static const struct row rows[] = {
          .ver = V13,
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_UNSUPPORTED_EXTENSION}},
+         .alerts = {A_UNSUPPORTED_EXTENSION},
+         .late = {A_DECRYPT_ERROR}},
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
          .spec = "RFC 8446 4.2 (an extension response the client did not request: "
                  "unsupported_extension)",
@@ -525,7 +528,8 @@ static const struct row rows[] = {
          .ver = V13,
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_UNSUPPORTED_EXTENSION}},
+         .alerts = {A_UNSUPPORTED_EXTENSION},
+         .late = {A_DECRYPT_ERROR}},
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
          .spec = "RFC 8446 4.2 (a known extension not allowed in the message: "
                  "illegal_parameter), 4.3.1",
@@ -534,7 +538,8 @@ static const struct row rows[] = {
          .ver = V13,
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_ILLEGAL_PARAMETER, A_UNSUPPORTED_EXTENSION}},
+         .alerts = {A_ILLEGAL_PARAMETER, A_UNSUPPORTED_EXTENSION},
+         .late = {A_DECRYPT_ERROR}},
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
          .spec = "RFC 8446 4.2 (no two extensions of the same type in a block), 6.2",
          .title = "EncryptedExtensions with a duplicated extension",
@@ -545,7 +550,8 @@ static const struct row rows[] = {
          .server = {.alpn = {NAME("h2")}},
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_ILLEGAL_PARAMETER, A_DECODE_ERROR}},
+         .alerts = {A_ILLEGAL_PARAMETER, A_DECODE_ERROR},
+         .late = {A_DECRYPT_ERROR}},
         {.id = "misbehave-encrypted/encrypted-extensions/{mut}/{role}/tls13",
          .spec = "RFC 8446 6.2 (a message that does not parse: decode_error)",
          .title = "a truncated EncryptedExtensions is refused with decode_error",
@@ -554,7 +560,8 @@ static const struct row rows[] = {
          .ver = V13,
          PUPPET,
          .outcome = OUT_REJECTS,
-         .alerts = {A_DECODE_ERROR}},
+         .alerts = {A_DECODE_ERROR},
+         .late = {A_DECRYPT_ERROR}},
 
         /* CertificateVerify. */
         {.id = "misbehave-encrypted/certificate-verify/{mut}/{role}/tls13",
