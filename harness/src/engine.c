@@ -115,6 +115,7 @@ static void child_emit(struct scen *s)
 	json_object_set_new(o, "mutation", json_string(s->mutation));
 	json_object_set_new(o, "stopped", json_string(s->stopped));
 	json_object_set_new(o, "rules", json_string(s->rules));
+	json_object_set_new(o, "decrypted", json_string(s->decrypted));
 	child_write_transcript(s);
 	json_object_set_new(o, "transcript", json_boolean(child_transcript && s->opened));
 	char *text = json_dumps(o, JSON_COMPACT);
@@ -362,9 +363,9 @@ static void finalize(struct result *r, struct slot *sl, const char *tpath)
 		r->alerts[3] = (int)json_integer_value(json_object_get(o, "sr"));
 		r->client_status = (int)json_integer_value(json_object_get(o, "cst"));
 		r->server_status = (int)json_integer_value(json_object_get(o, "sst"));
-		const char *k[3] = {"mutation", "stopped", "rules"};
-		char **dst[3] = {&r->mutation, &r->stopped, &r->rules};
-		for (int i = 0; i < 3; i++) {
+		const char *k[4] = {"mutation", "stopped", "rules", "decrypted"};
+		char **dst[4] = {&r->mutation, &r->stopped, &r->rules, &r->decrypted};
+		for (int i = 0; i < 4; i++) {
 			const char *v = json_string_value(json_object_get(o, k[i]));
 			*dst[i] = v && *v ? xstrdup(v) : NULL;
 		}
@@ -413,11 +414,11 @@ static struct expectation *rule_expectation(const struct result *r, struct backe
 		struct backend *be = client ? &b[r->client] : &b[r->server];
 		struct backend *peer = client ? &b[r->server] : &b[r->client];
 		const char *rule = strchr(t, ':') ? strchr(t, ':') + 1 : t;
-		struct expectation *x =
-		        be->has_exp ? expect_match_rule(&be->exp, rule,
-		                                        client ? TLSH_ROLE_CLIENT : TLSH_ROLE_SERVER,
-		                                        peer->name)
-		                    : NULL;
+		struct expectation *x = be->has_exp ? expect_match_rule(&be->exp, rule,
+		                                                        client ? TLSH_ROLE_CLIENT
+		                                                               : TLSH_ROLE_SERVER,
+		                                                        peer->name)
+		                                    : NULL;
 		if (!x) {
 			first = NULL;
 			break;
@@ -476,8 +477,7 @@ static void unsupported(struct result *r, struct backend *b, uint64_t mc, uint64
 
 /* Plans one instance if the filters keep it. Returns 1 when planned. */
 static size_t plan_one(struct result *r, const struct scen_def *d, int client, int server,
-                       struct backend *b, char **filters, size_t nfilters,
-                       const struct run_opts *o)
+                       struct backend *b, char **filters, size_t nfilters, const struct run_opts *o)
 {
 	if (!id_matches(d->id, filters, nfilters))
 		return 0;
@@ -502,8 +502,8 @@ static struct result *plan_instances(struct backend *b, size_t nb, const struct 
 	for (size_t p = 0; p < npairs; p++)
 		for (size_t i = 0; i < ndefs; i++)
 			if (!defs[i].row->puppet)
-				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server, b,
-				              filters, nfilters, o);
+				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server,
+				              b, filters, nfilters, o);
 	/* Puppet rows: each backend of the pairs against the puppet, in both
 	 * roles. */
 	for (size_t u = 0; o->has_puppet && u < nb; u++) {
@@ -991,6 +991,7 @@ void results_free(struct result *r, size_t n)
 		free(r[i].transcript);
 		free(r[i].mutation);
 		free(r[i].stopped);
+		free(r[i].decrypted);
 		free(r[i].rules);
 	}
 	free(r);

@@ -554,6 +554,24 @@ static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb)
 			        ku ? ", and it answered with a KeyUpdate of its own" : "");
 			return CHECK_OK;
 		}
+		if (d->mut->enc && d->mut->ctype == TLS_CT_HANDSHAKE && d->mut->data &&
+		    d->mut->len >= 1 && d->mut->data[0] == TLS_HS_HELLO_REQUEST) {
+			/* It read the HelloRequest in the transfer: a renegotiation
+			 * it started is on the wire by now. Then the puppet's data
+			 * must still come through. (Not the other way: a refusal,
+			 * the no_renegotiation warning, is fatal to an OpenSSL
+			 * puppet.) */
+			enc_view(s, mb);
+			ENSURE(s, mb->other.hellos == 0,
+			       "the %s renegotiated: it answered the HelloRequest with a "
+			       "protected ClientHello",
+			       ut->label);
+			GUARD(scen_transfer(s, din, 100, 100));
+			scen_observe(s, "did not renegotiate (%s); the puppet's data still arrives",
+			             mb->other.alert == 100 ? "it answered no_renegotiation"
+			                                    : "no answer seen");
+			return CHECK_OK;
+		}
 		scen_observe(s, "tolerated: TLS %s, %s", vname(ep_version(ut)), s->mutation);
 		return CHECK_OK;
 	}

@@ -1523,7 +1523,7 @@ static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at,
 		es->in_at = at;
 	bytes_append(&es->in, p, n);
 	size_t off = 0;
-	for (;;) {
+	while (es->in.data) {
 		size_t rl = rp_record_len(es->in.data + off, es->in.len - off);
 		if (!rl)
 			break;
@@ -1587,6 +1587,8 @@ void rw_decrypt_other(struct rewriter *rw, const uint8_t *wire, size_t len, stru
 			for (size_t pos = 0; pos + 4 <= c.len;) {
 				size_t ml = (size_t)c.data[pos + 1] << 16 |
 				            (size_t)c.data[pos + 2] << 8 | c.data[pos + 3];
+				o->hellos += c.data[pos] == TLS_HS_CLIENT_HELLO ||
+				             c.data[pos] == TLS_HS_SERVER_HELLO;
 				if (c.data[pos] == TLS_HS_KEY_UPDATE && ml == 1 &&
 				    pos + 5 <= c.len) {
 					o->keyupdates++;

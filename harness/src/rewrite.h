@@ -223,6 +223,7 @@ struct rw_other {
 	int ku_requested; /* ... with request_update = update_requested (1) */
 	int alert;        /* the first alert's description, -1 none */
 	int appdata;      /* application_data records */
+	int hellos;       /* ClientHello / ServerHello messages (a renegotiation) */
 	int opened;       /* records decrypted */
 	int failed;       /* records that did not (keys missing or wrong) */
 };

@@ -353,11 +353,10 @@ static void test_fixture(struct fx *f)
 	tr_free(&out);
 
 	if (!v13) {
-		if (f->hi.suite != 0xc009 && f->hi.suite != 0xc00a && f->hi.suite != 0xc023 &&
-		    f->hi.suite != 0xc024)
-			return;
+		int cbc_suite = f->hi.suite == 0xc009 || f->hi.suite == 0xc00a ||
+		                f->hi.suite == 0xc023 || f->hi.suite == 0xc024;
 		const struct rw_mutation *cbc[] = {&m_cbc_pad, &m_cbc_padlen};
-		for (size_t k = 0; k < 2; k++) {
+		for (size_t k = 0; cbc_suite && k < 2; k++) {
 			rw = replay(f, cbc[k], 1, 0, 1, &out);
 			n = read_dir(&f->kl, &f->hi, 1, &out.wire[1], got);
 			OK(n == (size_t)fo + 1 && got[n - 1].status == RP_E_PADDING,
@@ -367,6 +366,8 @@ static void test_fixture(struct fx *f)
 			rw_free(rw);
 			tr_free(&out);
 		}
+		for (int dir = 0; dir < 2; dir++)
+			recs_free(orig[dir], no[dir]);
 		return;
 	}
 

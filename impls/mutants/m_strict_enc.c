@@ -8,7 +8,9 @@
  *   nst-extension     refuses a NewSessionTicket with any extension (RFC 8446
  *                     4.6.1: unknown ones are ignored);
  *   data-after-close  returns from read the application data that came after
- *                     the peer's close_notify (RFC 8446 6.1: ignored). */
+ *                     the peer's close_notify (RFC 8446 6.1: ignored);
+ *   hello-request     fails on a HelloRequest instead of ignoring or refusing
+ *                     it (RFC 5246 7.4.1.1). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@
 
 const char mutant_name[] = "strict-enc";
 
-enum rule { R_PADDING, R_NST_EXT, R_AFTER_CLOSE };
+enum rule { R_PADDING, R_NST_EXT, R_AFTER_CLOSE, R_HELLO_REQUEST };
 
 static const struct {
 	const char *name;
@@ -28,6 +30,7 @@ static const struct {
         {"padding", R_PADDING},
         {"nst-extension", R_NST_EXT},
         {"data-after-close", R_AFTER_CLOSE},
+        {"hello-request", R_HELLO_REQUEST},
 };
 
 static int rule = -1;
@@ -87,6 +90,9 @@ static void on_open(void *arg, uint8_t type, const uint8_t *c, size_t n, size_t 
 			}
 			p += 4 + ml;
 		}
+		break;
+	case R_HELLO_REQUEST:
+		w->failed |= type == TLS_CT_HANDSHAKE && n >= 4 && c[0] == TLS_HS_HELLO_REQUEST;
 		break;
 	case R_AFTER_CLOSE:
 		if (type == TLS_CT_ALERT && n == 2 && c[1] == 0)
@@ -223,7 +229,7 @@ static int strict_arg(const char *arg)
 	}
 	fprintf(stderr,
 	        "mutant-strict-enc: unknown rule '%s' (padding, nst-extension, "
-	        "data-after-close)\n",
+	        "data-after-close, hello-request)\n",
 	        arg ? arg : "");
 	return -1;
 }

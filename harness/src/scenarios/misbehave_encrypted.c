@@ -21,38 +21,13 @@
  * Ids: misbehave-encrypted/<rule>/<mutation>/<role under test>/<version>. */
 #include <string.h>
 
+#include "misbehave.h"
 #include "rewrite.h"
 #include "scenario.h"
 #include "tlsmsg.h"
 
-/* Alerts (RFC 8446 section 6). */
-#define A_UNEXPECTED 10
-#define A_BAD_RECORD_MAC 20
-#define A_RECORD_OVERFLOW 22
-#define A_HANDSHAKE_FAILURE 40
-#define A_ILLEGAL_PARAMETER 47
-#define A_DECODE_ERROR 50
-#define A_DECRYPT_ERROR 51
-#define A_UNSUPPORTED_EXTENSION 110
-#define A_NO_APPLICATION_PROTOCOL 120
-
-#define V12 TLSH_TLS_1_2
-#define V13 TLSH_TLS_1_3
-
-/* ---- the side under test --------------------------------------------------------- */
-
-static const struct axval server_val[] = {{.tag = "server", .v = TLSH_ROLE_SERVER}};
-static const struct axval client_val[] = {{.tag = "client", .v = TLSH_ROLE_CLIENT}};
-static const struct axis ax_server = AXIS("role", DIM_ROLE, server_val);
-static const struct axis ax_client = AXIS("role", DIM_ROLE, client_val);
-
 /* ---- mutations ----------------------------------------------------------------------- */
 
-#define MUT(var)                                                                                   \
-	{                                                                                          \
-		.ptr = &(var)                                                                      \
-	}
-#define D(x) .data = (x), .len = sizeof(x)
 #define E_HS(t) .enc = RW_ENC_HS, .msg = (t)
 #define FIN E_HS(TLS_HS_FINISHED)
 #define EE E_HS(TLS_HS_ENCRYPTED_EXTENSIONS)
@@ -276,6 +251,8 @@ static const uint8_t d_hs_nst[] = {
 #define INJ_BEFORE_APP(var, nm, dat)                                                               \
 	static const struct rw_mutation var = {                                                    \
 	        .name = nm, APP, .op = RW_INJECT_BEFORE, .ctype = TLS_CT_HANDSHAKE, D(dat)}
+static const uint8_t d_hello_request[] = {TLS_HS_HELLO_REQUEST, 0, 0, 0};
+INJ_BEFORE_APP(m_hello_request, "hello-request", d_hello_request);
 INJ_BEFORE_APP(m_post_unknown, "unknown-handshake-type", d_hs_unknown);
 INJ_BEFORE_APP(m_post_fin, "finished", d_hs_fin32);
 INJ_BEFORE_APP(m_post_ee, "encrypted-extensions", d_hs_ee);
@@ -291,8 +268,6 @@ static const struct rw_mutation m_after_close = {.name = "application-data",
                                                  .op = RW_INJECT_AFTER,
                                                  .ctype = TLS_CT_APPDATA,
                                                  D(d_late)};
-
-#define PUPPET .puppet = 1
 
 /* ---- rows ----------------------------------------------------------------------------- */
 
@@ -627,6 +602,19 @@ static const struct row rows[] = {
          .post = POST_DATA,
          .outcome = OUT_REJECTS,
          .alerts = {A_UNEXPECTED}},
+
+        {.id = "misbehave-encrypted/renegotiation/{mut}/{role}/tls12",
+         .spec = "descriptor: adapters do not renegotiate (PEP 748 buffers have no "
+                 "renegotiation; the adapters disable it); RFC 5246 7.4.1.1 (a client may "
+                 "ignore a HelloRequest or answer no_renegotiation); RFC 5746",
+         .title = "a HelloRequest after the handshake: the client does not renegotiate, data "
+                  "keeps flowing",
+         .axes = {&ax_client},
+         .mut = &m_hello_request,
+         .ver = V12,
+         PUPPET,
+         .post = POST_DATA,
+         .outcome = OUT_ESTABLISHED},
 
         /* close_notify. */
         {.id = "misbehave-encrypted/close-notify/{mut}/{role}/{ver}",
