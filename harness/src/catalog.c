@@ -15,7 +15,7 @@
 
 const struct family *const catalog_families[] = {
         &family_handshake, &family_ragged_eof, &family_version_bounding,
-        &family_alpn,      &family_misbehave,
+        &family_alpn,      &family_misbehave,  &family_misbehave_encrypted,
 };
 const size_t catalog_nfamilies = sizeof catalog_families / sizeof catalog_families[0];
 
@@ -92,6 +92,10 @@ static uint64_t side_needs(const struct scen_def *d, enum tlsh_role role)
 		need |= TLSH_CAP_TRANSPORT_EOF;
 	if (r->shutdown_by & ROLE_BIT(role))
 		need |= TLSH_CAP_SHUTDOWN;
+	/* The misbehaving peer rewrites protected records with the secrets it
+	 * exports (rewrite.h, the encrypted phase). */
+	if (r->puppet && d->mut && d->mut->enc && role != d->role)
+		need |= TLSH_CAP_EXPORT_SECRETS;
 	need |= role == TLSH_ROLE_CLIENT ? r->need_client : r->need_server;
 	return need;
 }
@@ -148,14 +152,13 @@ static void apply(struct scen_def *d, enum dim dim, intptr_t v, intptr_t w, cons
 		d->ptr = ptr;
 }
 
-/* An axis value's id segment: its tag, or for a mutation given without one
- * (static initialisers cannot read another object's field portably), the
- * mutation's name. */
+/* The tag of an axis value; a DIM_MUT value without one is tagged by its
+ * mutation's name (a static initializer cannot read the name: clang). */
 static const char *val_tag(const struct axis *ax, const struct axval *v)
 {
-	if (v->tag || ax->dim != DIM_MUT || !v->ptr)
-		return v->tag;
-	return ((const struct rw_mutation *)v->ptr)->name;
+	if (!v->tag && ax->dim == DIM_MUT && v->ptr)
+		return ((const struct rw_mutation *)v->ptr)->name;
+	return v->tag;
 }
 
 /* Replaces every {name} of the template by the tag of that axis's value. */

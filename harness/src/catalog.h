@@ -208,8 +208,24 @@ struct row {
 	int puppet;
 	const struct rw_mutation *mut, *coax;
 	int stall_ok;
+	/* Misbehaving peer, encrypted phase: what the puppet does once the
+	 * handshake is over, so that the mutated record goes by (enum post). */
+	int post;
+	/* OUT_REJECTS: alerts that show the backend under test took the
+	 * mutated message and failed only later, at a signature or Finished
+	 * the change invalidated (e.g. decrypt_error after a changed
+	 * EncryptedExtensions): a FAIL (0-terminated). */
+	int late[ROW_MAX_ALERTS];
 	MUST_CHECK check_t (*extra)(struct scen *s);
 	MUST_CHECK check_t (*check)(struct scen *s);
+};
+
+/* row.post: after the handshake (which must complete), the puppet ... */
+enum post {
+	POST_NONE = 0,
+	POST_DATA,  /* ... sends data; the backend under test reads (and, if the
+	             * row expects it to go on, answers: data both ways) */
+	POST_CLOSE, /* ... sends close_notify; the backend under test reads */
 };
 
 #define HOST_NONE "\x01none"
@@ -266,6 +282,7 @@ extern const struct family family_ragged_eof;
 extern const struct family family_version_bounding;
 extern const struct family family_alpn;
 extern const struct family family_misbehave;
+extern const struct family family_misbehave_encrypted;
 
 #define FAMILY(var, nm, rows) const struct family var = {nm, rows, sizeof(rows) / sizeof((rows)[0])}
 

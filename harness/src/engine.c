@@ -115,6 +115,7 @@ static void child_emit(struct scen *s)
 	json_object_set_new(o, "mutation", json_string(s->mutation));
 	json_object_set_new(o, "stopped", json_string(s->stopped));
 	json_object_set_new(o, "rules", json_string(s->rules));
+	json_object_set_new(o, "decrypted", json_string(s->decrypted));
 	child_write_transcript(s);
 	json_object_set_new(o, "transcript", json_boolean(child_transcript && s->opened));
 	char *text = json_dumps(o, JSON_COMPACT);
@@ -362,9 +363,9 @@ static void finalize(struct result *r, struct slot *sl, const char *tpath)
 		r->alerts[3] = (int)json_integer_value(json_object_get(o, "sr"));
 		r->client_status = (int)json_integer_value(json_object_get(o, "cst"));
 		r->server_status = (int)json_integer_value(json_object_get(o, "sst"));
-		const char *k[3] = {"mutation", "stopped", "rules"};
-		char **dst[3] = {&r->mutation, &r->stopped, &r->rules};
-		for (int i = 0; i < 3; i++) {
+		const char *k[4] = {"mutation", "stopped", "rules", "decrypted"};
+		char **dst[4] = {&r->mutation, &r->stopped, &r->rules, &r->decrypted};
+		for (int i = 0; i < 4; i++) {
 			const char *v = json_string_value(json_object_get(o, k[i]));
 			*dst[i] = v && *v ? xstrdup(v) : NULL;
 		}
@@ -990,6 +991,7 @@ void results_free(struct result *r, size_t n)
 		free(r[i].transcript);
 		free(r[i].mutation);
 		free(r[i].stopped);
+		free(r[i].decrypted);
 		free(r[i].rules);
 	}
 	free(r);

@@ -39,8 +39,9 @@ struct result {
 	char *transcript; /* path relative to the output folder, or NULL */
 	/* Misbehaving peer: the mutation applied and where the backend under
 	 * test stopped; the wire rules broken ("side:rule-id ..."), when they
-	 * alone made the scenario FAIL. NULL when empty. */
-	char *mutation, *stopped, *rules;
+	 * alone made the scenario FAIL; the protected records as the harness
+	 * decrypted them (encrypted phase). NULL when empty. */
+	char *mutation, *stopped, *rules, *decrypted;
 };
 
 struct run_opts {

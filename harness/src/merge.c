@@ -443,7 +443,8 @@ int cmd_merge(int argc, char **argv)
 			        .transcript = x->transcript ? xstrdup(x->transcript) : NULL,
 			        .mutation = x->mutation ? xstrdup(x->mutation) : NULL,
 			        .stopped = x->stopped ? xstrdup(x->stopped) : NULL,
-			        .rules = x->rules ? xstrdup(x->rules) : NULL};
+			        .rules = x->rules ? xstrdup(x->rules) : NULL,
+			        .decrypted = x->decrypted ? xstrdup(x->decrypted) : NULL};
 			json_t *ci = json_object_get(cat, x->id);
 			it->cat = ci ? (size_t)json_integer_value(ci) : ndefs;
 			it->pair = 0;
@@ -591,6 +592,7 @@ out:
 			free(r->mutation);
 			free(r->stopped);
 			free(r->rules);
+			free(r->decrypted);
 		}
 	}
 	free(items);

@@ -988,7 +988,7 @@ static void pass_secrets(struct rbuf *b, struct rd *r)
  * buffer's failure: returns 1, with the error detail kept for last_error,
  * and the request's operation was not run (the caller reports the failure,
  * or asks again). Any other status ends the scenario: the caller was told
- * OK. */
+ * OK. The exported secrets come first (pass_secrets). */
 static int check_deferred(struct rbuf *b, struct rd *r)
 {
 	pass_secrets(b, r);
@@ -1380,7 +1380,8 @@ static int r_set_secret_callback(tlsh_buffer *buf, tlsh_secret_fn cb, void *arg)
 	begin_buf(b, OP_SECRETS);
 	put_u32(&b->ri->msg, cb != NULL);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR; /* a deferred call failed: not run */
 	int st = (int)get_u32(&r);
 	if (get_u32(&r)) {
 		get_error(&r, &b->err);

@@ -21,6 +21,7 @@ struct rl_result {
 	double ms;
 	const char *transcript;                 /* relative to the report's folder */
 	const char *mutation, *stopped, *rules; /* misbehaving peer, wire rules; NULL: absent */
+	const char *decrypted; /* encrypted phase: records decrypted by the harness; NULL: absent */
 };
 
 struct rl_report {

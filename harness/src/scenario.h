@@ -53,6 +53,11 @@ struct scen {
 	 * what the rewriter changed) and where the backend under test stopped. */
 	char mutation[512];
 	char stopped[256];
+	/* Encrypted phase: the protected records as the harness decrypted them
+	 * (one line each), and the first protected alert each side sent
+	 * (index: role - 1), decrypted, plus 1 (0: none seen). */
+	char decrypted[4096];
+	int dec_alert[2];
 	/* Wire rules broken (space-separated "side:rule-id"), when the FAIL
 	 * comes from them alone (the expectations may list a library's known
 	 * rule deviation). */

@@ -284,6 +284,7 @@ def main():
         drv.set_window_size(1400, 1000)
 
         misbehave_checks(drv, tlsh, out)
+        encrypted_checks(drv, tlsh, out)
         side_files_checks(drv, tlsh, out, [rep_matrix, rep_mut], target)
         large_report_checks(drv, tlsh, out, [rep_matrix, rep_mut])
     finally:
@@ -323,6 +324,31 @@ def misbehave_checks(drv, tlsh, out):
     stop = js("const d = document.getElementById('dStopped'); return d ? d.textContent : null")
     check(bool(mut) and "puppet" in mut and bool(stop), "the detail view shows the mutation and where the backend stopped",
           (mut, stop))
+
+
+def encrypted_checks(drv, tlsh, out):
+    """The misbehaving peer's encrypted phase: the detail view shows the
+    protected records as the harness decrypted them, marked as such, the
+    changed one flagged."""
+    rep = pathlib.Path(__file__).resolve().parents[2] / "reports" / "out" / "html-encrypted"
+    rid = "misbehave-encrypted/finished/flip-first-bit/server/tls13"
+    run([tlsh, "run", "--impl", "openssl", "-f", rid, "-q", "-o", str(rep)], {0, 1})
+    results = json.loads((rep / "report.json").read_text())["results"]
+    dec = [r.get("decrypted") or "" for r in results if r["id"] == rid]
+    check(len(dec) == 1 and "decrypted by the harness" in dec[0] and "Finished" in dec[0]
+          and "(changed by the harness)" in dec[0],
+          "the report carries the decrypted records, the changed Finished flagged", dec)
+    page = out / "encrypted.html"
+    run([tlsh, "report", "-o", str(page), str(rep / "report.json")], {0})
+    drv.get(page.as_uri())
+    js = drv.execute_script
+    js("document.querySelector(\"#misbehaveTable .fbadge[data-role='server']\").click()")
+    js("document.querySelector('#pairList .issue').click()")
+    text = js("const d = document.getElementById('dDecrypted'); return d ? d.textContent : null")
+    label = js("const d = document.getElementById('dDecrypted'); return d ? d.previousElementSibling.textContent : null")
+    check(bool(text) and "changed by the harness" in text and "Finished" in text
+          and label and "decrypted by the harness" in label,
+          "the detail view shows the decrypted records, marked as decrypted by the harness", (label, text))
 
 
 def open_detail_records(drv, result_id, verdict):

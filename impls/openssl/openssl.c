@@ -573,6 +573,10 @@ static int ossl_setup_ctx(struct tlsh_context *tc, SSL_CTX *ctx, const struct tl
 	    SSL_CTX_set_max_proto_version(ctx, (int)p->highest) != 1)
 		return ossl_cfg_fail(err, "cannot set the version range");
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* No renegotiation (a PEP 748 buffer has none; the other adapters
+	 * disable it too): a HelloRequest gets no_renegotiation, and a
+	 * client's renegotiating ClientHello is refused. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	if (c->ciphers != NULL) {
 		if (s12[0] != '\0' && SSL_CTX_set_cipher_list(ctx, s12) != 1)
 			return ossl_cfg_fail(err, "cannot set TLS 1.2 ciphers \"%.60s\"", s12);

@@ -18,39 +18,20 @@
  * Ids: misbehave/<rule>/<mutation>/<role under test>/<version>. */
 #include <string.h>
 
+#include "misbehave.h"
 #include "rewrite.h"
 #include "scenario.h"
 #include "tlsmsg.h"
-
-/* Alerts (RFC 8446 section 6). */
-#define A_UNEXPECTED 10
-#define A_RECORD_OVERFLOW 22
-#define A_HANDSHAKE_FAILURE 40
-#define A_ILLEGAL_PARAMETER 47
-#define A_DECODE_ERROR 50
-#define A_PROTOCOL_VERSION 70
-#define A_INAPPROPRIATE_FALLBACK 86
-#define A_MISSING_EXTENSION 109
-#define A_UNSUPPORTED_EXTENSION 110
-
-#define V12 TLSH_TLS_1_2
-#define V13 TLSH_TLS_1_3
 
 /* ---- the side under test --------------------------------------------------------- */
 
 static const struct axval server_val[] = {{.tag = "server", .v = TLSH_ROLE_SERVER}};
 static const struct axval client_val[] = {{.tag = "client", .v = TLSH_ROLE_CLIENT}};
-static const struct axis ax_server = AXIS("role", DIM_ROLE, server_val);
-static const struct axis ax_client = AXIS("role", DIM_ROLE, client_val);
+const struct axis ax_server = AXIS("role", DIM_ROLE, server_val);
+const struct axis ax_client = AXIS("role", DIM_ROLE, client_val);
 
 /* ---- mutations ----------------------------------------------------------------------- */
 
-/* The id segment is the mutation's name (catalog.c val_tag). */
-#define MUT(var)                                                                                   \
-	{                                                                                          \
-		.ptr = &(var)                                                                      \
-	}
-#define D(x) .data = (x), .len = sizeof(x)
 #define CH .msg = TLS_HS_CLIENT_HELLO
 #define SH .msg = TLS_HS_SERVER_HELLO, .hrr = 0
 #define HRR .msg = TLS_HS_SERVER_HELLO, .hrr = 1
@@ -670,7 +651,6 @@ static const struct rw_mutation m_ch_no_shares = {
 
 /* ---- rows ---------------------------------------------------------------------------- */
 
-#define PUPPET .puppet = 1
 #define SPEC_FRAG "RFC 8446 5.1; RFC 5246 6.2.1 (a handshake message may span records)"
 #define SPEC_DECODE "RFC 8446 6.2 (decode_error); RFC 5246 7.2.2"
 
