@@ -1349,8 +1349,10 @@ static void emit_target(struct rewriter *rw, uint8_t type, const uint8_t *c, siz
 		rw_note(rw, type == TLS_CT_HANDSHAKE && n ? c[0] : RW_ANY, at, NULL, 0, NULL, 0,
 		        names[m->op - RW_E_TAG]);
 	}
-	seal_out(rw, type, c, n, padding, rec_op ? m->op : 0, changed ? SEAL_CHANGED : SEAL_PLAIN,
-	         out);
+	/* A padding-only record goes before the target, which is then sealed
+	 * as it is. */
+	enum rw_op target_op = rec_op && m->op != RW_E_PAD_ONLY ? m->op : (enum rw_op)0;
+	seal_out(rw, type, c, n, padding, target_op, changed ? SEAL_CHANGED : SEAL_PLAIN, out);
 	if (m->op == RW_INJECT_AFTER)
 		seal_injected(rw, at, out);
 }
