@@ -316,14 +316,13 @@ int cmd_mutation(int argc, char **argv)
 		considered++;
 		if (caught_by_any[i])
 			continue;
-		if (uncaught++ == 0 && !quick)
-			printf("\nScenarios no mutant catches yet:\n");
-		if (!quick)
-			printf("  %s\n", defs[i].id);
+		if (uncaught++ == 0)
+			printf("\nScenarios no mutant catches yet%s:\n",
+			       quick ? " (--quick: only catches a mutant's list names count)" : "");
+		printf("  %s\n", defs[i].id);
 	}
-	if (!quick)
-		printf("\nscenarios caught by at least one mutant: %zu of %zu\n",
-		       considered - uncaught, considered);
+	printf("\nscenarios caught by at least one mutant: %zu of %zu\n", considered - uncaught,
+	       considered);
 	if (skipped)
 		printf("(%zu mutant(s) skipped: their base backend is not built)\n", skipped);
 	printf("mutation score: %zu/%zu mutants caught\n", caught, nm - skipped);
