@@ -2,8 +2,9 @@
  * tlsh_adapter.h - what every adapter needs besides its library: the checks
  * of a configuration that do not depend on the library (a "plan" the adapter
  * then maps to its library), an error setter, a byte queue, the bookkeeping
- * of a buffer's end of stream (closed, ragged EOF, failed), and RFC 9525
- * identity matching (DNS names and IP addresses).
+ * of a buffer's end of stream (closed, ragged EOF, failed), RFC 9525
+ * identity matching (DNS names and IP addresses) and the parsing of NSS
+ * key-log lines (exported secrets).
  *
  * Single-header library in the stb style:
  *
@@ -463,6 +464,29 @@ TLSH_ADAPTER_API int tlsh_identity_match(const struct tlsh_identity *id, int typ
  * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR (err set, naming it). */
 TLSH_ADAPTER_API int tlsh_client_name(const char *host, int check_name, struct tlsh_identity *id,
                                       char sni[256], struct tlsh_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Exported secrets (set_secret_callback)                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Longest label tlsh_keylog_line accepts, in characters. */
+#define TLSH_KEYLOG_LABEL_MAX 47
+/** Largest secret tlsh.h's tlsh_secret_fn carries, in bytes. */
+#define TLSH_KEYLOG_SECRET_MAX 64
+
+/**
+ * One NSS key-log line, as OpenSSL's and BoringSSL's keylog callbacks hand
+ * it over: "LABEL <client random> <secret>", the label 1 to
+ * TLSH_KEYLOG_LABEL_MAX characters of [A-Z0-9_], the client random exactly
+ * 64 hex digits (32 bytes), the secret an even number of hex digits (1 to
+ * TLSH_KEYLOG_SECRET_MAX bytes), hex in either case, single spaces between
+ * the fields and nothing after the secret (no newline). Strict: anything
+ * else is malformed, and the line is never read past its NUL. On a
+ * well-formed line calls cb(arg, label, client_random, secret, len) when cb
+ * is not NULL and returns 1; returns 0 (no call) for a malformed or NULL
+ * line.
+ */
+TLSH_ADAPTER_API int tlsh_keylog_line(const char *line, tlsh_secret_fn cb, void *arg);
 
 /* ======================================================================== */
 /* Implementation                                                           */
@@ -1149,6 +1173,68 @@ TLSH_ADAPTER_API int tlsh_client_name(const char *host, int check_name, struct t
 	if (check_name)
 		tlsh_identity_set(id, host);
 	return TLSH_OK;
+}
+
+/* ---- exported secrets ------------------------------------------------------ */
+
+TLSH_ADAPTER_API int tlsh_hex_nibble_(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/** Decodes hex digits from *p up to the first non-hex character (the NUL
+ * at the latest) into out (at most cap bytes); *p is left after them.
+ * Returns the byte count, or -1 for an odd count or more than cap bytes. */
+TLSH_ADAPTER_API long tlsh_hex_field_(const char **p, uint8_t *out, size_t cap)
+{
+	const char *s = *p;
+	size_t n = 0;
+	for (;;) {
+		int hi = tlsh_hex_nibble_(s[0]);
+		if (hi < 0)
+			break;
+		int lo = tlsh_hex_nibble_(s[1]); /* s[1] exists: s[0] is not NUL */
+		if (lo < 0 || n == cap)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	*p = s;
+	return (long)n;
+}
+
+TLSH_ADAPTER_API int tlsh_keylog_line(const char *line, tlsh_secret_fn cb, void *arg)
+{
+	if (line == NULL)
+		return 0;
+	char label[TLSH_KEYLOG_LABEL_MAX + 1];
+	size_t n = 0;
+	for (; (line[n] >= 'A' && line[n] <= 'Z') || (line[n] >= '0' && line[n] <= '9') ||
+	       line[n] == '_';
+	     n++) {
+		if (n == TLSH_KEYLOG_LABEL_MAX)
+			return 0;
+		label[n] = line[n];
+	}
+	if (n == 0 || line[n] != ' ')
+		return 0;
+	label[n] = '\0';
+	const char *p = line + n + 1;
+	uint8_t random[32], secret[TLSH_KEYLOG_SECRET_MAX];
+	if (tlsh_hex_field_(&p, random, sizeof random) != (long)sizeof random || *p++ != ' ')
+		return 0;
+	long len = tlsh_hex_field_(&p, secret, sizeof secret);
+	if (len <= 0 || *p != '\0')
+		return 0;
+	if (cb != NULL)
+		cb(arg, label, random, secret, (size_t)len);
+	return 1;
 }
 
 #endif /* TLSH_ADAPTER_IMPLEMENTATION */

@@ -9,14 +9,13 @@
 #include <string.h>
 
 #include "pump.h"
+#include "rewrite.h"
 #include "scenario.h"
 #include "util.h"
 
 const struct family *const catalog_families[] = {
-        &family_handshake,
-        &family_ragged_eof,
-        &family_version_bounding,
-        &family_alpn,
+        &family_handshake, &family_ragged_eof, &family_version_bounding,
+        &family_alpn,      &family_misbehave,  &family_misbehave_encrypted,
 };
 const size_t catalog_nfamilies = sizeof catalog_families / sizeof catalog_families[0];
 
@@ -96,6 +95,10 @@ static uint64_t side_needs(const struct scen_def *d, enum tlsh_role role)
 		need |= TLSH_CAP_TRANSPORT_EOF;
 	if (r->shutdown_by & ROLE_BIT(role))
 		need |= TLSH_CAP_SHUTDOWN;
+	/* The misbehaving peer rewrites protected records with the secrets it
+	 * exports (rewrite.h, the encrypted phase). */
+	if (r->puppet && d->mut && d->mut->enc && role != d->role)
+		need |= TLSH_CAP_EXPORT_SECRETS;
 	need |= role == TLSH_ROLE_CLIENT ? r->need_client : r->need_server;
 	return need;
 }
@@ -150,9 +153,21 @@ static void apply(struct scen_def *d, enum dim dim, intptr_t v, intptr_t w, cons
 	case DIM_OCAP:
 		d->ocap = (size_t)v;
 		break;
+	case DIM_MUT:
+		d->mut = ptr;
+		return;
 	}
 	if (ptr)
 		d->ptr = ptr;
+}
+
+/* The tag of an axis value; a DIM_MUT value without one is tagged by its
+ * mutation's name (a static initializer cannot read the name: clang). */
+static const char *val_tag(const struct axis *ax, const struct axval *v)
+{
+	if (!v->tag && ax->dim == DIM_MUT && v->ptr)
+		return ((const struct rw_mutation *)v->ptr)->name;
+	return v->tag;
 }
 
 /* Replaces every {name} of the template by the tag of that axis's value. */
@@ -175,10 +190,12 @@ static void expand_id(const struct row *r, const size_t *idx, char *out, size_t 
 		for (size_t a = 0; a < ROW_MAX_AXES && r->axes[a]; a++) {
 			if (strlen(r->axes[a]->name) == len &&
 			    !strncmp(r->axes[a]->name, p + 1, len)) {
-				tag = r->axes[a]->vals[idx[a]].tag;
+				tag = val_tag(r->axes[a], &r->axes[a]->vals[idx[a]]);
 				used |= 1u << a;
 			}
 		}
+		if (!tag && len == 3 && !strncmp(p + 1, "mut", 3) && r->mut)
+			tag = r->mut->name; /* a row's one mutation */
 		if (!tag)
 			die(r, "a {placeholder} names no axis of the row");
 		size_t tl = strlen(tag);
@@ -225,6 +242,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 	d->size = r->after.size;
 	d->dir = r->after.dir;
 	d->eof_to = r->eof_to;
+	d->mut = r->mut;
 	int crange = 0, srange = 0;
 	size_t po = 0;
 	for (size_t a = 0; a < ROW_MAX_AXES && r->axes[a]; a++) {
@@ -237,7 +255,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 		srange |= ax->dim == DIM_SRANGE;
 		po += (size_t)snprintf(d->params + po,
 		                       po < sizeof d->params ? sizeof d->params - po : 0, "%s%s",
-		                       po ? ", " : "", v->text ? v->text : v->tag);
+		                       po ? ", " : "", v->text ? v->text : val_tag(ax, v));
 		if (po >= sizeof d->params)
 			po = sizeof d->params - 1;
 	}
@@ -257,6 +275,10 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 		die(r, "OUT_BUFFER_REFUSED is for a solo client row");
 	if (r->conns.fail_first && !d->role)
 		die(r, "conns.fail_first needs the row's side (role)");
+	if (r->puppet && (!d->role || (!d->mut && !r->extra)))
+		die(r, "a puppet row needs a role axis and a mutation");
+	if (!r->puppet && (r->outcome == OUT_REJECTS || r->outcome == OUT_PROCEEDS))
+		die(r, "only a puppet row can expect the backend under test to reject or proceed");
 	if (d->solo != TLSH_ROLE_SERVER)
 		d->need_client = side_needs(d, TLSH_ROLE_CLIENT);
 	if (d->solo != TLSH_ROLE_CLIENT)

@@ -27,6 +27,7 @@
 
 struct scen;
 struct row;
+struct rw_mutation;
 
 /* What a check returns: use the ENSURE/GUARD/FAIL macros of scenario.h, never
  * the value directly. A failed check has recorded its FAIL already. */
@@ -54,6 +55,7 @@ enum dim {
 	             * CAP_LESS_ONE: one byte less than the plaintext pending */
 	DIM_OCAP,   /* capacity of process_outgoing on that side: v bytes, or CAP_LESS_ONE:
 	             * one byte less than outgoing_bytes_buffered */
+	DIM_MUT,    /* the misbehaving peer's mutation: ptr = struct rw_mutation */
 };
 
 #define CAP_LESS_ONE (-1)
@@ -145,6 +147,13 @@ enum outcome {
 	OUT_CONFIG_OK,      /* solo: validate_config, context_new, buffer_new accept */
 	OUT_BUFFER_REFUSED, /* solo: validate_config and context_new accept, buffer_new returns
 	                     * CONFIGURATION_ERROR (e.g. a NULL server_hostname) */
+	/* Misbehaving peer (row.puppet): the backend under test ... */
+	OUT_REJECTS,  /* ... aborts where the mutated message arrives: nothing but an
+	               * alert leaves it afterwards, and it fails (never completes,
+	               * never hangs), with one of the row's alerts (else PASS-LOOSE) */
+	OUT_PROCEEDS, /* ... takes the mutated message and sends its next flight (what
+	               * happens later, e.g. a Finished that no longer matches, is not
+	               * judged) */
 };
 
 #define ROW_MAX_ALERTS 3
@@ -214,8 +223,35 @@ struct row {
 	/* Capabilities no field above implies (rare; prefer a field). */
 	uint64_t need_client, need_server;
 	double time_scale; /* 0: 1 */
+	/* Misbehaving peer: the backend under test plays the role of the
+	 * instance (a DIM_ROLE axis); the other side is the puppet (--puppet,
+	 * OpenSSL by default), whose bytes pass through `mut` (or the DIM_MUT
+	 * axis's) before they reach the backend under test. `coax` rewrites
+	 * what the backend under test sends, to make the puppet produce a
+	 * message (e.g. a HelloRetryRequest). `stall_ok`: the mutation makes
+	 * the receiver wait for bytes that never come (a length grown); a
+	 * transport EOF then ends it. */
+	int puppet;
+	const struct rw_mutation *mut, *coax;
+	int stall_ok;
+	/* Misbehaving peer, encrypted phase: what the puppet does once the
+	 * handshake is over, so that the mutated record goes by (enum post). */
+	int post;
+	/* OUT_REJECTS: alerts that show the backend under test took the
+	 * mutated message and failed only later, at a signature or Finished
+	 * the change invalidated (e.g. decrypt_error after a changed
+	 * EncryptedExtensions): a FAIL (0-terminated). */
+	int late[ROW_MAX_ALERTS];
 	MUST_CHECK check_t (*extra)(struct scen *s);
 	MUST_CHECK check_t (*check)(struct scen *s);
+};
+
+/* row.post: after the handshake (which must complete), the puppet ... */
+enum post {
+	POST_NONE = 0,
+	POST_DATA,  /* ... sends data; the backend under test reads (and, if the
+	             * row expects it to go on, answers: data both ways) */
+	POST_CLOSE, /* ... sends close_notify; the backend under test reads */
 };
 
 #define HOST_NONE "\x01none"
@@ -260,6 +296,7 @@ struct scen_def {
 	enum tlsh_version clo, chi, slo, shi; /* each side's configured bounds */
 	intptr_t p, pw;
 	const void *ptr;
+	const struct rw_mutation *mut; /* puppet rows: the mutation */
 };
 
 /* Expands every row of every family once, in family and row order (aborts
@@ -271,6 +308,8 @@ extern const struct family family_handshake;
 extern const struct family family_ragged_eof;
 extern const struct family family_version_bounding;
 extern const struct family family_alpn;
+extern const struct family family_misbehave;
+extern const struct family family_misbehave_encrypted;
 
 #define FAMILY(var, nm, rows) const struct family var = {nm, rows, sizeof(rows) / sizeof((rows)[0])}
 

@@ -370,6 +370,15 @@ int ep_incoming_eof(struct endpoint *e)
 	return after(e, st);
 }
 
+int ep_secret_callback(struct endpoint *e, tlsh_secret_fn cb, void *arg)
+{
+	if (!(e->ih->fn.capabilities & TLSH_CAP_EXPORT_SECRETS) || !e->ih->fn.set_secret_callback)
+		return -1;
+	int st = e->ih->fn.set_secret_callback(e->buf, cb, arg);
+	check_status(e, "set_secret_callback", st, ST(TLSH_OK) | ST(TLSH_TLS_ERROR));
+	return after(e, st);
+}
+
 int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
 	size_t got = ep_strict ? EP_POISON : 0;

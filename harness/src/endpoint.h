@@ -75,6 +75,9 @@ int ep_incoming(struct endpoint *e, const uint8_t *data, size_t len);
 /* Returns -1 when the adapter has no process_incoming_eof. */
 int ep_incoming_eof(struct endpoint *e);
 int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n);
+/* set_secret_callback; -1 when the adapter (or the proxy in front of it)
+ * does not declare TLSH_CAP_EXPORT_SECRETS. */
+int ep_secret_callback(struct endpoint *e, tlsh_secret_fn cb, void *arg);
 size_t ep_in_pending(struct endpoint *e);
 size_t ep_out_pending(struct endpoint *e);
 uint16_t ep_cipher(struct endpoint *e);

@@ -112,6 +112,10 @@ static void child_emit(struct scen *s)
 	json_object_set_new(o, "sr", json_integer(s->server.err.alert_received));
 	json_object_set_new(o, "cst", json_integer(s->client_status));
 	json_object_set_new(o, "sst", json_integer(s->server_status));
+	json_object_set_new(o, "mutation", json_string(s->mutation));
+	json_object_set_new(o, "stopped", json_string(s->stopped));
+	json_object_set_new(o, "rules", json_string(s->rules));
+	json_object_set_new(o, "decrypted", json_string(s->decrypted));
 	child_write_transcript(s);
 	json_object_set_new(o, "transcript", json_boolean(child_transcript && s->opened));
 	char *text = json_dumps(o, JSON_COMPACT);
@@ -359,6 +363,12 @@ static void finalize(struct result *r, struct slot *sl, const char *tpath)
 		r->alerts[3] = (int)json_integer_value(json_object_get(o, "sr"));
 		r->client_status = (int)json_integer_value(json_object_get(o, "cst"));
 		r->server_status = (int)json_integer_value(json_object_get(o, "sst"));
+		const char *k[4] = {"mutation", "stopped", "rules", "decrypted"};
+		char **dst[4] = {&r->mutation, &r->stopped, &r->rules, &r->decrypted};
+		for (int i = 0; i < 4; i++) {
+			const char *v = json_string_value(json_object_get(o, k[i]));
+			*dst[i] = v && *v ? xstrdup(v) : NULL;
+		}
 		if (json_is_true(json_object_get(o, "transcript")))
 			r->transcript = xstrdup(tpath);
 		/* The scenario's stderr explains a crash, and an ABI violation
@@ -390,6 +400,36 @@ static void finalize(struct result *r, struct slot *sl, const char *tpath)
 	json_decref(o);
 }
 
+/* A FAIL that comes from wire rules alone is expected when the backend that
+ * broke each rule lists that rule: a documented deviation of its library.
+ * Every other check of the scenario passed (the rules are judged last). */
+static struct expectation *rule_expectation(const struct result *r, struct backend *b)
+{
+	if (r->raw != V_FAIL || !r->rules)
+		return NULL;
+	struct expectation *first = NULL;
+	char *copy = xstrdup(r->rules), *save = NULL;
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		int client = !strncmp(t, "client:", 7);
+		struct backend *be = client ? &b[r->client] : &b[r->server];
+		struct backend *peer = client ? &b[r->server] : &b[r->client];
+		const char *rule = strchr(t, ':') ? strchr(t, ':') + 1 : t;
+		struct expectation *x = be->has_exp ? expect_match_rule(&be->exp, rule,
+		                                                        client ? TLSH_ROLE_CLIENT
+		                                                               : TLSH_ROLE_SERVER,
+		                                                        peer->name)
+		                                    : NULL;
+		if (!x) {
+			first = NULL;
+			break;
+		}
+		if (!first)
+			first = x;
+	}
+	free(copy);
+	return first;
+}
+
 static void apply_expectations(struct result *r, struct backend *b, const struct run_opts *o)
 {
 	r->verdict = r->raw;
@@ -401,6 +441,8 @@ static void apply_expectations(struct result *r, struct backend *b, const struct
 		x = expect_match(&c->exp, r->def->id, TLSH_ROLE_CLIENT, s->name);
 	if (!x && s->has_exp)
 		x = expect_match(&s->exp, r->def->id, TLSH_ROLE_SERVER, c->name);
+	if (!x)
+		x = rule_expectation(r, b);
 	if (!x)
 		return;
 	x->used = 1;
@@ -433,39 +475,65 @@ static void unsupported(struct result *r, struct backend *b, uint64_t mc, uint64
 	r->alerts[0] = r->alerts[1] = r->alerts[2] = r->alerts[3] = TLSH_NO_ALERT;
 }
 
+/* Plans one instance if the filters keep it. Returns 1 when planned. */
+static size_t plan_one(struct result *r, const struct scen_def *d, int client, int server,
+                       struct backend *b, char **filters, size_t nfilters, const struct run_opts *o)
+{
+	if (!id_matches(d->id, filters, nfilters))
+		return 0;
+	if (o->keep && !o->keep(d, &b[client], &b[server], o->keep_arg))
+		return 0;
+	r->def = d;
+	r->client = client;
+	r->server = server;
+	return 1;
+}
+
 /* The instances of a run, in a stable order (pair, then registration
- * order), with nothing run yet. */
-static struct result *plan_instances(struct backend *b, const struct pair *pairs, size_t npairs,
-                                     char **filters, size_t nfilters, const struct run_opts *o,
-                                     size_t *total)
+ * order; then the puppet rows of each backend), with nothing run yet. */
+static struct result *plan_instances(struct backend *b, size_t nb, const struct pair *pairs,
+                                     size_t npairs, char **filters, size_t nfilters,
+                                     const struct run_opts *o, size_t *total)
 {
 	size_t ndefs;
 	const struct scen_def *defs = scen_all(&ndefs);
-	struct result *res = xcalloc(npairs * ndefs + 1, sizeof *res);
+	struct result *res = xcalloc((npairs + nb) * ndefs + 1, sizeof *res);
 	size_t n = 0;
-	for (size_t p = 0; p < npairs; p++) {
-		for (size_t i = 0; i < ndefs; i++) {
-			if (!id_matches(defs[i].id, filters, nfilters))
+	for (size_t p = 0; p < npairs; p++)
+		for (size_t i = 0; i < ndefs; i++)
+			if (!defs[i].row->puppet)
+				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server,
+				              b, filters, nfilters, o);
+	/* Puppet rows: each backend of the pairs against the puppet, in both
+	 * roles. */
+	for (size_t u = 0; o->has_puppet && u < nb; u++) {
+		if (!o->puppet_self && (int)u == o->puppet)
+			continue;
+		int in_pairs = 0;
+		for (size_t p = 0; p < npairs; p++)
+			in_pairs |= pairs[p].client == (int)u || pairs[p].server == (int)u;
+		for (size_t i = 0; in_pairs && i < ndefs; i++) {
+			const struct scen_def *d = &defs[i];
+			if (!d->row->puppet)
 				continue;
-			if (o->keep && !o->keep(&defs[i], &b[pairs[p].client], &b[pairs[p].server],
-			                        o->keep_arg))
-				continue;
-			res[n].def = &defs[i];
-			res[n].client = pairs[p].client;
-			res[n].server = pairs[p].server;
-			n++;
+			int client = d->role == TLSH_ROLE_CLIENT;
+			n += plan_one(&res[n], d, client ? (int)u : o->puppet,
+			              client ? o->puppet : (int)u, b, filters, nfilters, o);
 		}
 	}
 	*total = n;
 	return res;
 }
 
-static void make_transcript_dirs(struct backend *b, const struct pair *pairs, size_t npairs,
+/* One folder per pair of the planned instances. */
+static void make_transcript_dirs(struct backend *b, const struct result *res, size_t n,
                                  const char *out_dir)
 {
-	for (size_t p = 0; out_dir && p < npairs; p++) {
-		char *dir = xasprintf("%s/transcripts/%s--%s", out_dir, b[pairs[p].client].name,
-		                      b[pairs[p].server].name);
+	for (size_t i = 0; out_dir && i < n; i++) {
+		if (i && res[i].client == res[i - 1].client && res[i].server == res[i - 1].server)
+			continue;
+		char *dir = xasprintf("%s/transcripts/%s--%s", out_dir, b[res[i].client].name,
+		                      b[res[i].server].name);
 		mkdir_p(dir);
 		free(dir);
 	}
@@ -868,14 +936,13 @@ static size_t drop_unfinished(struct result *res, size_t total)
 size_t engine_run(struct backend *b, size_t nb, const struct pair *pairs, size_t npairs,
                   char **filters, size_t nfilters, const struct run_opts *o, struct result **out)
 {
-	(void)nb;
 	struct engine e = {.b = b, .o = o};
-	e.res = plan_instances(b, pairs, npairs, filters, nfilters, o, &e.total);
+	e.res = plan_instances(b, nb, pairs, npairs, filters, nfilters, o, &e.total);
 	if (o->results_view) {
 		*o->results_view = e.res;
 		*o->total_view = e.total;
 	}
-	make_transcript_dirs(b, pairs, npairs, o->out_dir);
+	make_transcript_dirs(b, e.res, e.total, o->out_dir);
 	run_ctx.res = e.res;
 	run_ctx.b = b;
 	run_ctx.o = o;
@@ -922,6 +989,10 @@ void results_free(struct result *r, size_t n)
 		free(r[i].detail);
 		free(r[i].xfail_reason);
 		free(r[i].transcript);
+		free(r[i].mutation);
+		free(r[i].stopped);
+		free(r[i].decrypted);
+		free(r[i].rules);
 	}
 	free(r);
 }

@@ -37,6 +37,11 @@ struct result {
 	int client_status, server_status;
 	double ms;
 	char *transcript; /* path relative to the output folder, or NULL */
+	/* Misbehaving peer: the mutation applied and where the backend under
+	 * test stopped; the wire rules broken ("side:rule-id ..."), when they
+	 * alone made the scenario FAIL; the protected records as the harness
+	 * decrypted them (encrypted phase). NULL when empty. */
+	char *mutation, *stopped, *rules, *decrypted;
 };
 
 struct run_opts {
@@ -61,6 +66,13 @@ struct run_opts {
 	int (*keep)(const struct scen_def *d, const struct backend *client,
 	            const struct backend *server, void *arg);
 	void *keep_arg;
+	/* The misbehaving peer: puppet rows (catalog.h) run once for every
+	 * backend of `pairs`, against the puppet (a client-role row: client =
+	 * the backend, server = the puppet; a server-role row the other way
+	 * round). Without a puppet they are not run. */
+	int has_puppet;
+	int puppet;      /* backend index */
+	int puppet_self; /* 0: the puppet itself is not a backend under test */
 };
 
 /* Probes a backend in a child process (a crashing entry point cannot take

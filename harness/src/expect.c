@@ -56,6 +56,7 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
 	for (size_t i = 0; i < out->n; i++) {
 		json_t *e = json_array_get(list, i);
 		json_t *id = json_object_get(e, "id"), *role = json_object_get(e, "role");
+		json_t *rule = json_object_get(e, "rule");
 		json_t *peer = json_object_get(e, "peer"), *verdict = json_object_get(e, "verdict");
 		json_t *reason = json_object_get(e, "reason");
 		const char *problem = NULL;
@@ -66,8 +67,13 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
 		         EXPECT_REASON_MIN);
 		if (!json_is_object(e))
 			problem = "is not an object";
-		else if (!json_is_string(id) || !json_string_value(id)[0])
-			problem = "has no \"id\"";
+		else if (id && rule)
+			problem = "has both \"id\" and \"rule\" (one entry names scenarios or wire "
+			          "rules, not both)";
+		else if (rule && (!json_is_string(rule) || !json_string_value(rule)[0]))
+			problem = "has a \"rule\" that is not a non-empty string";
+		else if (!rule && (!json_is_string(id) || !json_string_value(id)[0]))
+			problem = "has no \"id\" (or \"rule\")";
 		else if (!json_is_string(verdict) || strcmp(json_string_value(verdict), "XFAIL"))
 			problem = "has a \"verdict\" other than \"XFAIL\"";
 		else if (!json_is_string(reason) || !json_string_value(reason)[0])
@@ -88,7 +94,8 @@ int expect_parse(const char *text, size_t len, const char *origin, struct expect
 			goto fail;
 		}
 		struct expectation *x = &out->v[i];
-		x->id = xstrdup(json_string_value(id));
+		x->id = id ? xstrdup(json_string_value(id)) : NULL;
+		x->rule = rule ? xstrdup(json_string_value(rule)) : NULL;
 		x->reason = xstrdup(json_string_value(reason));
 		x->peer = xstrdup(peer ? json_string_value(peer) : "*");
 		const char *r = role ? json_string_value(role) : "any";
@@ -121,6 +128,7 @@ void expect_free(struct expectations *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		free(e->v[i].id);
+		free(e->v[i].rule);
 		free(e->v[i].peer);
 		free(e->v[i].reason);
 	}
@@ -130,18 +138,31 @@ void expect_free(struct expectations *e)
 	memset(e, 0, sizeof *e);
 }
 
-struct expectation *expect_match(struct expectations *e, const char *id, int role, const char *peer)
+static struct expectation *match(struct expectations *e, int by_rule, const char *name, int role,
+                                 const char *peer)
 {
 	if (!e)
 		return NULL;
 	for (size_t i = 0; i < e->n; i++) {
 		struct expectation *x = &e->v[i];
-		if (x->role && x->role != role)
+		const char *glob = by_rule ? x->rule : x->id;
+		if (!glob || (x->role && x->role != role))
 			continue;
 		if (fnmatch(x->peer, peer, 0) != 0)
 			continue;
-		if (fnmatch(x->id, id, 0) == 0)
+		if (fnmatch(glob, name, 0) == 0)
 			return x;
 	}
 	return NULL;
+}
+
+struct expectation *expect_match(struct expectations *e, const char *id, int role, const char *peer)
+{
+	return match(e, 0, id, role, peer);
+}
+
+struct expectation *expect_match_rule(struct expectations *e, const char *rule, int role,
+                                      const char *peer)
+{
+	return match(e, 1, rule, role, peer);
 }

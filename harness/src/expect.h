@@ -6,7 +6,11 @@
  *      {"id": "alpn/no-overlap/(glob)", "role": "server", "peer": "*",
  *       "verdict": "XFAIL", "reason": "..."}]}
  *
- * `id` is a glob over scenario ids; `role` (client, server, any; default any)
+ * `id` is a glob over scenario ids; or, instead of `id`, `rule` globs the
+ * ids of the wire rules (oracle.h) this backend is known to break: a
+ * scenario that FAILs only because of rules so listed (for the side that
+ * broke each) is XFAIL, every other check having passed. `role` (client,
+ * server, any; default any)
  * is the role this backend plays; `peer` (default "*") globs the other
  * backend's name. `verdict` must be "XFAIL"; `reason` is mandatory, at least
  * EXPECT_REASON_MIN characters. */
@@ -20,8 +24,9 @@
 #define EXPECT_REASON_MIN 10
 
 struct expectation {
-	char *id;
-	int role; /* 0 any, or TLSH_ROLE_* */
+	char *id;   /* NULL for a rule entry */
+	char *rule; /* NULL for a scenario entry */
+	int role;   /* 0 any, or TLSH_ROLE_* */
 	char *peer;
 	char *reason;
 	int used; /* matched at least once in this run */
@@ -46,5 +51,9 @@ void expect_free(struct expectations *e);
  * `peer`, or NULL. */
 struct expectation *expect_match(struct expectations *e, const char *id, int role,
                                  const char *peer);
+/* First rule entry matching wire rule `rule` broken by this backend in
+ * `role` against `peer`, or NULL. */
+struct expectation *expect_match_rule(struct expectations *e, const char *rule, int role,
+                                      const char *peer);
 
 #endif

@@ -204,6 +204,14 @@ static void add_report(struct model *m, const struct rl_report *rep, json_int_t 
 		json_object_set_new(o, "err", str_ref(m, x->error));
 		if (x->xfail_reason)
 			json_object_set_new(o, "x", str_ref(m, x->xfail_reason));
+		if (x->mutation)
+			json_object_set_new(o, "mu", str_ref(m, x->mutation));
+		if (x->stopped)
+			json_object_set_new(o, "st", str_ref(m, x->stopped));
+		if (x->rules)
+			json_object_set_new(o, "ru", str_ref(m, x->rules));
+		if (x->decrypted)
+			json_object_set_new(o, "dc", str_ref(m, x->decrypted));
 		int any_alert = 0;
 		for (int a = 0; a < 4; a++)
 			any_alert |= x->alerts[a] >= 0;
@@ -446,7 +454,7 @@ static json_t *names_json(void)
 static json_t *results_columns(const struct model *m)
 {
 	static const char *const dense[] = {"sc", "c", "s", "v", "e", "o", "err", "ms", "src", "t"};
-	static const char *const sparse[] = {"rv", "x", "al", "also"};
+	static const char *const sparse[] = {"rv", "x", "al", "also", "mu", "st", "ru", "dc"};
 	enum { ND = sizeof dense / sizeof *dense, NS = sizeof sparse / sizeof *sparse };
 	json_t *col[ND], *sp[NS];
 	json_t *out = json_object();

@@ -13,9 +13,12 @@
  *    buffer_new) on the solo side agree on the verdict.
  * A row with an extra function is run by it alone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "rewrite.h"
 #include "scenario.h"
+#include "tlsmsg.h"
 #include "util.h"
 
 static const char *outcome_text(const struct scen_def *d)
@@ -35,6 +38,12 @@ static const char *outcome_text(const struct scen_def *d)
 	case OUT_BUFFER_REFUSED:
 		return "validate_config and context_new accept the configuration; buffer_new "
 		       "returns CONFIGURATION_ERROR";
+	case OUT_REJECTS:
+		return "the backend under test aborts where the puppet's mutated message arrives "
+		       "(nothing but an alert follows)";
+	case OUT_PROCEEDS:
+		return "the backend under test takes the puppet's mutated message and sends its "
+		       "next flight";
 	case OUT_EXTRA:
 		break;
 	}
@@ -538,6 +547,428 @@ static MUST_CHECK check_t run_config(struct scen *s)
 	return CHECK_OK;
 }
 
+/* ---- the misbehaving peer ---------------------------------------------------- */
+
+/* Whether the records the backend under test sent from byte `from` of its
+ * direction carry anything but alerts (and the compatibility
+ * ChangeCipherSpec): a handshake record, or a protected record too long to
+ * be an alert (TLS 1.3 hides the content type; a protected alert is 19
+ * bytes). Names what it sent in `what`. */
+static int went_on(struct scen *s, enum dir d, size_t from, char *what, size_t cap)
+{
+	const struct bytes *b = &s->pump.wire[d];
+	size_t off = from, o = 0;
+	int on = 0;
+	what[0] = '\0';
+	while (off + 5 <= b->len) {
+		uint8_t t = b->data[off];
+		size_t len = (size_t)b->data[off + 3] << 8 | b->data[off + 4];
+		int counts = t == 22 || (t == 23 && len > 24) || (t != 20 && t != 21 && t != 23);
+		if (counts && o + 40 < cap) {
+			o += (size_t)snprintf(what + o, cap - o, "%s%s record of %zu bytes",
+			                      o ? ", " : "",
+			                      t == 22   ? "a handshake"
+			                      : t == 23 ? "a protected"
+			                                : "a",
+			                      len);
+		}
+		on |= counts;
+		off += 5 + len;
+	}
+	if (!o)
+		fmt_into(what, cap, "%s", off > from ? "only alerts" : "nothing");
+	return on;
+}
+
+static void note_mutation(struct scen *s, const struct rewriter *rw, const char *role)
+{
+	size_t o = (size_t)snprintf(s->mutation, sizeof s->mutation,
+	                            "%s (on the puppet's bytes to the "
+	                            "%s)",
+	                            s->def->mut->name, role);
+	for (size_t k = 0; k < rw_log_count(rw) && o + 8 < sizeof s->mutation; k++) {
+		const struct rw_log *l = rw_log_get(rw, k);
+		if (l->before[0] || l->after[0])
+			o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
+			                      "; %s at offset %zu: %s -> %s", l->what, l->offset,
+			                      l->before, l->after);
+		else /* re-framing: no bytes changed, only where records end */
+			o += (size_t)snprintf(s->mutation + o, sizeof s->mutation - o,
+			                      "; %s at offset %zu", l->what, l->offset);
+	}
+	if (o >= sizeof s->mutation)
+		s->mutation[sizeof s->mutation - 1] = '\0';
+}
+
+/* A grown record or handshake length (or a record cut short) leaves the
+ * receiver waiting for bytes that never come: waiting is right there. */
+static int may_stall(const struct rw_mutation *m)
+{
+	for (; m; m = m->then) {
+		if (m->op != RW_LENGTH)
+			continue;
+		if (m->field == RW_LEN_RECORD && m->mode != RW_LEN_ZERO)
+			return 1;
+		if (m->field == RW_LEN_HS && (m->mode == RW_LEN_PLUS1 || m->mode == RW_LEN_MAX))
+			return 1;
+	}
+	return 0;
+}
+
+/* A record injected after the ClientHello, the last message of its flight:
+ * the server may answer the ClientHello before it reads that record. */
+static int answer_allowed(const struct rw_mutation *m)
+{
+	return m->op == RW_INJECT_AFTER && m->msg == TLS_HS_CLIENT_HELLO;
+}
+
+/* The request_update of the KeyUpdate an encrypted-phase mutation injects,
+ * or -1 when it injects none (or an invalid one). */
+static int injected_ku(const struct rw_mutation *m)
+{
+	if (!m->enc || (m->op != RW_INJECT_BEFORE && m->op != RW_INJECT_AFTER) ||
+	    m->ctype != TLS_CT_HANDSHAKE || !m->data || m->len != 5 ||
+	    m->data[0] != TLS_HS_KEY_UPDATE || m->data[4] > 1)
+		return -1;
+	return m->data[4];
+}
+
+/* The misbehaving peer's connection as run_misbehave drives it. */
+struct mb {
+	struct rewriter *rw;
+	enum dir din, dout;
+	int viewed;
+	struct rw_other other;
+};
+
+/* Encrypted phase: decrypts what the backend under test sent with the
+ * puppet's secrets (its protected alert, its KeyUpdates) and writes the
+ * decrypted view of both directions for the report. Once. */
+static void enc_view(struct scen *s, struct mb *mb)
+{
+	if (mb->viewed || !s->def->mut->enc)
+		return;
+	mb->viewed = 1;
+	const struct bytes *w = &s->pump.wire[mb->dout];
+	rw_decrypt_other(mb->rw, w->data, w->len, &mb->other);
+	if (mb->other.alert >= 0)
+		s->dec_alert[s->def->role == TLSH_ROLE_CLIENT ? 0 : 1] = mb->other.alert + 1;
+	size_t o =
+	        (size_t)snprintf(s->decrypted, sizeof s->decrypted,
+	                         "decrypted by the harness with the puppet's exported secrets; "
+	                         "%s%s\n",
+	                         rw_enc_error(mb->rw)[0] ? "stopped: " : "", rw_enc_error(mb->rw));
+	for (size_t k = 0; k < rw_plain_count(mb->rw) && o + 200 < sizeof s->decrypted; k++) {
+		const struct rw_plain *p = rw_plain_get(mb->rw, k);
+		char gen[24] = "";
+		if (p->gen)
+			fmt_into(gen, sizeof gen, ", application keys #%u", p->gen - 1);
+		else if (ep_version(scen_ep(s, s->def->role)) == TLSH_TLS_1_3)
+			fmt_into(gen, sizeof gen, ", handshake keys");
+		o += (size_t)snprintf(s->decrypted + o, sizeof s->decrypted - o,
+		                      "%s %s offset %zu, seq %llu%s: %s%s [%s]\n",
+		                      p->dir == C2S ? "c2s" : "s2c",
+		                      (int)p->dir == (int)mb->din ? "puppet" : "backend", p->offset,
+		                      (unsigned long long)p->seq, gen, p->what,
+		                      p->mutated ? " (changed by the harness)" : "", p->hex);
+	}
+	if (o >= sizeof s->decrypted)
+		s->decrypted[sizeof s->decrypted - 1] = '\0';
+}
+
+/* After the handshake (row.post): the puppet sends data or close_notify so
+ * that the mutated record goes by; the backend under test reads. Returns
+ * its last read status; what it returned goes to got. */
+static int post_phase(struct scen *s, struct mb *mb, struct endpoint *ut, struct bytes *got)
+{
+	struct endpoint *pup = scen_peer(s, ut);
+	if (s->def->row->post == POST_CLOSE) {
+		(void)ep_shutdown(pup);
+	} else {
+		uint8_t msg[100];
+		for (size_t i = 0; i < sizeof msg; i++)
+			msg[i] = (uint8_t)('a' + i % 26);
+		size_t n = 0;
+		(void)ep_write(pup, msg, sizeof msg, &n);
+	}
+	pump_flush(&s->pump, mb->din);
+	return scen_read_until(s, ut, got, 4);
+}
+
+static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb);
+
+static MUST_CHECK check_t run_misbehave(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	struct mb mb = {0};
+	enum tlsh_role ur = d->role;
+	struct endpoint *ut = scen_ep(s, ur);
+	mb.din = ur == TLSH_ROLE_CLIENT ? S2C : C2S;
+	mb.dout = mb.din == C2S ? S2C : C2S;
+	GUARD(scen_open_row(s));
+	/* The mutation runner's harness mutant "a puppet whose rewriter is
+	 * disabled": every row that expects a rejection must then fail. */
+	const char *off = getenv("TLSH_MUTANT_REWRITER");
+	int rewriting = !(off && !strcmp(off, "off"));
+	struct rewriter *cx = NULL;
+	mb.rw = rw_new(d->mut, (int)mb.din);
+	if (d->mut->enc) {
+		struct endpoint *pup = scen_peer(s, ut);
+		if (ep_secret_callback(pup, rw_secret, mb.rw) != TLSH_OK)
+			scen_abort(s, V_UNSUPPORTED,
+			           "the puppet (%s) cannot hand its secrets over here%s: %s",
+			           pup->ih->spec,
+			           pup->ih->dl ? ""
+			                       : " (it runs out of process, and the proxy does not "
+			                         "forward secrets)",
+			           pup->err.message[0] ? pup->err.message
+			                               : "set_secret_callback not available");
+	}
+	if (rewriting)
+		pump_rewrite(&s->pump, mb.din, mb.rw);
+	if (d->row->coax) {
+		cx = rw_new(d->row->coax, (int)mb.dout);
+		pump_rewrite(&s->pump, mb.dout, cx);
+	}
+	check_t rc = judge_misbehave(s, &mb);
+	enc_view(s, &mb);
+	return rc;
+}
+
+static MUST_CHECK check_t judge_misbehave(struct scen *s, struct mb *mb)
+{
+	const struct scen_def *d = s->def;
+	const struct row *row = d->row;
+	enum tlsh_role ur = d->role;
+	struct endpoint *ut = scen_ep(s, ur);
+	struct rewriter *rw = mb->rw;
+	enum dir din = mb->din, dout = mb->dout;
+	const char *off = getenv("TLSH_MUTANT_REWRITER");
+	int rewriting = !(off && !strcmp(off, "off"));
+	enum hs_result r = scen_handshake(s);
+	int *ust = ur == TLSH_ROLE_CLIENT ? &s->client_status : &s->server_status;
+	int stalled = r == HS_STALLED && (d->row->stall_ok || may_stall(d->mut));
+	if (stalled) {
+		/* The receiver waits for bytes that cannot come; the transport
+		 * ends, and its handshake must then fail. */
+		pump_truncate(&s->pump, din, s->pump.total[din], 1);
+		pump_eof(&s->pump, din);
+		*ust = ep_handshake(ut);
+		pump_flush(&s->pump, dout);
+	}
+	/* Encrypted phase after the handshake: the puppet makes the mutated
+	 * record go by. */
+	struct bytes got = {0};
+	int post_st = -1;
+	if (row->post && r == HS_OK && row->outcome != OUT_ESTABLISHED) {
+		post_st = post_phase(s, mb, ut, &got);
+		*ust = post_st;
+	}
+	int hello_req = d->mut->enc && d->mut->ctype == TLS_CT_HANDSHAKE && d->mut->data &&
+	                d->mut->len >= 1 && d->mut->data[0] == TLS_HS_HELLO_REQUEST;
+	if (row->outcome == OUT_ESTABLISHED && r == HS_OK && row->post) {
+		GUARD(scen_check_established(s, &s->ccfg, &s->scfg, s->host));
+		if (hello_req) {
+			/* The puppet's data, the HelloRequest before it. */
+			post_st = post_phase(s, mb, ut, &got);
+		} else {
+			GUARD(scen_small_transfer(s));
+		}
+	}
+	note_mutation(s, rw, ut->label);
+	if (rewriting && rw_enc_error(rw)[0])
+		scen_abort(s, V_HARNESS_ERROR, "the encrypted phase could not be followed: %s",
+		           rw_enc_error(rw));
+	if (rewriting && !rw_applied(rw))
+		scen_abort(s, V_HARNESS_ERROR,
+		           "the mutation %s was never applied: its target did not go by (the "
+		           "puppet sent no such message)",
+		           d->mut->name);
+	if (rewriting && rw_no_effect(rw))
+		scen_abort(s, V_UNSUPPORTED,
+		           "the mutation %s changes no byte of what this pair sends (the message "
+		           "already holds what it writes): the rule cannot be tested here",
+		           d->mut->name);
+	char what[256], st[400];
+	size_t from = s->pump.rw_mark[din];
+	int on = went_on(s, dout, from, what, sizeof what);
+	fmt_into(s->stopped, sizeof s->stopped, "%s after the mutated bytes: sent %s; %s",
+	         ut->handshake_done ? "completed the handshake" : "did not complete", what,
+	         scen_ep_state(ut, *ust, st, sizeof st));
+	if (row->outcome == OUT_ESTABLISHED) {
+		if (r != HS_OK)
+			return scen_fail_hs(s, r, "handshake through the rewriter: ");
+		if (!row->post) {
+			GUARD(scen_check_established(s, &s->ccfg, &s->scfg, s->host));
+			GUARD(scen_small_transfer(s));
+		}
+		int ku = injected_ku(d->mut);
+		if (ku >= 0) {
+			/* Asked to update, it answers before its next application
+			 * data: make it write once more, then look. */
+			GUARD(scen_transfer(s, dout, 100, 100));
+			enc_view(s, mb);
+			ENSURE(s, rw_translated(rw) > 0,
+			       "no record of the puppet crossed under the keys the KeyUpdate "
+			       "announced: the %s read nothing after it",
+			       ut->label);
+			ENSURE(s, ku == 0 || mb->other.keyupdates > mb->other.ku_requested,
+			       "asked to update its keys too (request_update = 1), the %s sent no "
+			       "KeyUpdate of its own (RFC 8446 4.6.3): %d KeyUpdate(s) decrypted",
+			       ut->label, mb->other.keyupdates);
+			scen_observe(
+			        s,
+			        "updated its keys: %zu record(s) read under the new keys%s; data "
+			        "crossed both ways",
+			        rw_translated(rw),
+			        ku ? ", and it answered with a KeyUpdate of its own" : "");
+			return CHECK_OK;
+		}
+		if (hello_req) {
+			/* It read the HelloRequest: a renegotiation it started is
+			 * on the wire by now (a FAIL: adapters do not renegotiate).
+			 * Refusing is right; the RFC's ways keep the connection: it
+			 * ignores the HelloRequest or warns no_renegotiation, and
+			 * the puppet's data still arrives (else PASS-LOOSE). */
+			size_t n = got.len;
+			bytes_free(&got);
+			enc_view(s, mb);
+			ENSURE(s, mb->other.hellos == 0,
+			       "the %s renegotiated: it answered the HelloRequest with a "
+			       "protected ClientHello",
+			       ut->label);
+			if (n != 100) {
+				scen_loose(
+				        s,
+				        "the %s did not renegotiate but ended the connection: read "
+				        "returned %s after %zu of the puppet's 100 bytes (RFC 5246 "
+				        "7.4.1.1: ignore the HelloRequest or answer a warning "
+				        "no_renegotiation); %s",
+				        ut->label, status_name(post_st), n,
+				        scen_ep_state(ut, post_st, st, sizeof st));
+				return CHECK_OK;
+			}
+			scen_observe(s, "did not renegotiate (%s); the puppet's data still arrives",
+			             mb->other.alert == 100 ? "it answered no_renegotiation"
+			                                    : "no answer seen");
+			return CHECK_OK;
+		}
+		scen_observe(s, "tolerated: TLS %s, %s", vname(ep_version(ut)), s->mutation);
+		return CHECK_OK;
+	}
+	if (row->outcome == OUT_PROCEEDS) {
+		ENSURE(s, on || ut->handshake_done, "the %s rejected what it must accept: %s",
+		       ut->label, s->stopped);
+		scen_observe(s, "went on: sent %s", what);
+		return CHECK_OK;
+	}
+	if (row->post == POST_CLOSE) {
+		ENSURE(s, r == HS_OK, "the handshake did not complete: %s", hs_result_name(r));
+		size_t n = got.len;
+		bytes_free(&got);
+		ENSURE(s, n == 0,
+		       "the %s's read returned %zu byte(s) that came after the close_notify",
+		       ut->label, n);
+		fmt_into(s->stopped, sizeof s->stopped, "read after the close_notify: %s",
+		         scen_ep_state(ut, post_st, st, sizeof st));
+		if (post_st == TLSH_TLS_ERROR)
+			scen_loose(
+			        s,
+			        "the data after the close_notify was not returned, but read failed "
+			        "instead of ignoring it: %s",
+			        st);
+		else
+			scen_observe(
+			        s, "the data after the close_notify was ignored: read returned %s",
+			        status_name(post_st));
+		return CHECK_OK;
+	}
+	/* OUT_REJECTS */
+	if (row->post && r == HS_OK) {
+		size_t n = got.len;
+		bytes_free(&got);
+		ENSURE(s, n == 0 && post_st != TLSH_OK,
+		       "the %s accepted what it must reject: read returned %zu byte(s) that came "
+		       "with or after the mutated record",
+		       ut->label, n);
+		ENSURE(s, post_st == TLSH_TLS_ERROR,
+		       "the %s neither returned the data nor failed: read returned %s after the "
+		       "mutated record",
+		       ut->label, status_name(post_st));
+		fmt_into(s->stopped, sizeof s->stopped,
+		         "completed the handshake, then failed reading the mutated record: %s",
+		         scen_ep_state(ut, post_st, st, sizeof st));
+		scen_observe(s, "rejected the mutated record after the handshake: %s", st);
+		enc_view(s, mb);
+		scen_check_alert_in(s, ur, row->alerts);
+		return CHECK_OK;
+	}
+	ENSURE(s, !ut->handshake_done || (row->post && *ust == TLSH_TLS_ERROR),
+	       "the %s accepted what it must reject: it completed the handshake (TLS %s)",
+	       ut->label, vname(ep_version(ut)));
+	if (!answer_allowed(d->mut) && !row->post)
+		ENSURE(s, !on,
+		       "the %s went on past the mutated message instead of aborting there: it "
+		       "sent %s; %s",
+		       ut->label, what, st);
+	ENSURE(s, *ust == TLSH_TLS_ERROR, "the %s neither went on nor failed: %s (%s)", ut->label,
+	       st,
+	       r == HS_STALLED ? "it waits for bytes that cannot come: a hang" : hs_result_name(r));
+	if (stalled) {
+		/* It waited for the rest, as it should, and failed at the transport
+		 * EOF: no alert is named for that. */
+		scen_observe(s,
+		             "waited for the bytes the mutated length announced; failed at the "
+		             "transport EOF: %s",
+		             st);
+		return CHECK_OK;
+	}
+	scen_observe(s, "rejected where the mutated message arrived: %s", st);
+	enc_view(s, mb);
+	for (size_t i = 0; i < ROW_MAX_ALERTS && row->late[i]; i++)
+		ENSURE(s, !scen_alert_seen(s, ur, row->late[i]),
+		       "the %s took the mutated message and failed only later, at what the change "
+		       "invalidated (%s): %s",
+		       ut->label, alert_name(row->late[i]), st);
+	scen_check_alert_in(s, ur, row->alerts);
+	return CHECK_OK;
+}
+
+/* ---- wire rules, on every handshake of every scenario -------------------------- */
+
+/* Rule violations of the directions this scenario judges (a misbehave row's
+ * puppet breaks rules on purpose: only the backend under test is judged). */
+static MUST_CHECK check_t check_wire_rules(struct scen *s)
+{
+	if (!s->opened)
+		return CHECK_OK;
+	const struct wire *w = scen_wire(s);
+	const struct scen_def *d = s->def;
+	char first[600] = "";
+	size_t o = 0, n = 0;
+	for (int dir = 0; dir < 2; dir++) {
+		if (d->row->puppet && dir != (d->role == TLSH_ROLE_CLIENT ? C2S : S2C))
+			continue;
+		for (size_t k = 0; k < oracle_violation_count(w, dir); k++) {
+			const struct wire_violation *v = oracle_violation(w, dir, k);
+			if (!n)
+				fmt_into(
+				        first, sizeof first,
+				        "wire rule %s (%s) broken by the %s at offset %zu: %s [%s]",
+				        v->rule->id, v->rule->ref, dir ? "server" : "client",
+				        v->offset, v->text, v->excerpt);
+			if (o + 48 < sizeof s->rules)
+				o += (size_t)snprintf(s->rules + o, sizeof s->rules - o, "%s%s:%s",
+				                      o ? " " : "", dir ? "server" : "client",
+				                      v->rule->id);
+			n++;
+		}
+	}
+	if (!n)
+		return CHECK_OK;
+	return scen_fail(s, "%s%s", first, n > 1 ? " (and more: see the rules field)" : "");
+}
+
 void interp_run(struct scen *s)
 {
 	const struct row *r = s->def->row;
@@ -547,6 +978,8 @@ void interp_run(struct scen *s)
 		rc = r->extra(s);
 	} else if (r->conns.n >= 2) {
 		rc = run_conns(s);
+	} else if (r->puppet) {
+		rc = run_misbehave(s);
 	} else {
 		switch (r->outcome) {
 		case OUT_ESTABLISHED:
@@ -561,6 +994,8 @@ void interp_run(struct scen *s)
 		case OUT_BUFFER_REFUSED:
 			rc = run_config(s);
 			break;
+		case OUT_REJECTS:
+		case OUT_PROCEEDS: /* puppet rows only (catalog.c) */
 		case OUT_EXTRA:
 			break;
 		}
@@ -569,4 +1004,9 @@ void interp_run(struct scen *s)
 	if (IS_FAILED(rc) && !r->extra &&
 	    (r->outcome == OUT_ESTABLISHED || r->outcome == OUT_CLIENT_REJECTS))
 		scen_note_server_cert(s);
+	/* A failed check has recorded its FAIL; the wire rules are judged on
+	 * what crossed in every scenario that otherwise passed. */
+	if (!IS_FAILED(rc) && s->verdict != V_FAIL)
+		rc = check_wire_rules(s);
+	(void)rc;
 }

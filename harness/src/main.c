@@ -94,6 +94,8 @@ static void run_usage(FILE *f)
 	      "                           checked and locked before any scenario starts\n"
 	      "      --seed N             seed for random splits (default 1)\n"
 	      "      --endpoints MODE     auto | inproc | oop (default auto)\n"
+	      "      --puppet NAME        the misbehaving peer of the misbehave scenarios: each\n"
+	      "                           backend under test against it (default openssl)\n"
 	      "      --expectations NAME=FILE  expectations file for backend NAME of this run\n"
 	      "      --no-expectations    ignore expectations files\n"
 	      "  -q, --quiet              no progress output\n"
@@ -291,12 +293,37 @@ static int parse_shard(const char *s, unsigned *k, unsigned *n)
 struct run_args {
 	char *impls[16], *filters[64], *exp_over[16];
 	size_t nimpls, nfilters, nexp;
-	const char *client, *server, *matrix, *out, *rerun;
+	const char *client, *server, *matrix, *out, *rerun, *puppet;
 	const char *mode_name;
 	int seed_given, mode_given;
 	unsigned shard_index, shard_count;
 	struct run_opts o;
 };
+
+/* The misbehaving peer, when a puppet row is selected: loaded like any
+ * backend (its expectations file too). Returns 0, or the exit status. */
+static int run_puppet(struct run_args *a, struct backend **b, size_t *nb,
+                      const struct scen_def *defs, size_t ndefs)
+{
+	int wanted = 0;
+	for (size_t i = 0; i < ndefs && !wanted; i++)
+		wanted = defs[i].row->puppet && id_matches(defs[i].id, a->filters, a->nfilters);
+	if (!wanted)
+		return 0;
+	int k = add_backend(b, nb, a->puppet);
+	if (k < 0) {
+		fprintf(stderr,
+		        "tlsharness: the misbehaving peer (--puppet %s) cannot be loaded; give "
+		        "another built backend with --puppet, or leave out the misbehave scenarios "
+		        "with -f\n",
+		        a->puppet);
+		return 2;
+	}
+	a->o.has_puppet = 1;
+	a->o.puppet = k;
+	a->o.puppet_self = 1;
+	return 0;
+}
 
 /* Returns -1 to go on, or the exit status. */
 static int run_parse(int argc, char **argv, struct run_args *a)
@@ -315,12 +342,14 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 	                                     {"no-expectations", no_argument, 0, 4},
 	                                     {"rerun", required_argument, 0, 5},
 	                                     {"shard", required_argument, 0, 6},
+	                                     {"puppet", required_argument, 0, 7},
 	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	memset(a, 0, sizeof *a);
 	a->o = (struct run_opts){.jobs = 2, .timeout_s = 20, .seed = 1, .use_expectations = 1};
 	a->mode_name = "auto";
+	a->puppet = "openssl";
 	int c, no_exp = 0;
 	optind = 1;
 	opterr = 0;
@@ -410,6 +439,11 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 				        "run",
 				        "--shard takes K/N with 1 <= K <= N <= 100000, not '%s'",
 				        optarg);
+			break;
+		case 7:
+			if (!*optarg)
+				return cli_error("run", "--puppet takes a backend, not ''");
+			a->puppet = optarg;
 			break;
 		case 'q':
 			a->o.quiet = 1;
@@ -724,6 +758,9 @@ static int cmd_run(int argc, char **argv)
 		if (rc >= 0)
 			goto out;
 	}
+	rc = run_puppet(&a, &b, &nb, defs, ndefs);
+	if (rc)
+		goto out;
 	rc = run_expectations(&a, b, nb);
 	if (rc)
 		goto out;
@@ -731,8 +768,23 @@ static int cmd_run(int argc, char **argv)
 	for (size_t p = 0; p < npairs; p++)
 		for (size_t i = 0; i < ndefs; i++)
 			nplanned +=
+			        !defs[i].row->puppet &&
 			        id_matches(defs[i].id, a.filters, a.nfilters) &&
 			        plan_keep(&defs[i], &b[pairs[p].client], &b[pairs[p].server], &pl);
+	for (size_t u = 0; a.o.has_puppet && u < nb; u++) {
+		if (!a.o.puppet_self && (int)u == a.o.puppet)
+			continue;
+		for (size_t i = 0; i < ndefs; i++) {
+			const struct scen_def *d = &defs[i];
+			int cl = d->role == TLSH_ROLE_CLIENT, plays = 0;
+			for (size_t p = 0; p < npairs; p++)
+				plays |= pairs[p].client == (int)u || pairs[p].server == (int)u;
+			nplanned += d->row->puppet && plays &&
+			            id_matches(d->id, a.filters, a.nfilters) &&
+			            plan_keep(d, &b[cl ? (int)u : a.o.puppet],
+			                      &b[cl ? a.o.puppet : (int)u], &pl);
+		}
+	}
 	if (a.rerun && nplanned == 0) {
 		printf("tlsharness: none of the %zu instance(s) to rerun from %s matches the "
 		       "filter(s): nothing to rerun\n",

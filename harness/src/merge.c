@@ -440,7 +440,11 @@ int cmd_merge(int argc, char **argv)
 			        .client_status = -1,
 			        .server_status = -1,
 			        .ms = x->ms,
-			        .transcript = x->transcript ? xstrdup(x->transcript) : NULL};
+			        .transcript = x->transcript ? xstrdup(x->transcript) : NULL,
+			        .mutation = x->mutation ? xstrdup(x->mutation) : NULL,
+			        .stopped = x->stopped ? xstrdup(x->stopped) : NULL,
+			        .rules = x->rules ? xstrdup(x->rules) : NULL,
+			        .decrypted = x->decrypted ? xstrdup(x->decrypted) : NULL};
 			json_t *ci = json_object_get(cat, x->id);
 			it->cat = ci ? (size_t)json_integer_value(ci) : ndefs;
 			it->pair = 0;
@@ -585,6 +589,10 @@ out:
 			free(r->detail);
 			free(r->xfail_reason);
 			free(r->transcript);
+			free(r->mutation);
+			free(r->stopped);
+			free(r->rules);
+			free(r->decrypted);
 		}
 	}
 	free(items);

@@ -27,13 +27,22 @@ int cmd_mutation(int argc, char **argv);
 
 struct mutant_spec {
 	const char *name, *base, *role, *rule;
+	/* Optional: the backend to run instead of mutant-NAME (a parametrised
+	 * mutant "mutant-strict:split", or the base itself for a mutation of the
+	 * harness), and one NAME=VALUE set in the environment for the run
+	 * (the harness's mutation hooks: TLSH_MUTANT_REWRITER=off). */
+	const char *adapter, *env;
 	int only_catch; /* run only the scenarios of its rule */
 	char **catch;
 	size_t ncatch;
 };
 
-static int run_pairs(const char *a, const char *b, int both, char **filters, size_t nf, int jobs,
-                     double timeout, struct backend *bk, struct result **res, size_t *n)
+/* `base_index` (0 or 1) says which of a and b is the base backend; with
+ * `puppet_rows` the misbehave scenarios run too (the other backend against
+ * the base as the puppet). */
+static int run_pairs(const char *a, const char *b, int base_index, int puppet_rows, int both,
+                     char **filters, size_t nf, int jobs, double timeout, struct backend *bk,
+                     struct result **res, size_t *n)
 {
 	char err[700];
 	if (backend_probe(a, &bk[0], err, sizeof err) != 0) {
@@ -46,7 +55,14 @@ static int run_pairs(const char *a, const char *b, int both, char **filters, siz
 		return -1;
 	}
 	struct pair pairs[2] = {{0, 1}, {1, 0}};
-	struct run_opts o = {.jobs = jobs, .timeout_s = timeout, .seed = 1, .quiet = 1};
+	/* The base is the misbehaving peer too: misbehave scenarios run the
+	 * other backend (the mutant, or the base's second copy) against it. */
+	struct run_opts o = {.jobs = jobs,
+	                     .timeout_s = timeout,
+	                     .seed = 1,
+	                     .quiet = 1,
+	                     .has_puppet = puppet_rows,
+	                     .puppet = base_index};
 	*n = engine_run(bk, 2, pairs, both ? 2 : 1, filters, nf, &o, res);
 	return 0;
 }
@@ -143,6 +159,17 @@ int cmd_mutation(int argc, char **argv)
 		m[i].role = json_string_value(json_object_get(e, "role"));
 		m[i].rule = json_string_value(json_object_get(e, "rule"));
 		m[i].only_catch = json_is_true(json_object_get(e, "only_catch"));
+		m[i].adapter = json_string_value(json_object_get(e, "adapter"));
+		m[i].env = json_string_value(json_object_get(e, "env"));
+		if (m[i].env && (!strchr(m[i].env, '=') || strncmp(m[i].env, "TLSH_MUTANT_", 12))) {
+			fprintf(stderr,
+			        "tlsharness: %s: mutants[%zu] \"env\" must be "
+			        "TLSH_MUTANT_NAME=VALUE\n",
+			        manifest, i);
+			free(m);
+			json_decref(root);
+			return 2;
+		}
 		json_t *cg = json_object_get(e, "catch");
 		if (!m[i].name || !m[i].base || !m[i].role || !m[i].rule || !json_is_array(cg) ||
 		    json_array_size(cg) == 0 ||
@@ -208,7 +235,8 @@ int cmd_mutation(int argc, char **argv)
 		struct backend bk[2];
 		struct result *res;
 		size_t n;
-		if (run_pairs(bases[k], bases[k], 0, NULL, 0, jobs, timeout, bk, &res, &n) != 0)
+		if (run_pairs(bases[k], bases[k], 1, 1, 0, NULL, 0, jobs, timeout, bk, &res, &n) !=
+		    0)
 			return 2;
 		for (size_t r = 0; r < n; r++) {
 			if (res[r].raw == V_PASS || res[r].raw == V_PASS_LOOSE)
@@ -227,7 +255,16 @@ int cmd_mutation(int argc, char **argv)
 		char spec[160];
 		if (!m[i].base)
 			continue;
-		fmt_into(spec, sizeof spec, "mutant-%s", m[i].name);
+		if (m[i].adapter)
+			fmt_into(spec, sizeof spec, "%s", m[i].adapter);
+		else
+			fmt_into(spec, sizeof spec, "mutant-%s", m[i].name);
+		char envname[64] = "";
+		if (m[i].env) {
+			fmt_into(envname, sizeof envname, "%.*s", (int)strcspn(m[i].env, "="),
+			         m[i].env);
+			setenv(envname, strchr(m[i].env, '=') + 1, 1);
+		}
 		struct backend bk[2];
 		struct result *res;
 		size_t n;
@@ -241,8 +278,16 @@ int cmd_mutation(int argc, char **argv)
 		while (bi < nbases && strcmp(bases[bi], m[i].base))
 			bi++;
 		int narrow = quick || m[i].only_catch;
-		if (run_pairs(a, b, both, narrow ? m[i].catch : NULL, narrow ? m[i].ncatch : 0,
-		              jobs, timeout, bk, &res, &n) != 0)
+		/* A mutant runs the misbehave scenarios only when its catch list
+		 * names them (they are what it was made for): the others would
+		 * spend minutes to catch nothing. */
+		int puppet_rows = 0;
+		for (size_t r = 0; r < ndefs && !puppet_rows; r++)
+			puppet_rows = defs[r].row->puppet &&
+			              id_matches(defs[r].id, m[i].catch, m[i].ncatch);
+		if (run_pairs(a, b, a == m[i].base ? 0 : 1, puppet_rows, both,
+		              narrow ? m[i].catch : NULL, narrow ? m[i].ncatch : 0, jobs, timeout,
+		              bk, &res, &n) != 0)
 			return 2;
 		char list[600] = "";
 		size_t off = 0, hits = 0;
@@ -270,6 +315,8 @@ int cmd_mutation(int argc, char **argv)
 		printf("%-24s %-7s %-8s %s\n", m[i].name, m[i].role, hits ? "caught" : "SURVIVED",
 		       hits ? list : m[i].rule);
 		caught += hits > 0;
+		if (envname[0])
+			unsetenv(envname);
 		results_free(res, n);
 		backend_free(&bk[0]);
 		backend_free(&bk[1]);
@@ -281,14 +328,13 @@ int cmd_mutation(int argc, char **argv)
 		considered++;
 		if (caught_by_any[i])
 			continue;
-		if (uncaught++ == 0 && !quick)
-			printf("\nScenarios no mutant catches yet:\n");
-		if (!quick)
-			printf("  %s\n", defs[i].id);
+		if (uncaught++ == 0)
+			printf("\nScenarios no mutant catches yet%s:\n",
+			       quick ? " (--quick: only catches a mutant's list names count)" : "");
+		printf("  %s\n", defs[i].id);
 	}
-	if (!quick)
-		printf("\nscenarios caught by at least one mutant: %zu of %zu\n",
-		       considered - uncaught, considered);
+	printf("\nscenarios caught by at least one mutant: %zu of %zu\n", considered - uncaught,
+	       considered);
 	if (skipped)
 		printf("(%zu mutant(s) skipped: their base backend is not built)\n", skipped);
 	printf("mutation score: %zu/%zu mutants caught\n", caught, nm - skipped);

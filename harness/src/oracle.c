@@ -524,6 +524,7 @@ static void check_records(struct rctx *x, int dir)
 	const struct tls_conv *c = x->c;
 	const struct tls_dir *d = &c->d[dir];
 	long first_ch_end = -1;
+	int client_went_on = 0;
 	if (dir == 0) {
 		long k = tls_dir_find(d, TLS_HS_CLIENT_HELLO, -1, 0);
 		if (k >= 0)
@@ -561,8 +562,15 @@ static void check_records(struct rctx *x, int dir)
 		if (c->version == 0x0304 && r->type == TLS_CT_ALERT && !r->encrypted && r->len != 2)
 			viol_at(x, R_ALERT13_FORM, dir, r->off, hdr, 5,
 			        "plaintext alert record of %u bytes", r->len);
+		/* A client alert right after its ClientHello, before anything shows
+		 * it has processed a ServerHello, may still carry the version of
+		 * the initial ClientHello: the client did not know TLS 1.3 yet. */
+		int pre_sh_alert = dir == 0 && r->type == TLS_CT_ALERT && !client_went_on &&
+		                   (long)i > first_ch_end;
+		if (dir == 0 && (long)i > first_ch_end && r->type != TLS_CT_ALERT)
+			client_went_on = 1;
 		if (c->version == 0x0304 && r->version != 0x0303 &&
-		    !(r->version == 0x0301 && (long)i <= first_ch_end))
+		    !(r->version == 0x0301 && ((long)i <= first_ch_end || pre_sh_alert)))
 			viol_at(x, R_REC_VERSION13, dir, r->off, hdr, 5,
 			        "record version 0x%04x in a TLS 1.3 connection", r->version);
 	}

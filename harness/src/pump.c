@@ -181,6 +181,11 @@ static void deliver(struct pump *p, enum dir d, const uint8_t *data, size_t n, i
 	if (end)
 		rw_flush(p->rw[d], &out);
 	observe(p, d, out.data, out.len);
+	if (!p->rw_marked[d] && rw_applied(p->rw[d])) {
+		p->rw_marked[d] = 1;
+		p->rw_mark[d] = p->total[d == C2S ? S2C : C2S];
+		p->rw_at[d] = p->total[d];
+	}
 	if (out.len)
 		deliver_now(p, d, out.data, out.len);
 	bytes_free(&out);

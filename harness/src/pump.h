@@ -55,6 +55,12 @@ struct pump {
 	 * produces passes through it before delivery; the transcript records
 	 * the rewritten bytes, i.e. what the receiver got. */
 	struct rewriter *rw[2];
+	/* Where the rewriter of direction d first changed something: the
+	 * bytes its receiver had sent by then (rw_mark, in the other
+	 * direction's count) and the offset in d's stream where that
+	 * delivery began (rw_at). rw_marked tells whether it happened. */
+	int rw_marked[2];
+	size_t rw_mark[2], rw_at[2];
 };
 
 void pump_init(struct pump *p, struct endpoint *client, struct endpoint *server);

@@ -48,6 +48,7 @@ enum op {
 	OP_SYNC,     /* only the deferred process_incoming calls */
 	OP_BUF_DROP, /* buffer_free without a reply (nothing deferred) */
 	OP_PING,     /* a reply, to know every posted request was served */
+	OP_SECRETS,  /* set_secret_callback on / off */
 };
 
 #define NUL32 0xffffffffu
@@ -420,7 +421,37 @@ struct host {
 	const struct tlsh_implementation *f;
 	const struct impl_handle *ih;
 	struct table ctxs, bufs;
+	/* A buffer request's reply before the secrets go in front of it. */
+	struct bytes body;
 };
+
+/* Exported secrets (set_secret_callback): what the adapter handed over
+ * during the request being served, [buffer id, label, client random,
+ * secret] each; they head the reply of every request on a buffer, so the
+ * proxy passes them on before its caller sees what that request produced.
+ * The host serves one request at a time: one list for the process. */
+static struct bytes host_secrets;
+static uint32_t host_nsecrets;
+
+static void host_secret_cb(void *arg, const char *label, const uint8_t *client_random,
+                           const uint8_t *secret, size_t len)
+{
+	put_u32(&host_secrets, (uint32_t)(uintptr_t)arg);
+	put_str(&host_secrets, label);
+	put_blob(&host_secrets, client_random, client_random ? 32 : 0, client_random != NULL);
+	put_blob(&host_secrets, secret, secret && len <= 64 ? len : 0, secret != NULL && len <= 64);
+	host_nsecrets++;
+}
+
+/* out = the secrets collected (emptied) + h->body. */
+static void host_reply_with_secrets(struct host *h, struct bytes *out)
+{
+	put_u32(out, host_nsecrets);
+	bytes_append(out, host_secrets.data, host_secrets.len);
+	bytes_reset(&host_secrets);
+	host_nsecrets = 0;
+	bytes_append(out, h->body.data, h->body.len);
+}
 
 /* read or process_outgoing on the host, guarded as endpoint.c guards them
  * in process: the adapter gets an exact buffer of `cap` bytes followed by
@@ -527,7 +558,7 @@ static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_stat
 /* One request on a buffer: deferred process_incoming calls, the operation,
  * and for the operations that change the buffer's state the step tail.
  * Returns 0, or -1 for a malformed request. */
-static int host_buffer_op(struct host *h, uint32_t op, tlsh_buffer *b, struct rd *r,
+static int host_buffer_op(struct host *h, uint32_t op, uint32_t id, tlsh_buffer *b, struct rd *r,
                           struct arena *a, struct bytes *out)
 {
 	const struct tlsh_implementation *f = h->f;
@@ -611,6 +642,22 @@ static int host_buffer_op(struct host *h, uint32_t op, tlsh_buffer *b, struct rd
 		put_error(out, &e);
 		break;
 	}
+	case OP_SECRETS: {
+		uint32_t on = get_u32(r);
+		if (r->bad || f->set_secret_callback == NULL)
+			return -1;
+		int st = f->set_secret_callback(b, on ? host_secret_cb : NULL,
+		                                (void *)(uintptr_t)id);
+		put_u32(out, (uint32_t)st);
+		put_u32(out, (uint32_t)is_error_status(st));
+		if (is_error_status(st)) {
+			struct tlsh_error e;
+			init_error(&e);
+			f->last_error(b, &e);
+			put_error(out, &e);
+		}
+		break;
+	}
 	default:
 		return -1;
 	}
@@ -677,17 +724,22 @@ static int host_request(struct host *h, uint32_t op, uint32_t id, struct rd *r, 
 		tlsh_buffer *b = table_get(&h->bufs, id);
 		if (!b)
 			return -1;
-		if (host_deferred(h, r, b, out) == -2)
+		bytes_reset(&h->body);
+		if (host_deferred(h, r, b, &h->body) == -2)
 			return -1;
 		f->buffer_free(b);
 		h->bufs.v[id - 1] = NULL;
+		host_reply_with_secrets(h, out);
 		return 0;
 	}
 	default: {
 		tlsh_buffer *b = table_get(&h->bufs, id);
 		if (!b)
 			return -1;
-		return host_buffer_op(h, op, b, r, a, out);
+		bytes_reset(&h->body);
+		int rc = host_buffer_op(h, op, id, b, r, a, &h->body);
+		host_reply_with_secrets(h, out);
+		return rc;
 	}
 	}
 }
@@ -735,6 +787,7 @@ void remote_serve(int fd, const struct impl_handle *ih, const char *load_err)
 		if (send_msg(&c, &out) != 0)
 			break;
 	}
+	bytes_free(&h.body);
 	bytes_free(&in);
 	bytes_free(&out);
 	bytes_free(&c.rx);
@@ -754,10 +807,11 @@ static void host_serve(int fd, const char *spec)
 /* One pump step is one round trip. The proxy
  * - defers process_incoming (answers OK at once) and sends the bytes with
  *   the next request on that buffer; the host runs them first, in order.
- *   Real adapters only buffer there (they fail only after
- *   process_incoming_eof, for NULL data or past about 1 MiB pending, none
- *   of which is deferred); should a deferred call return anything but OK,
- *   the scenario ends as HARNESS-ERROR naming it, never silently;
+ *   Most adapters only buffer there; one that parses as bytes arrive may
+ *   fail there (TLS_ERROR): the operation the call travelled with then
+ *   reports that failure (a query is asked again), and nothing more is
+ *   deferred on that buffer. Any other status of a deferred call ends the
+ *   scenario as HARNESS-ERROR naming it, never silently;
  * - gets with each operation's status the error detail endpoint.c asks
  *   for next (last_error) and everything process_outgoing then has, and
  *   answers the following process_outgoing calls from that cache, until
@@ -820,6 +874,10 @@ struct rbuf {
 	uint32_t ndefer;
 	size_t in_pending; /* incoming_bytes_buffered after the last operation */
 	int eof_sent;
+	/* A deferred process_incoming returned TLS_ERROR (its caller had been
+	 * told OK): the operation it travelled with reports the failure, and
+	 * nothing is deferred on this buffer any more. */
+	int in_failed;
 	/* process_outgoing cache. */
 	struct bytes cache;
 	struct ochunk *ch;
@@ -829,6 +887,9 @@ struct rbuf {
 	/* last_error of the last operation, when it failed. */
 	struct tlsh_error err;
 	int has_err;
+	/* set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
 	struct rbuf *prev_live, *next_live;
 };
 
@@ -904,17 +965,56 @@ static const char *role_label(enum tlsh_role role)
 	return role == TLSH_ROLE_CLIENT ? "client" : "server";
 }
 
-/* The reply's verdict on the deferred calls. One that failed ends the
- * scenario: the caller was told OK. */
-static void check_deferred(struct rbuf *b, struct rd *r)
+/* The secrets heading a reply (host_reply_with_secrets) go to the
+ * receivers of the buffers they were derived for, before the caller of the
+ * request sees what it produced. */
+static void pass_secrets(struct rbuf *b, struct rd *r)
 {
+	uint32_t n = get_u32(r);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		uint32_t id = get_u32(r);
+		size_t llen, rlen, slen;
+		int lp, rp, sp;
+		const uint8_t *label = get_blob(r, &llen, &lp);
+		const uint8_t *random = get_blob(r, &rlen, &rp);
+		const uint8_t *secret = get_blob(r, &slen, &sp);
+		char text[64];
+		if (r->bad || !lp || !rp || !sp || llen == 0 || llen >= sizeof text || rlen != 32 ||
+		    slen == 0 || slen > 64)
+			continue;
+		memcpy(text, label, llen);
+		text[llen] = '\0';
+		struct rbuf *to = b->id == id ? b : NULL;
+		for (struct rbuf *x = live_bufs; to == NULL && x; x = x->next_live)
+			if (x->ri == b->ri && x->id == id)
+				to = x;
+		if (to != NULL && to->secret_cb != NULL)
+			to->secret_cb(to->secret_arg, text, random, secret, slen);
+	}
+}
+
+/* The reply's verdict on the deferred calls. Returns 0 when they all
+ * returned OK. A TLS_ERROR (an adapter that parses as bytes arrive) is the
+ * buffer's failure: returns 1, with the error detail kept for last_error,
+ * and the request's operation was not run (the caller reports the failure,
+ * or asks again). Any other status ends the scenario: the caller was told
+ * OK. The exported secrets come first (pass_secrets). */
+static int check_deferred(struct rbuf *b, struct rd *r)
+{
+	pass_secrets(b, r);
 	if (get_u32(r))
-		return;
+		return 0;
 	uint32_t i = get_u32(r);
 	int st = (int)get_u32(r);
 	struct tlsh_error e;
 	init_error(&e);
 	get_error(r, &e);
+	if (st == TLSH_TLS_ERROR) {
+		b->in_failed = 1;
+		b->err = e;
+		b->has_err = 1;
+		return 1;
+	}
 	char msg[900];
 	if (st < 0 || st >= TLSH_STATUS_COUNT)
 		fmt_into(
@@ -1075,7 +1175,10 @@ static void r_buf_free(tlsh_buffer *buf)
 	if (b->ndefer) {
 		begin_buf(b, OP_BUF_FREE);
 		struct rd r = call(b->ri);
-		check_deferred(b, &r);
+		if (check_deferred(b, &r)) {
+			begin_buf(b, OP_BUF_DROP);
+			post(b->ri);
+		}
 	} else {
 		begin_buf(b, OP_BUF_DROP);
 		post(b->ri);
@@ -1104,7 +1207,8 @@ static int step_op(tlsh_buffer *buf, enum op op)
 	begin_buf(b, op);
 	put_u32(&b->ri->msg, b->out_cap);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	return read_tail(b, &r, 1);
 }
 
@@ -1132,7 +1236,9 @@ static int r_read(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 	put_u32(&b->ri->msg, b->out_cap);
 	put_u32(&b->ri->msg, (uint32_t)(cap > MAX_MSG / 8 ? MAX_MSG / 8 : cap));
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	*n = 0;
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	*n = (size_t)get_u64(&r);
 	size_t len;
 	int present;
@@ -1151,7 +1257,9 @@ static int r_write(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n)
 	put_u32(&b->ri->msg, b->out_cap);
 	put_blob(&b->ri->msg, src, len, 1);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	*n = 0;
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	*n = (size_t)get_u64(&r);
 	return read_tail(b, &r, 1);
 }
@@ -1159,7 +1267,7 @@ static int r_write(tlsh_buffer *buf, const uint8_t *src, size_t len, size_t *n)
 static int r_in(tlsh_buffer *buf, const uint8_t *data, size_t len)
 {
 	struct rbuf *b = RB(buf);
-	if (!b->eof_sent && data != NULL && b->defer.len + len + 4 <= DEFER_MAX &&
+	if (!b->eof_sent && !b->in_failed && data != NULL && b->defer.len + len + 4 <= DEFER_MAX &&
 	    b->in_pending + b->defer.len + len <= DEFER_SAFE) {
 		put_blob(&b->defer, data, len, 1);
 		b->ndefer++;
@@ -1171,7 +1279,8 @@ static int r_in(tlsh_buffer *buf, const uint8_t *data, size_t len)
 	put_u32(&b->ri->msg, b->out_cap);
 	put_blob(&b->ri->msg, data, len, data != NULL);
 	struct rd r = call(b->ri);
-	check_deferred(b, &r);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR;
 	get_u64(&r);
 	return read_tail(b, &r, 1);
 }
@@ -1182,12 +1291,13 @@ static int r_out(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 	*n = 0;
 	if (cap > 0 && cap <= MAX_MSG / 8)
 		b->out_cap = (uint32_t)cap;
-	if (b->next == b->nch && !b->drained) {
+	for (int again = 1; again && b->next == b->nch && !b->drained;) {
 		begin_buf(b, OP_OUT);
 		put_u32(&b->ri->msg, b->out_cap);
 		struct rd r = call(b->ri);
-		check_deferred(b, &r);
-		read_tail(b, &r, 0);
+		again = check_deferred(b, &r); /* then asked again, nothing deferred */
+		if (!again)
+			read_tail(b, &r, 0);
 	}
 	if (b->next == b->nch)
 		return TLSH_OK; /* drained: the adapter said 0 bytes */
@@ -1222,10 +1332,12 @@ static size_t cached_out(const struct rbuf *b)
 static struct rd query(tlsh_buffer *buf, enum op op)
 {
 	struct rbuf *b = RB(buf);
-	begin_buf(b, op);
-	struct rd r = call(b->ri);
-	check_deferred(b, &r);
-	return r;
+	for (;;) {
+		begin_buf(b, op);
+		struct rd r = call(b->ri);
+		if (!check_deferred(b, &r))
+			return r; /* else asked again, nothing deferred */
+	}
 }
 
 static size_t r_in_pending(tlsh_buffer *buf)
@@ -1290,6 +1402,24 @@ static void r_last_error(tlsh_buffer *buf, struct tlsh_error *err)
 	get_error(&r, err);
 }
 
+static int r_set_secret_callback(tlsh_buffer *buf, tlsh_secret_fn cb, void *arg)
+{
+	struct rbuf *b = RB(buf);
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	begin_buf(b, OP_SECRETS);
+	put_u32(&b->ri->msg, cb != NULL);
+	struct rd r = call(b->ri);
+	if (check_deferred(b, &r))
+		return TLSH_TLS_ERROR; /* a deferred call failed: not run */
+	int st = (int)get_u32(&r);
+	if (get_u32(&r)) {
+		get_error(&r, &b->err);
+		b->has_err = 1;
+	}
+	return st;
+}
+
 static struct rimpl *live_impls;
 
 void remote_sync(void)
@@ -1337,8 +1467,7 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 	        .struct_size = sizeof(struct tlsh_implementation),
 	        .name = ri->name,
 	        .library_version = ri->version,
-	        /* secrets are not forwarded from the host (yet): not declared */
-	        .capabilities = caps & ~(uint64_t)TLSH_CAP_EXPORT_SECRETS,
+	        .capabilities = caps,
 	        .validate_config = r_validate,
 	        .context_new = r_ctx_new,
 	        .context_free = r_ctx_free,
@@ -1358,6 +1487,9 @@ static int hello(struct rimpl *ri, const char *spec, struct impl_handle *out, ch
 	        .negotiated_tls_version = r_version,
 	        .getpeercert = has_cert ? r_peercert : NULL,
 	        .last_error = r_last_error,
+	        /* Secrets come back with the reply of the request that made them. */
+	        .set_secret_callback =
+	                caps & TLSH_CAP_EXPORT_SECRETS ? r_set_secret_callback : NULL,
 	};
 	out->fn = ri->d;
 	out->self = &ri->d;

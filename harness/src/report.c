@@ -136,6 +136,14 @@ char *report_json(const struct run_info *ri, struct backend *b, size_t nb, const
 		json_object_set_new(o, "duration_ms", json_real(x->ms));
 		json_object_set_new(o, "transcript",
 		                    x->transcript ? json_string(x->transcript) : json_null());
+		if (x->mutation)
+			json_object_set_new(o, "mutation", json_string(x->mutation));
+		if (x->stopped)
+			json_object_set_new(o, "stopped", json_string(x->stopped));
+		if (x->rules)
+			json_object_set_new(o, "rules", json_string(x->rules));
+		if (x->decrypted)
+			json_object_set_new(o, "decrypted", json_string(x->decrypted));
 		json_array_append_new(results, o);
 	}
 	json_object_set_new(root, "results", results);

@@ -96,11 +96,13 @@ static int load_result(json_t *o, size_t i, struct rl_result *x, const char *pat
 		const char *key;
 		const char **dst;
 		int nullable;
-	} text[] = {{"family", &x->family, 0},        {"params", &x->params, 0},
-	            {"title", &x->title, 0},          {"spec", &x->spec, 0},
-	            {"expected", &x->expected, 0},    {"observed", &x->observed, 0},
-	            {"error", &x->error, 0},          {"xfail_reason", &x->xfail_reason, 1},
-	            {"transcript", &x->transcript, 1}};
+	} text[] = {{"family", &x->family, 0},         {"params", &x->params, 0},
+	            {"title", &x->title, 0},           {"spec", &x->spec, 0},
+	            {"expected", &x->expected, 0},     {"observed", &x->observed, 0},
+	            {"error", &x->error, 0},           {"xfail_reason", &x->xfail_reason, 1},
+	            {"transcript", &x->transcript, 1}, {"mutation", &x->mutation, 1},
+	            {"stopped", &x->stopped, 1},       {"rules", &x->rules, 1},
+	            {"decrypted", &x->decrypted, 1}};
 	for (size_t k = 0; k < sizeof text / sizeof text[0]; k++)
 		if (get_str(o, text[k].key, text[k].nullable, text[k].dst) != 0)
 			return fail(err, cap, path, "results[%zu].%s is %s, not a string", i,

@@ -19,7 +19,9 @@ struct rl_result {
 	const char *xfail_reason;
 	int alerts[4]; /* client sent, client received, server sent, server received; -1 none */
 	double ms;
-	const char *transcript; /* relative to the report's folder */
+	const char *transcript;                 /* relative to the report's folder */
+	const char *mutation, *stopped, *rules; /* misbehaving peer, wire rules; NULL: absent */
+	const char *decrypted; /* encrypted phase: records decrypted by the harness; NULL: absent */
 };
 
 struct rl_report {

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recprot.h"
 #include "tlsmsg.h"
+
+struct encstate;
 
 struct rewriter {
 	const struct rw_mutation *m;
@@ -14,12 +17,23 @@ struct rewriter {
 	size_t g_first;       /* first record of the held group; SIZE_MAX: none */
 	int done;             /* encrypted from here on: bytes pass through */
 	int applied;
+	int unchanged;     /* applications that changed no byte (not framing) */
 	struct bytes coal; /* RW_COALESCE: handshake bytes of the flight */
 	uint16_t coal_ver;
 	size_t coal_off;
 	struct rw_log log[RW_LOG_MAX];
 	size_t n_log;
+	/* Encrypted phase (enc mutations): keys, views, the decrypted log. */
+	struct encstate *es;
+	size_t emitted;   /* bytes emitted before the current rw_push/rw_flush */
+	size_t out_start; /* out->len when it began */
+	size_t pushed;    /* bytes of the sender's stream pushed so far */
 };
+
+static void enc_begin(struct rewriter *rw);
+static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at, struct bytes *out);
+static void enc_flush(struct rewriter *rw, struct bytes *out);
+static void enc_free(struct rewriter *rw);
 
 struct rewriter *rw_new(const struct rw_mutation *m, int dir)
 {
@@ -37,12 +51,18 @@ void rw_free(struct rewriter *rw)
 		return;
 	tls_conv_free(&rw->conv);
 	bytes_free(&rw->coal);
+	enc_free(rw);
 	free(rw);
 }
 
 int rw_applied(const struct rewriter *rw)
 {
 	return rw->applied;
+}
+
+int rw_no_effect(const struct rewriter *rw)
+{
+	return rw->applied > 0 && rw->unchanged == rw->applied;
 }
 
 size_t rw_log_count(const struct rewriter *rw)
@@ -215,6 +235,94 @@ static size_t pad_pos(const struct tls_hello *h)
 	return h->n_ext;
 }
 
+/* Offset of the extensions block (its 2-byte length) in the body of a
+ * message that is not a hello: EncryptedExtensions (RFC 8446 4.3.1),
+ * NewSessionTicket (4.6.1), a TLS 1.3 CertificateRequest (4.3.2); -1 when
+ * the type has none or the body is too short. */
+static long ext_block_at(uint8_t type, const uint8_t *body, size_t len)
+{
+	struct tcur c = tcur_of(body, len);
+	switch (type) {
+	case TLS_HS_ENCRYPTED_EXTENSIONS:
+		return len >= 2 ? 0 : -1;
+	case TLS_HS_NEW_SESSION_TICKET:
+		tcur_take(&c, 4); /* ticket_lifetime */
+		tcur_take(&c, 4); /* ticket_age_add */
+		tcur_vec(&c, 1);  /* ticket_nonce */
+		tcur_vec(&c, 2);  /* ticket */
+		break;
+	case TLS_HS_CERTIFICATE_REQUEST:
+		tcur_vec(&c, 1); /* certificate_request_context */
+		break;
+	default:
+		return -1;
+	}
+	if (c.bad || c.n < 2)
+		return -1;
+	return (long)(len - c.n);
+}
+
+/* RW_EXT_ADD / RW_EXT_BODY / RW_EXT_DUP on the extensions block at `at` of
+ * a body that is not a hello: the body before it, the block re-encoded with
+ * its length, whatever followed it. Returns 0, or -1 if the block does not
+ * parse. */
+static int mutate_ext_block(const struct rw_mutation *m, const uint8_t *body, size_t len, size_t at,
+                            struct bytes *nb)
+{
+	struct tls_ext *ext = xcalloc(TLS_MAX_EXT, sizeof *ext);
+	size_t n = 0;
+	struct tcur c = tcur_of(body + at, len - at);
+	struct tcur blk = tcur_vec(&c, 2);
+	while (!blk.bad && blk.n > 0 && n < TLS_MAX_EXT) {
+		ext[n].type = (uint16_t)tcur_take(&blk, 2);
+		struct tcur e = tcur_vec(&blk, 2);
+		ext[n].body = e.p;
+		ext[n].len = e.n;
+		n++;
+	}
+	if (blk.bad || c.bad) {
+		free(ext);
+		return -1;
+	}
+	size_t first = n;
+	for (size_t i = 0; i < n; i++)
+		if (m->ext < 0 || ext[i].type == (uint16_t)m->ext) {
+			first = i;
+			break;
+		}
+	struct tls_ext add = {(uint16_t)m->ext, 0, m->data, m->len};
+	size_t pos = n;
+	if (m->op == RW_EXT_ADD) {
+		pos = m->at < 0 || (size_t)m->at > n ? n : (size_t)m->at;
+	} else if (m->op == RW_EXT_BODY && first < n) {
+		ext[first].body = m->data;
+		ext[first].len = m->len;
+		pos = SIZE_MAX;
+	} else if (m->op == RW_EXT_DUP) {
+		if (first == n) {
+			free(ext);
+			return -1;
+		}
+		add = ext[first];
+		pos = first + 1;
+	}
+	if (pos != SIZE_MAX && n < TLS_MAX_EXT) {
+		memmove(&ext[pos + 1], &ext[pos], (n - pos) * sizeof ext[0]);
+		ext[pos] = add;
+		n++;
+	}
+	struct bytes blkb = {0};
+	for (size_t i = 0; i < n; i++)
+		tls_put_ext(&blkb, ext[i].type, ext[i].body, ext[i].len);
+	bytes_append(nb, body, at);
+	tls_put_u16(nb, (unsigned)blkb.len);
+	bytes_append(nb, blkb.data, blkb.len);
+	bytes_append(nb, c.p, c.n);
+	bytes_free(&blkb);
+	free(ext);
+	return 0;
+}
+
 /* Applies one message-level mutation to `body` (len bytes, type). Writes
  * the new body to nb and the header length to *hl. Returns 1 if applied,
  * 0 if the target field is absent, with *why set. */
@@ -225,6 +333,30 @@ static int mutate_body(const struct rw_mutation *m, uint8_t type, const uint8_t 
 	uint8_t *scratch = NULL;
 	int ok = 1;
 	*hl = (uint32_t)len;
+	if ((m->op == RW_EXT_ADD || m->op == RW_EXT_BODY || m->op == RW_EXT_DUP) &&
+	    !is_hello(type)) {
+		long at = ext_block_at(type, body, len);
+		if (at < 0) {
+			*why = "no extension block";
+			return 0;
+		}
+		if (mutate_ext_block(m, body, len, (size_t)at, nb) != 0) {
+			*why = "malformed extension block";
+			return 0;
+		}
+		*hl = (uint32_t)nb->len;
+		return 1;
+	}
+	if (m->op == RW_XOR) {
+		long i = m->at < 0 ? (long)len + m->at : m->at;
+		if (i < 0 || (size_t)i >= len) {
+			*why = "offset beyond the message";
+			return 0;
+		}
+		bytes_append(nb, body, len);
+		nb->data[i] ^= (uint8_t)(m->value ? m->value : 1);
+		return 1;
+	}
 	if (m->op >= RW_EXT_ADD && m->op <= RW_KS_GROUP) {
 		h = xmalloc(sizeof *h);
 		tls_hello_parse(h, type, body, len);
@@ -500,6 +632,16 @@ static int is_framing(enum rw_op op)
 	       op == RW_INJECT_MID || op == RW_APPEND_HS;
 }
 
+/* 1 if some link of the chain acts where records are cut (its effect is not
+ * in the message's bytes). */
+static int acts_at_framing(const struct rw_mutation *m)
+{
+	for (; m; m = m->then)
+		if (is_framing(m->op) || (m->op == RW_LENGTH && m->field == RW_LEN_RECORD))
+			return 1;
+	return 0;
+}
+
 /* The message k (header and body), mutated by the op chain, into out. */
 static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 {
@@ -543,8 +685,10 @@ static void emit_message(struct rewriter *rw, struct emitter *e, size_t k)
 	size_t at = i < orig_len ? tls_dir_stream_off(d, msg->hs_off + i) : stream_off;
 	if (i < orig_len || i < cur.len)
 		rw_note(rw, msg->type, at, orig + i, orig_len - i, cur.data + i, cur.len - i, what);
-	else if (!is_framing(m->op))
+	else if (!acts_at_framing(m)) {
+		rw->unchanged++;
 		rw_note(rw, msg->type, stream_off, NULL, 0, NULL, 0, "applied, no byte changed");
+	}
 	/* Framing of the (mutated) message. */
 	size_t saved_max = e->max;
 	uint16_t saved_ver = e->ver;
@@ -724,7 +868,12 @@ static void process(struct rewriter *rw, struct bytes *out)
 		if (r->encrypted || r->type != TLS_CT_HANDSHAKE) {
 			release_group(rw, out);
 			release_coalesced(rw, out);
-			emit_raw_records(rw, rw->next_rec, rw->next_rec, out);
+			if (r->encrypted && rw->m->enc) {
+				enc_begin(rw);
+				enc_push(rw, d->raw.data + r->off, 5u + r->len, r->off, out);
+			} else {
+				emit_raw_records(rw, rw->next_rec, rw->next_rec, out);
+			}
 			rw->next_rec++;
 			went_encrypted |= r->encrypted;
 			continue;
@@ -738,17 +887,27 @@ static void process(struct rewriter *rw, struct bytes *out)
 		}
 	}
 	if ((d->encrypted || went_encrypted) && rw->g_first == SIZE_MAX && !rw->coal.len) {
-		/* From here on, the direction is protected: pass through. */
+		/* From here on, the direction is protected: pass through (or,
+		 * for an encrypted-phase mutation, on to the record layer). */
 		rw->done = 1;
-		bytes_append(out, d->raw.data + d->parsed, d->raw.len - d->parsed);
+		if (rw->m->enc) {
+			enc_begin(rw);
+			enc_push(rw, d->raw.data + d->parsed, d->raw.len - d->parsed, d->parsed,
+			         out);
+		} else {
+			bytes_append(out, d->raw.data + d->parsed, d->raw.len - d->parsed);
+		}
 		tls_conv_free(&rw->conv);
 	}
 }
 
-void rw_push(struct rewriter *rw, const uint8_t *p, size_t n, struct bytes *out)
+static void rw_push_(struct rewriter *rw, const uint8_t *p, size_t n, struct bytes *out)
 {
 	if (rw->done) {
-		bytes_append(out, p, n);
+		if (rw->m->enc && rw->es)
+			enc_push(rw, p, n, rw->pushed, out);
+		else
+			bytes_append(out, p, n);
 		return;
 	}
 	tls_conv_feed(&rw->conv, rw->dir, p, n);
@@ -766,18 +925,702 @@ void rw_push(struct rewriter *rw, const uint8_t *p, size_t n, struct bytes *out)
 	process(rw, out);
 }
 
+void rw_push(struct rewriter *rw, const uint8_t *p, size_t n, struct bytes *out)
+{
+	rw->out_start = out->len;
+	rw_push_(rw, p, n, out);
+	rw->pushed += n;
+	rw->emitted += out->len - rw->out_start;
+}
+
 void rw_flush(struct rewriter *rw, struct bytes *out)
 {
-	if (rw->done)
-		return;
-	release_group(rw, out);
-	release_coalesced(rw, out);
+	rw->out_start = out->len;
+	if (rw->done) {
+		if (rw->es)
+			enc_flush(rw, out);
+	} else {
+		release_group(rw, out);
+		release_coalesced(rw, out);
+	}
+	rw->emitted += out->len - rw->out_start;
 }
 
 void rw_observe(struct rewriter *rw, const uint8_t *p, size_t n)
 {
 	if (!rw->done)
 		tls_conv_feed(&rw->conv, !rw->dir, p, n);
+}
+
+/* ---- The encrypted phase -------------------------------------------------- */
+
+/* One direction's record protection as one party believes in it. */
+struct view {
+	int dir;   /* the sender's direction */
+	int keyed; /* rp is set up */
+	int app;   /* TLS 1.3: application traffic keys */
+	struct rp_dir rp;
+	struct bytes hs; /* TLS 1.3 handshake bytes not yet split into messages */
+};
+
+/* A protected handshake record of the held group: its content in grp. */
+struct grec {
+	size_t off, len; /* in grp */
+	long padding;    /* TLS 1.3 padding it had */
+	size_t at;       /* stream offset of the original record */
+};
+
+struct encstate {
+	struct rp_keylog kl;
+	int begun, ready, passthrough;
+	uint16_t version, suite;
+	uint8_t cr[32], sr[32];
+	int etm;
+	char err[200];
+	struct view src, dst; /* the sender's keys; the receiver's */
+	struct bytes in;      /* raw bytes of an incomplete record */
+	size_t in_at;         /* stream offset of in[0] */
+	struct bytes grp;     /* decrypted handshake bytes of the held group */
+	struct grec *gr;
+	size_t n_gr, cap_gr;
+	unsigned n_hs[256];
+	unsigned n_app, n_alert;
+	int diverged; /* the receiver's keys or sequence differ from the sender's */
+	size_t translated;
+	struct rw_plain plain[RW_PLAIN_MAX];
+	size_t n_plain;
+	rw_open_fn on_open;
+	void *on_open_arg;
+};
+
+static struct encstate *es_get(struct rewriter *rw)
+{
+	if (!rw->es) {
+		rw->es = xcalloc(1, sizeof *rw->es);
+		rw->es->src.dir = rw->es->dst.dir = rw->dir;
+	}
+	return rw->es;
+}
+
+static void enc_free(struct rewriter *rw)
+{
+	struct encstate *es = rw->es;
+	if (!es)
+		return;
+	rp_keylog_free(&es->kl);
+	bytes_free(&es->in);
+	bytes_free(&es->grp);
+	bytes_free(&es->src.hs);
+	bytes_free(&es->dst.hs);
+	free(es->gr);
+	free(es);
+}
+
+void rw_secret(void *arg, const char *label, const uint8_t *client_random, const uint8_t *secret,
+               size_t len)
+{
+	struct rewriter *rw = arg;
+	if (!rw || !label || !client_random || !secret)
+		return;
+	struct encstate *es = es_get(rw);
+	if (rp_keylog_add(&es->kl, label, client_random, secret, len) != RP_OK && !es->err[0])
+		fmt_into(es->err, sizeof es->err,
+		         "the sender exported an unusable secret (%s, %zu bytes)", label, len);
+}
+
+void rw_on_open(struct rewriter *rw, rw_open_fn fn, void *arg)
+{
+	struct encstate *es = es_get(rw);
+	es->on_open = fn;
+	es->on_open_arg = arg;
+}
+
+const char *rw_enc_error(const struct rewriter *rw)
+{
+	return rw->es ? rw->es->err : "";
+}
+
+size_t rw_translated(const struct rewriter *rw)
+{
+	return rw->es ? rw->es->translated : 0;
+}
+
+size_t rw_plain_count(const struct rewriter *rw)
+{
+	return rw->es ? rw->es->n_plain : 0;
+}
+
+const struct rw_plain *rw_plain_get(const struct rewriter *rw, size_t k)
+{
+	return rw->es && k < rw->es->n_plain ? &rw->es->plain[k] : NULL;
+}
+
+static void enc_fail(struct encstate *es, const char *fmt, const char *detail, size_t off)
+{
+	if (!es->err[0]) {
+		char f[160];
+		fmt_into(f, sizeof f, fmt, detail);
+		fmt_into(es->err, sizeof es->err, "%s (stream offset %zu)", f, off);
+	}
+	es->passthrough = 1;
+}
+
+/* What the hellos say: client random, server random, version, suite, ETM. */
+static void enc_begin(struct rewriter *rw)
+{
+	struct encstate *es = es_get(rw);
+	if (es->begun)
+		return;
+	es->begun = 1;
+	const struct tls_dir *c = &rw->conv.d[0], *sd = &rw->conv.d[1];
+	long ch = tls_dir_find(c, TLS_HS_CLIENT_HELLO, -1, 0);
+	long sh = tls_dir_find(sd, TLS_HS_SERVER_HELLO, 0, 0);
+	if (ch < 0 || sh < 0 || c->msg[ch].len < 34) {
+		enc_fail(es, "%s",
+		         "no ClientHello and ServerHello seen before the protected records", 0);
+		return;
+	}
+	memcpy(es->cr, tls_msg_body(c, (size_t)ch) + 2, 32);
+	struct tls_hello *h = xmalloc(sizeof *h);
+	tls_hello_parse(h, TLS_HS_SERVER_HELLO, tls_msg_body(sd, (size_t)sh), sd->msg[sh].len);
+	if (!h->fixed_ok || h->ciphers_len != 2) {
+		free(h);
+		enc_fail(es, "%s", "the ServerHello does not parse", 0);
+		return;
+	}
+	memcpy(es->sr, h->random, 32);
+	es->suite = (uint16_t)(h->ciphers[0] << 8 | h->ciphers[1]);
+	es->version = rw->conv.version ? rw->conv.version : h->legacy_version;
+	es->etm = tls_hello_ext(h, TLS_EXT_ENCRYPT_THEN_MAC) != NULL;
+	free(h);
+	if (!rp_can_protect(es->suite, es->version)) {
+		char why[64];
+		fmt_into(why, sizeof why, "suite 0x%04x at version 0x%04x", es->suite, es->version);
+		enc_fail(es, "the harness cannot protect records of %s", why, 0);
+		return;
+	}
+	es->ready = 1;
+}
+
+static const char *secret_label(int dir, int app)
+{
+	if (app)
+		return dir == 0 ? RP_CLIENT_AP0 : RP_SERVER_AP0;
+	return dir == 0 ? RP_CLIENT_HS : RP_SERVER_HS;
+}
+
+/* Keys of a view's direction, as the protected phase begins (TLS 1.3:
+ * handshake traffic; TLS 1.2: the key block). Returns 0 or -1 with the
+ * missing secret named in why. */
+static int view_key(struct encstate *es, struct view *v, int app, char *why, size_t cap)
+{
+	if (es->version == RP_TLS13) {
+		const char *label = secret_label(v->dir, app);
+		const struct rp_secret *sec = rp_keylog_find(&es->kl, es->cr, label);
+		if (!sec) {
+			fmt_into(why, cap, "no %s exported", label);
+			return -1;
+		}
+		if (rp13_init(&v->rp, es->suite, sec->secret, sec->len,
+		              app ? RP_EPOCH_APPLICATION : RP_EPOCH_HANDSHAKE) != RP_OK) {
+			fmt_into(why, cap, "%s unusable", label);
+			return -1;
+		}
+		v->app = app;
+	} else {
+		const struct rp_secret *sec = rp_keylog_find(&es->kl, es->cr, RP_CLIENT_RANDOM);
+		struct rp_dir cw, sw;
+		if (!sec) {
+			fmt_into(why, cap, "no master secret (%s) exported", RP_CLIENT_RANDOM);
+			return -1;
+		}
+		if (rp12_init(&cw, &sw, es->suite, sec->secret, sec->len, es->cr, es->sr,
+		              es->etm) != RP_OK) {
+			fmt_into(why, cap, "the master secret is unusable");
+			return -1;
+		}
+		v->rp = v->dir == 0 ? cw : sw;
+	}
+	v->keyed = 1;
+	return 0;
+}
+
+/* After a record of `type` with this content went by under v: TLS 1.3
+ * switches to the application keys after the sender's Finished and updates
+ * them after a KeyUpdate (RFC 8446 4.4.4, 4.6.3, 7.2). */
+static void view_after(struct encstate *es, struct view *v, uint8_t type, const uint8_t *c,
+                       size_t n)
+{
+	if (es->version != RP_TLS13 || type != TLS_CT_HANDSHAKE)
+		return;
+	bytes_append(&v->hs, c, n);
+	size_t pos = 0;
+	int fin = 0, ku = 0;
+	while (v->hs.len - pos >= 4) {
+		size_t ml = (size_t)v->hs.data[pos + 1] << 16 | (size_t)v->hs.data[pos + 2] << 8 |
+		            v->hs.data[pos + 3];
+		if (v->hs.len - pos - 4 < ml)
+			break;
+		uint8_t mt = v->hs.data[pos];
+		if (mt == TLS_HS_FINISHED && !v->app)
+			fin = 1;
+		if (mt == TLS_HS_KEY_UPDATE && v->app && ml == 1 && v->hs.data[pos + 4] <= 1)
+			ku++;
+		pos += 4 + ml;
+	}
+	if (pos) {
+		memmove(v->hs.data, v->hs.data + pos, v->hs.len - pos);
+		v->hs.len -= pos;
+	}
+	char why[96];
+	if (fin && view_key(es, v, 1, why, sizeof why) != 0 && !es->err[0])
+		fmt_into(es->err, sizeof es->err, "after the Finished: %s", why);
+	for (int i = 0; i < ku; i++)
+		rp13_key_update(&v->rp);
+}
+
+/* A short description of a record's content. */
+static void describe(uint8_t type, const uint8_t *c, size_t n, char *dst, size_t cap)
+{
+	size_t o = 0;
+	dst[0] = '\0';
+	if (type == TLS_CT_HANDSHAKE) {
+		size_t pos = 0;
+		while (pos + 4 <= n && o + 24 < cap) {
+			size_t ml = (size_t)c[pos + 1] << 16 | (size_t)c[pos + 2] << 8 | c[pos + 3];
+			const char *nm = tls_hs_name(c[pos]);
+			if (strcmp(nm, "?"))
+				o += (size_t)snprintf(dst + o, cap - o, "%s%s", o ? ", " : "", nm);
+			else
+				o += (size_t)snprintf(dst + o, cap - o, "%shandshake type %u",
+				                      o ? ", " : "", c[pos]);
+			if (c[pos] == TLS_HS_KEY_UPDATE && ml == 1 && pos + 5 <= n)
+				o += (size_t)snprintf(dst + o, cap - o, "(%u)", c[pos + 4]);
+			pos += 4 + ml;
+		}
+		if (pos != n && o + 16 < cap)
+			o += (size_t)snprintf(dst + o, cap - o, "%s(partial)", o ? " " : "");
+	} else if (type == TLS_CT_ALERT && n == 2) {
+		fmt_into(dst, cap, "alert %u/%u", c[0], c[1]);
+	} else if (type == TLS_CT_APPDATA) {
+		fmt_into(dst, cap, "application_data, %zu bytes", n);
+	} else {
+		fmt_into(dst, cap, "content type %u, %zu bytes", type, n);
+	}
+}
+
+static void plain_log(struct encstate *es, int dir, size_t offset, uint64_t seq,
+                      const struct view *v, uint8_t type, const uint8_t *c, size_t n, int mutated,
+                      const char *what)
+{
+	if (es->n_plain == RW_PLAIN_MAX)
+		return;
+	struct rw_plain *p = &es->plain[es->n_plain++];
+	p->dir = dir;
+	p->offset = offset;
+	p->seq = seq;
+	p->gen = es->version == RP_TLS13 ? (v->app ? 1 + v->rp.generation : 0) : 0;
+	p->type = type;
+	p->len = n;
+	p->mutated = mutated;
+	if (what)
+		fmt_into(p->what, sizeof p->what, "%s", what);
+	else
+		describe(type, c, n, p->what, sizeof p->what);
+	tls_hex(p->hex, sizeof p->hex, c, n, 40);
+}
+
+/* Offset in the receiver's stream of the next byte appended to out. */
+static size_t out_pos(const struct rewriter *rw, const struct bytes *out)
+{
+	return rw->emitted + (out->len - rw->out_start);
+}
+
+enum { SEAL_PLAIN = 0, SEAL_INJECTED = 1, SEAL_CHANGED = 2 };
+
+/* Protects one record for the receiver (dst) and emits it. `op` is a
+ * record-level change (RW_E_*) or 0; `padding` the TLS 1.3 padding (-1
+ * none); `pad_only`: the content is the whole inner plaintext. */
+static void seal_out(struct rewriter *rw, uint8_t type, const uint8_t *c, size_t n, long padding,
+                     enum rw_op op, int how, struct bytes *out)
+{
+	struct encstate *es = rw->es;
+	struct view *v = &es->dst;
+	struct rp_seal_opts o;
+	rp_seal_opts_default(&o);
+	o.padding = es->version == RP_TLS13 ? padding : -1;
+	uint8_t padb[512];
+	if (op == RW_E_TAG)
+		o.corrupt_mac = 1;
+	if (op == RW_E_PADDING && es->version == RP_TLS13)
+		o.padding = (long)rw->m->size;
+	if (op == RW_E_CBC_PAD && es->version == RP_TLS12 && v->rp.suite->cipher == RP_AES_CBC) {
+		size_t l = n + (v->rp.etm ? 0 : v->rp.suite->mac_len);
+		size_t p0 = (16 - (l + 1) % 16) % 16;
+		if (rw->m->value == 2) {
+			o.padding = (long)p0; /* every byte, the length too: 255 */
+			memset(padb, 0xff, p0 + 1);
+		} else {
+			o.padding = (long)p0 + 16; /* the first padding byte wrong */
+			memset(padb, (int)(p0 + 16), p0 + 17);
+			padb[0] ^= 0x01;
+		}
+		o.pad_bytes = padb;
+	}
+	size_t at = out_pos(rw, out), start = out->len;
+	uint64_t seq = v->rp.seq;
+	int r;
+	if (op == RW_E_PAD_ONLY && es->version == RP_TLS13) {
+		uint8_t *z = xcalloc(1, rw->m->size + 1);
+		r = rp13_seal_inner(&v->rp, z, rw->m->size, &o, out);
+		free(z);
+	} else {
+		r = rp_seal(&v->rp, type, c, n, &o, out);
+	}
+	if (r != RP_OK) {
+		enc_fail(es, "the harness could not protect a record: %s", rp_strerror(r), at);
+		return;
+	}
+	if (op == RW_E_CT && out->len > start + 5 + v->rp.suite->record_iv_len)
+		out->data[start + 5 + v->rp.suite->record_iv_len] ^= 0x01;
+	if (op == RW_E_CUT && out->len > start + 5) {
+		out->len--;
+		size_t fl = out->len - start - 5;
+		out->data[start + 3] = (uint8_t)(fl >> 8);
+		out->data[start + 4] = (uint8_t)fl;
+	}
+	if (how == SEAL_PLAIN && es->diverged)
+		es->translated++;
+	if (how == SEAL_INJECTED)
+		es->diverged = 1;
+	char what[64] = "";
+	if (op == RW_E_PAD_ONLY)
+		fmt_into(what, sizeof what, "padding only (%zu zero bytes, no content type)",
+		         rw->m->size);
+	plain_log(es, rw->dir, at, seq, v, type, c, n, how != SEAL_PLAIN, what[0] ? what : NULL);
+	if (op != RW_E_PAD_ONLY)
+		view_after(es, v, type, c, n);
+	if (es->version == RP_TLS13 && es->dst.rp.generation != es->src.rp.generation)
+		es->diverged = 1;
+}
+
+/* The record the mutation injects (RW_INJECT_*): `data`, or `size` bytes of
+ * 'A'; TLS 1.3 padding `value`. */
+static void seal_injected(struct rewriter *rw, size_t at, struct bytes *out)
+{
+	const struct rw_mutation *m = rw->m;
+	uint8_t *fill = NULL;
+	const uint8_t *p = m->data;
+	size_t n = m->len;
+	if (!p) {
+		fill = xmalloc(m->size + 1);
+		memset(fill, 'A', m->size);
+		p = fill;
+		n = m->size;
+	}
+	struct bytes rec = {0};
+	tls_put_record(&rec, m->ctype, 0x0303, p, n > 32 ? 32 : n);
+	rw_note(rw, m->ctype == TLS_CT_HANDSHAKE && n ? p[0] : RW_ANY, at, NULL, 0, p, n,
+	        m->op == RW_INJECT_BEFORE ? "protected record injected before"
+	                                  : "protected record injected after");
+	bytes_free(&rec);
+	seal_out(rw, m->ctype, p, n, m->value ? (long)m->value : -1, 0, SEAL_INJECTED, out);
+	free(fill);
+}
+
+/* Emits the target (content c, n bytes, of type) with the mutation's
+ * record-level op or injection around it. */
+static void emit_target(struct rewriter *rw, uint8_t type, const uint8_t *c, size_t n, long padding,
+                        size_t at, int changed, struct bytes *out)
+{
+	const struct rw_mutation *m = rw->m;
+	rw->applied++;
+	int rec_op = m->op >= RW_E_TAG && m->op <= RW_E_PAD_ONLY;
+	if (m->op == RW_INJECT_BEFORE)
+		seal_injected(rw, at, out);
+	if (m->op == RW_E_PAD_ONLY) {
+		rw_note(rw, RW_ANY, at, NULL, 0, NULL, 0, "padding-only record injected before");
+		seal_out(rw, 0, NULL, 0, -1, RW_E_PAD_ONLY, SEAL_INJECTED, out);
+	}
+	if (rec_op && m->op != RW_E_PAD_ONLY) {
+		static const char *const names[] = {"tag made wrong", "ciphertext bit flipped",
+		                                    "record cut by one byte", "inner padding added",
+		                                    "CBC padding made wrong"};
+		rw_note(rw, type == TLS_CT_HANDSHAKE && n ? c[0] : RW_ANY, at, NULL, 0, NULL, 0,
+		        names[m->op - RW_E_TAG]);
+	}
+	/* A padding-only record goes before the target, which is then sealed
+	 * as it is. */
+	enum rw_op target_op = rec_op && m->op != RW_E_PAD_ONLY ? m->op : (enum rw_op)0;
+	seal_out(rw, type, c, n, padding, target_op, changed ? SEAL_CHANGED : SEAL_PLAIN, out);
+	if (m->op == RW_INJECT_AFTER)
+		seal_injected(rw, at, out);
+}
+
+/* Handshake bytes (whole messages) as records of at most 2^14 bytes. */
+static void seal_hs(struct rewriter *rw, const uint8_t *p, size_t n, struct bytes *out)
+{
+	for (size_t off = 0; off < n && !rw->es->passthrough;) {
+		size_t k = n - off > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : n - off;
+		seal_out(rw, TLS_CT_HANDSHAKE, p + off, k, -1, 0, SEAL_PLAIN, out);
+		off += k;
+	}
+}
+
+/* The held group of protected handshake records ends at a message
+ * boundary: emit it, the target mutated. */
+static void enc_group(struct rewriter *rw, struct bytes *out)
+{
+	struct encstate *es = rw->es;
+	const struct rw_mutation *m = rw->m;
+	const uint8_t *g = es->grp.data;
+	size_t len = es->grp.len, pos = 0;
+	long hit = -1;
+	size_t hit_len = 0;
+	while (pos + 4 <= len) {
+		uint8_t mt = g[pos];
+		size_t ml = (size_t)g[pos + 1] << 16 | (size_t)g[pos + 2] << 8 | g[pos + 3];
+		unsigned k = es->n_hs[mt]++;
+		if (hit < 0 && m->enc == RW_ENC_HS && (m->msg == RW_ANY || m->msg == mt) &&
+		    (m->nth < 0 || (unsigned)m->nth == k)) {
+			hit = (long)pos;
+			hit_len = 4 + ml;
+		}
+		pos += 4 + ml;
+	}
+	if (hit < 0) {
+		for (size_t i = 0; i < es->n_gr && !es->passthrough; i++)
+			seal_out(rw, TLS_CT_HANDSHAKE, g + es->gr[i].off, es->gr[i].len,
+			         es->gr[i].padding, 0, SEAL_PLAIN, out);
+	} else {
+		/* The stream offset of the record that carried the target's start. */
+		size_t at = es->gr[0].at;
+		for (size_t i = 0; i < es->n_gr; i++)
+			if (es->gr[i].off <= (size_t)hit)
+				at = es->gr[i].at;
+		seal_hs(rw, g, (size_t)hit, out);
+		/* The target through the op chain, as in the plaintext phase. */
+		const uint8_t *orig = g + hit;
+		struct bytes cur = {0}, next = {0};
+		bytes_append(&cur, orig, hit_len);
+		const char *why = NULL;
+		int changed = 0;
+		for (const struct rw_mutation *x = m; x; x = x->then) {
+			uint32_t hl;
+			bytes_reset(&next);
+			if (!mutate_body(x, orig[0], cur.data + 4, cur.len - 4, &next, &hl, &why))
+				continue;
+			struct bytes full = {0};
+			tls_put_u8(&full, orig[0]);
+			tls_put_u24(&full, hl);
+			bytes_append(&full, next.data, next.len);
+			bytes_free(&cur);
+			cur = full;
+		}
+		bytes_free(&next);
+		changed = cur.len != hit_len || memcmp(cur.data, orig, hit_len) != 0;
+		if (changed) {
+			size_t i = 0;
+			while (i < hit_len && i < cur.len && orig[i] == cur.data[i])
+				i++;
+			char what[80];
+			fmt_into(what, sizeof what, "%s #%d (protected, decrypted)",
+			         tls_hs_name(orig[0]), m->nth < 0 ? 0 : m->nth);
+			rw_note(rw, orig[0], at, orig + i, hit_len - i, cur.data + i, cur.len - i,
+			        what);
+		} else if (why && m->op != RW_INJECT_BEFORE && m->op != RW_INJECT_AFTER &&
+		           !(m->op >= RW_E_TAG && m->op <= RW_E_PAD_ONLY)) {
+			rw_note(rw, orig[0], at, NULL, 0, NULL, 0, why);
+			bytes_free(&cur);
+			seal_hs(rw, orig, len - (size_t)hit, out);
+			goto done;
+		}
+		emit_target(rw, TLS_CT_HANDSHAKE, cur.data, cur.len, -1, at, changed, out);
+		bytes_free(&cur);
+		seal_hs(rw, g + hit + hit_len, len - (size_t)hit - hit_len, out);
+	}
+done:
+	bytes_reset(&es->grp);
+	es->n_gr = 0;
+}
+
+/* 1 if the held group's handshake bytes end at a message boundary. */
+static int grp_at_boundary(const struct bytes *g)
+{
+	size_t pos = 0;
+	while (g->len - pos >= 4) {
+		size_t ml = (size_t)g->data[pos + 1] << 16 | (size_t)g->data[pos + 2] << 8 |
+		            g->data[pos + 3];
+		if (g->len - pos - 4 < ml)
+			return 0;
+		pos += 4 + ml;
+	}
+	return pos == g->len;
+}
+
+/* Passes the held group on re-protected (the framing was lost). */
+static void enc_group_release(struct rewriter *rw, struct bytes *out)
+{
+	struct encstate *es = rw->es;
+	for (size_t i = 0; i < es->n_gr && !es->passthrough; i++)
+		seal_out(rw, TLS_CT_HANDSHAKE, es->grp.data + es->gr[i].off, es->gr[i].len,
+		         es->gr[i].padding, 0, SEAL_PLAIN, out);
+	bytes_reset(&es->grp);
+	es->n_gr = 0;
+}
+
+/* One whole record of the sender in the protected phase. */
+static void enc_record(struct rewriter *rw, const uint8_t *rec, size_t rlen, size_t at,
+                       struct bytes *out)
+{
+	struct encstate *es = rw->es;
+	if (es->passthrough || !es->ready) {
+		es->passthrough = 1;
+		bytes_append(out, rec, rlen);
+		return;
+	}
+	if (es->version == RP_TLS13 && rec[0] != TLS_CT_APPDATA) {
+		/* The compatibility ChangeCipherSpec, a plaintext alert. */
+		bytes_append(out, rec, rlen);
+		return;
+	}
+	char why[96];
+	if (!es->src.keyed) {
+		if (view_key(es, &es->src, 0, why, sizeof why) != 0) {
+			enc_fail(es, "the sender's keys: %s", why, at);
+			bytes_append(out, rec, rlen);
+			return;
+		}
+		es->dst = es->src;
+		memset(&es->dst.hs, 0, sizeof es->dst.hs);
+	}
+	struct bytes c = {0};
+	struct rp_opened info;
+	int r = rp_open(&es->src.rp, rec, rlen, &c, &info);
+	if (r != RP_OK) {
+		enc_fail(es, "the sender's record does not open with its own exported keys: %s",
+		         rp_strerror(r), at);
+		enc_group_release(rw, out);
+		bytes_append(out, rec, rlen);
+		bytes_free(&c);
+		return;
+	}
+	view_after(es, &es->src, info.type, c.data, c.len);
+	if (es->on_open)
+		es->on_open(es->on_open_arg, info.type, c.data, c.len,
+		            es->version == RP_TLS13 ? info.padding : 0);
+	long padding = es->version == RP_TLS13 && info.padding ? (long)info.padding : -1;
+	if (info.type == TLS_CT_HANDSHAKE) {
+		if (es->n_gr == es->cap_gr) {
+			es->cap_gr = es->cap_gr ? 2 * es->cap_gr : 8;
+			es->gr = xrealloc(es->gr, es->cap_gr * sizeof *es->gr);
+		}
+		es->gr[es->n_gr++] = (struct grec){es->grp.len, c.len, padding, at};
+		bytes_append(&es->grp, c.data, c.len);
+		if (grp_at_boundary(&es->grp))
+			enc_group(rw, out);
+		bytes_free(&c);
+		return;
+	}
+	enc_group_release(rw, out);
+	const struct rw_mutation *m = rw->m;
+	int hit = 0;
+	if (info.type == TLS_CT_APPDATA)
+		hit = m->enc == RW_ENC_APPDATA && (m->nth < 0 || (unsigned)m->nth == es->n_app++);
+	else if (info.type == TLS_CT_ALERT)
+		hit = m->enc == RW_ENC_ALERT && (m->nth < 0 || (unsigned)m->nth == es->n_alert++);
+	if (hit)
+		emit_target(rw, info.type, c.data, c.len, padding, at, 0, out);
+	else
+		seal_out(rw, info.type, c.data, c.len, padding, 0, SEAL_PLAIN, out);
+	bytes_free(&c);
+}
+
+static void enc_push(struct rewriter *rw, const uint8_t *p, size_t n, size_t at, struct bytes *out)
+{
+	struct encstate *es = es_get(rw);
+	if (!es->in.len)
+		es->in_at = at;
+	bytes_append(&es->in, p, n);
+	size_t off = 0;
+	while (es->in.data) {
+		size_t rl = rp_record_len(es->in.data + off, es->in.len - off);
+		if (!rl)
+			break;
+		enc_record(rw, es->in.data + off, rl, es->in_at + off, out);
+		off += rl;
+	}
+	if (off) {
+		memmove(es->in.data, es->in.data + off, es->in.len - off);
+		es->in.len -= off;
+		es->in_at += off;
+	}
+}
+
+static void enc_flush(struct rewriter *rw, struct bytes *out)
+{
+	(void)rw;
+	(void)out; /* a partial record or message waits for its rest */
+}
+
+void rw_decrypt_other(struct rewriter *rw, const uint8_t *wire, size_t len, struct rw_other *o)
+{
+	memset(o, 0, sizeof *o);
+	o->alert = -1;
+	struct encstate *es = rw->es;
+	if (!es || !es->ready)
+		return;
+	struct view v = {.dir = !rw->dir};
+	int prot = 0;
+	size_t off = 0;
+	struct bytes c = {0};
+	while (off < len) {
+		size_t rl = rp_record_len(wire + off, len - off);
+		if (!rl)
+			break;
+		const uint8_t *rec = wire + off;
+		int is_prot = es->version == RP_TLS13 ? rec[0] == TLS_CT_APPDATA : prot;
+		if (es->version == RP_TLS12 && rec[0] == TLS_CT_CCS)
+			prot = 1;
+		if (!is_prot) {
+			off += rl;
+			continue;
+		}
+		char why[96];
+		if (!v.keyed && view_key(es, &v, 0, why, sizeof why) != 0) {
+			o->failed++;
+			break;
+		}
+		struct rp_opened info;
+		uint64_t seq = v.rp.seq;
+		if (rp_open(&v.rp, rec, rl, &c, &info) != RP_OK) {
+			o->failed++;
+			break;
+		}
+		o->opened++;
+		plain_log(es, v.dir, off, seq, &v, info.type, c.data, c.len, 0, NULL);
+		if (info.type == TLS_CT_ALERT && c.len == 2 && o->alert < 0)
+			o->alert = c.data[1];
+		if (info.type == TLS_CT_APPDATA)
+			o->appdata++;
+		if (info.type == TLS_CT_HANDSHAKE)
+			for (size_t pos = 0; pos + 4 <= c.len;) {
+				size_t ml = (size_t)c.data[pos + 1] << 16 |
+				            (size_t)c.data[pos + 2] << 8 | c.data[pos + 3];
+				o->hellos += c.data[pos] == TLS_HS_CLIENT_HELLO ||
+				             c.data[pos] == TLS_HS_SERVER_HELLO;
+				if (c.data[pos] == TLS_HS_KEY_UPDATE && ml == 1 &&
+				    pos + 5 <= c.len) {
+					o->keyupdates++;
+					o->ku_requested += c.data[pos + 4] == 1;
+				}
+				pos += 4 + ml;
+			}
+		view_after(es, &v, info.type, c.data, c.len);
+		off += rl;
+	}
+	bytes_free(&c);
+	bytes_free(&v.hs);
 }
 
 /* ---- Boundaries ------------------------------------------------------------ */

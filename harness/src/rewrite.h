@@ -64,6 +64,29 @@ enum rw_op {
 	RW_INJECT_AFTER,
 	RW_INJECT_MID, /* the target split in two records, the record between */
 	RW_APPEND_HS,  /* `data` as handshake bytes in the target's record */
+	/* Message body (any phase): XOR `value` into body byte `at` (from the
+	   end when negative: -1 is the last byte). */
+	RW_XOR,
+	/* Encrypted phase only (enc set): the record that carries the target,
+	   protected again with one change. */
+	RW_E_TAG,      /* the AEAD tag / CBC MAC made wrong (bad_record_mac) */
+	RW_E_CT,       /* one bit of the ciphertext flipped after protection */
+	RW_E_CUT,      /* the record's last byte dropped, its length following */
+	RW_E_PADDING,  /* TLS 1.3: `size` zero bytes of padding in the inner plaintext */
+	RW_E_CBC_PAD,  /* TLS 1.2 CBC: value 1: a padding byte wrong; 2: a
+	                  padding_length pointing before the plaintext */
+	RW_E_PAD_ONLY, /* TLS 1.3: a record of `size` zero bytes (no content
+	                  type) injected before the target's record */
+};
+
+/* What an encrypted-phase mutation targets (struct rw_mutation.enc): the
+ * records the sender protects, decrypted with the secrets it exported
+ * (rw_secret). */
+enum rw_enc {
+	RW_ENC_NONE = 0, /* plaintext phase (the rest of this header) */
+	RW_ENC_HS,       /* the nth protected handshake message of type msg */
+	RW_ENC_APPDATA,  /* the nth application_data record */
+	RW_ENC_ALERT,    /* the nth alert record */
 };
 
 enum rw_len_field {
@@ -102,6 +125,11 @@ struct rw_mutation {
 	const uint8_t *data;
 	size_t len;
 	const struct rw_mutation *then; /* applied to the same message after */
+	/* Encrypted phase: the target is a protected record (enum rw_enc);
+	 * injected records (RW_INJECT_*) are protected too (`data` NULL:
+	 * `size` bytes of 'A'), and a KeyUpdate among them changes the keys
+	 * the receiver believes in from then on (the rewriter translates). */
+	enum rw_enc enc;
 };
 
 /* What the rewriter did: one entry per change. */
@@ -130,11 +158,79 @@ void rw_flush(struct rewriter *rw, struct bytes *out);
 void rw_observe(struct rewriter *rw, const uint8_t *p, size_t n);
 /* Times the mutation was applied (0: its target never went by). */
 int rw_applied(const struct rewriter *rw);
+/* 1 when the mutation was applied and no application changed a byte (e.g.
+ * a key_share group set to the one already there): nothing was tested. */
+int rw_no_effect(const struct rewriter *rw);
 /* The log (at most RW_LOG_MAX entries are kept). */
 size_t rw_log_count(const struct rewriter *rw);
 const struct rw_log *rw_log_get(const struct rewriter *rw, size_t k);
 /* 1 while the rewritten direction is still unencrypted. */
 int rw_plaintext(const struct rewriter *rw);
+
+/* ---- The encrypted phase ----------------------------------------------------
+ *
+ * A rewriter whose mutation has `enc` set follows the records the sender
+ * protects: from the secrets the sender exports (rw_secret, a tlsh_secret_fn
+ * with the rewriter as its argument) and the hellos seen on the wire
+ * (ClientHello.random, the ServerHello's version, cipher suite, random and
+ * encrypt_then_mac) it derives the keys (recprot.h: TLS 1.3 handshake then
+ * application traffic, KeyUpdates followed; TLS 1.2 from the master secret
+ * after ChangeCipherSpec), decrypts every protected record, applies the
+ * mutation to the target and protects every record again for the receiver
+ * with the keys and sequence numbers the receiver believes in. When the two
+ * differ (an injected record, an injected KeyUpdate) it translates: it opens
+ * with the sender's keys and seals with the receiver's, for the rest of the
+ * connection. Without the secrets it stops at the first protected record,
+ * passes everything on unchanged and says why (rw_enc_error). */
+
+/* Stores one secret (label, client random, secret) the sender exported. */
+void rw_secret(void *rw, const char *label, const uint8_t *client_random, const uint8_t *secret,
+               size_t len);
+/* Why the encrypted phase could not be followed, or "". */
+const char *rw_enc_error(const struct rewriter *rw);
+/* Protected records sealed for the receiver under keys or sequence numbers
+ * the sender did not use (the translation at work). */
+size_t rw_translated(const struct rewriter *rw);
+
+/* Called with every protected record of the sender the rewriter opens
+ * (true content type, content, TLS 1.3 padding length), e.g. by a mutant
+ * that follows its own incoming records. */
+typedef void (*rw_open_fn)(void *arg, uint8_t type, const uint8_t *content, size_t len,
+                           size_t padding);
+void rw_on_open(struct rewriter *rw, rw_open_fn fn, void *arg);
+
+/* One protected record as the harness decrypted it. */
+struct rw_plain {
+	int dir;       /* 0: client->server */
+	size_t offset; /* the record header's offset in the stream the receiver got */
+	uint64_t seq;  /* sequence number it was protected with */
+	unsigned gen;  /* TLS 1.3: 0 handshake keys, 1 + N application generation N */
+	uint8_t type;  /* true content type */
+	size_t len;    /* content length */
+	char what[64]; /* "Finished", "application_data 100 bytes", ... */
+	char hex[100]; /* the content, cut */
+	int mutated;   /* the rewriter changed or injected it */
+};
+
+#define RW_PLAIN_MAX 48
+
+size_t rw_plain_count(const struct rewriter *rw);
+const struct rw_plain *rw_plain_get(const struct rewriter *rw, size_t k);
+
+/* Decrypts the other direction's stream (the whole of what crossed the
+ * other way, from its first byte) with the same secrets: its records join
+ * the decrypted view, and the handshake messages and alerts it protected are
+ * counted. Call once, when the connection is over. */
+struct rw_other {
+	int keyupdates;   /* KeyUpdate messages */
+	int ku_requested; /* ... with request_update = update_requested (1) */
+	int alert;        /* the first alert's description, -1 none */
+	int appdata;      /* application_data records */
+	int hellos;       /* ClientHello / ServerHello messages (a renegotiation) */
+	int opened;       /* records decrypted */
+	int failed;       /* records that did not (keys missing or wrong) */
+};
+void rw_decrypt_other(struct rewriter *rw, const uint8_t *wire, size_t len, struct rw_other *o);
 
 /* The named mutations: rw_named("sh-ext-unoffered") or NULL. */
 const struct rw_mutation *rw_named(const char *name);

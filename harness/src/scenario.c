@@ -416,13 +416,22 @@ check_t scen_check_established(struct scen *s, const struct cfgb *client, const 
 	return CHECK_OK;
 }
 
+/* The first protected alert `sender` sent, as the harness decrypted it
+ * (misbehaving peer, encrypted phase), or -1. */
+static int dec_alert(const struct scen *s, enum tlsh_role sender)
+{
+	int i = sender == TLSH_ROLE_CLIENT ? 0 : 1;
+	return s->dec_alert[i] - 1;
+}
+
 int scen_alert_seen(struct scen *s, enum tlsh_role sender, int code)
 {
 	struct endpoint *se = sender == TLSH_ROLE_CLIENT ? &s->client : &s->server;
 	struct endpoint *pe = scen_peer(s, se);
 	const struct wire *w = scen_wire(s);
 	int on_wire = oracle_first_alert(w, sender == TLSH_ROLE_CLIENT ? 0 : 1);
-	return se->err.alert_sent == code || pe->err.alert_received == code || on_wire == code;
+	return se->err.alert_sent == code || pe->err.alert_received == code || on_wire == code ||
+	       dec_alert(s, sender) == code;
 }
 
 void scen_check_alert(struct scen *s, enum tlsh_role sender, int code)
@@ -432,10 +441,16 @@ void scen_check_alert(struct scen *s, enum tlsh_role sender, int code)
 	struct endpoint *se = sender == TLSH_ROLE_CLIENT ? &s->client : &s->server;
 	struct endpoint *pe = scen_peer(s, se);
 	int on_wire = oracle_first_alert(scen_wire(s), sender == TLSH_ROLE_CLIENT ? 0 : 1);
-	scen_loose(s, "expected %s from the %s; %s sent %s, %s received %s, wire shows %s",
-	           alert_name(code), se->label, se->label, alert_name(se->err.alert_sent),
-	           pe->label, alert_name(pe->err.alert_received),
-	           on_wire < 0 ? "no plaintext alert" : alert_name(on_wire));
+	int dec = dec_alert(s, sender);
+	char a[40], b[40], c[40], d[40], want[40];
+	fmt_into(want, sizeof want, "%s", alert_name(code));
+	fmt_into(a, sizeof a, "%s", alert_name(se->err.alert_sent));
+	fmt_into(b, sizeof b, "%s", alert_name(pe->err.alert_received));
+	fmt_into(c, sizeof c, "%s", on_wire < 0 ? "no plaintext alert" : alert_name(on_wire));
+	fmt_into(d, sizeof d, "%s", dec < 0 ? "" : alert_name(dec));
+	scen_loose(s, "expected %s from the %s; %s sent %s, %s received %s, wire shows %s%s%s",
+	           want, se->label, se->label, a, pe->label, b, c,
+	           dec < 0 ? "" : ", decrypted by the harness: ", d);
 }
 
 /* ---- data transfer -------------------------------------------------------- */
@@ -721,7 +736,7 @@ void scen_check_alert_in(struct scen *s, enum tlsh_role sender, const int *codes
 	char want[160] = "";
 	for (size_t i = 0; i < n; i++) {
 		if (se->err.alert_sent == codes[i] || pe->err.alert_received == codes[i] ||
-		    on_wire == codes[i])
+		    on_wire == codes[i] || dec_alert(s, sender) == codes[i])
 			return;
 		size_t l = strlen(want);
 		fmt_into(want + l, sizeof want - l, "%s%s", i ? " or " : "", alert_name(codes[i]));
@@ -732,8 +747,12 @@ void scen_check_alert_in(struct scen *s, enum tlsh_role sender, const int *codes
 	fmt_into(a, sizeof a, "%s", alert_name(se->err.alert_sent));
 	fmt_into(b, sizeof b, "%s", alert_name(pe->err.alert_received));
 	fmt_into(c, sizeof c, "%s", on_wire < 0 ? "no plaintext alert" : alert_name(on_wire));
-	scen_loose(s, "expected %s from the %s; %s sent %s, %s received %s, wire shows %s", want,
-	           se->label, se->label, a, pe->label, b, c);
+	int dec = dec_alert(s, sender);
+	char d[40];
+	fmt_into(d, sizeof d, "%s", dec < 0 ? "" : alert_name(dec));
+	scen_loose(s, "expected %s from the %s; %s sent %s, %s received %s, wire shows %s%s%s",
+	           want, se->label, se->label, a, pe->label, b, c,
+	           dec < 0 ? "" : ", decrypted by the harness: ", d);
 }
 
 check_t scen_client_rejects(struct scen *s, enum hs_result r, const char *host, const int *alerts,

@@ -49,6 +49,19 @@ struct scen {
 	char detail[1024]; /* error text(s) */
 	/* What the handshake driver saw, for the report. */
 	int client_status, server_status;
+	/* Misbehaving peer, for the report: the mutation applied (name and
+	 * what the rewriter changed) and where the backend under test stopped. */
+	char mutation[512];
+	char stopped[256];
+	/* Encrypted phase: the protected records as the harness decrypted them
+	 * (one line each), and the first protected alert each side sent
+	 * (index: role - 1), decrypted, plus 1 (0: none seen). */
+	char decrypted[4096];
+	int dec_alert[2];
+	/* Wire rules broken (space-separated "side:rule-id"), when the FAIL
+	 * comes from them alone (the expectations may list a library's known
+	 * rule deviation). */
+	char rules[256];
 };
 
 /* ---- checks: one idiom anywhere ---------------------------------------------

@@ -193,7 +193,9 @@ static uint16_t sh_version(const uint8_t *body, size_t len)
 	const struct tls_ext *e = tls_hello_ext(&h, TLS_EXT_SUPPORTED_VERSIONS);
 	if (e && e->len == 2)
 		return (uint16_t)(e->body[0] << 8 | e->body[1]);
-	return h.legacy_version;
+	/* Without supported_versions, TLS 1.3 is not negotiated (RFC 8446
+	 * 4.2.1): a legacy_version above 0x0303 is a malformed TLS 1.2 hello. */
+	return h.legacy_version > 0x0303 ? 0x0303 : h.legacy_version;
 }
 
 static size_t rec_of_hs(const struct tls_dir *d, size_t hs_off)

@@ -283,6 +283,8 @@ def main():
         check(not errors, "no script error after all the clicks", errors)
         drv.set_window_size(1400, 1000)
 
+        misbehave_checks(drv, tlsh, out)
+        encrypted_checks(drv, tlsh, out)
         side_files_checks(drv, tlsh, out, [rep_matrix, rep_mut], target)
         large_report_checks(drv, tlsh, out, [rep_matrix, rep_mut])
     finally:
@@ -291,6 +293,62 @@ def main():
     print(f"# screenshots in {out}")
     print(f"1..{n}")
     return 1 if failed else 0
+
+
+def misbehave_checks(drv, tlsh, out):
+    """The misbehaving peer's results: a backend-under-test x family table
+    (the pairs with the puppet are not the report's pairs), a badge per role,
+    and the mutation and where the backend stopped in the detail view."""
+    rep = pathlib.Path(__file__).resolve().parents[2] / "reports" / "out" / "html-misbehave"
+    run([tlsh, "run", "--impl", "gnutls", "-f", "misbehave/fragment/frag-5/*",
+         "-f", "misbehave/decode/client-hello-trailing-byte/*", "-f", "misbehave/decode/server-hello-trailing-bytes/*",
+         "-q", "-o", str(rep)], {0, 1})
+    results = json.loads((rep / "report.json").read_text())["results"]
+    mis = [r for r in results if r["id"].startswith("misbehave/")]
+    check(len(mis) == 8 and all(r.get("mutation") for r in mis if r["verdict"] != "UNSUPPORTED"),
+          "the misbehave results carry the mutation applied", [(r["id"], r.get("mutation")) for r in mis])
+    page = out / "misbehave.html"
+    run([tlsh, "report", "-o", str(page), str(rep / "report.json")], {0})
+    drv.get(page.as_uri())
+    js = drv.execute_script
+    rows = js("return [...document.querySelectorAll('#misbehaveTable tbody tr')].map(r => r.querySelector('th').textContent)")
+    check(len(rows) == 1 and "gnutls" in rows[0], "the misbehaving-peer table has one row, the backend under test", rows)
+    roles = js("return [...document.querySelectorAll('#misbehaveTable .fbadge')].map(b => b.dataset.role)")
+    check(sorted(roles) == ["client", "server"], "a badge for each role the backend played", roles)
+    js("document.querySelector(\"#misbehaveTable .fbadge[data-role='server']\").click()")
+    listed = js("return document.querySelectorAll('#pairList .issue').length")
+    want = [r for r in mis if r["id"].split("/")[-2] == "server"]
+    check(listed == len(want), f"its server badge lists the {len(want)} results with gnutls as the server", listed)
+    js("document.querySelector('#pairList .issue').click()")
+    mut = js("const d = document.getElementById('dMutation'); return d ? d.textContent : null")
+    stop = js("const d = document.getElementById('dStopped'); return d ? d.textContent : null")
+    check(bool(mut) and "puppet" in mut and bool(stop), "the detail view shows the mutation and where the backend stopped",
+          (mut, stop))
+
+
+def encrypted_checks(drv, tlsh, out):
+    """The misbehaving peer's encrypted phase: the detail view shows the
+    protected records as the harness decrypted them, marked as such, the
+    changed one flagged."""
+    rep = pathlib.Path(__file__).resolve().parents[2] / "reports" / "out" / "html-encrypted"
+    rid = "misbehave-encrypted/finished/flip-first-bit/server/tls13"
+    run([tlsh, "run", "--impl", "openssl", "-f", rid, "-q", "-o", str(rep)], {0, 1})
+    results = json.loads((rep / "report.json").read_text())["results"]
+    dec = [r.get("decrypted") or "" for r in results if r["id"] == rid]
+    check(len(dec) == 1 and "decrypted by the harness" in dec[0] and "Finished" in dec[0]
+          and "(changed by the harness)" in dec[0],
+          "the report carries the decrypted records, the changed Finished flagged", dec)
+    page = out / "encrypted.html"
+    run([tlsh, "report", "-o", str(page), str(rep / "report.json")], {0})
+    drv.get(page.as_uri())
+    js = drv.execute_script
+    js("document.querySelector(\"#misbehaveTable .fbadge[data-role='server']\").click()")
+    js("document.querySelector('#pairList .issue').click()")
+    text = js("const d = document.getElementById('dDecrypted'); return d ? d.textContent : null")
+    label = js("const d = document.getElementById('dDecrypted'); return d ? d.previousElementSibling.textContent : null")
+    check(bool(text) and "changed by the harness" in text and "Finished" in text
+          and label and "decrypted by the harness" in label,
+          "the detail view shows the decrypted records, marked as decrypted by the harness", (label, text))
 
 
 def open_detail_records(drv, result_id, verdict):

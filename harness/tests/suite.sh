@@ -51,15 +51,17 @@ step "command line and bad input" harness/tests/cli.sh ./build/harness/tlsharnes
 step "bash completion" harness/tests/completion.sh ./build/harness/tlsharness
 step "scale-out: run --shard K/N and merge equal the unsharded run" harness/tests/scaleout.sh ./build/harness/tlsharness
 step "CI examples (.github/workflows, .clusterfuzzlite): YAML, paths" /usr/bin/python3 harness/tests/ci_examples.py
-for b in ${backends//,/ }; do
-	step "test-impl ${b}" ./build/harness/tlsharness run --impl "$b" -j "$jobs" -q -o "reports/out/${b}"
-done
+# `just test-impl NAME` (one backend with itself, and against the puppet):
+# every instance it runs is also in the matrix below, so one backend here
+# checks the recipe's path and the matrix checks all of them.
+step "test-impl openssl" ./build/harness/tlsharness run --impl openssl -j "$jobs" -q -o reports/out/openssl
 step "matrix ${backends}" ./build/harness/tlsharness run --matrix "$backends" -j "$jobs" -q -o reports/out/matrix
 step "matrix ${backends} (ASan+UBSan)" ./build-asan/harness/tlsharness run --matrix "$backends" -j "$jobs" -t 60 -q -o reports/out/asan/matrix
 step "matrix, both endpoints out of process" ./build/harness/tlsharness run --matrix "$backends" --endpoints oop -f 'handshake/default' -f 'alpn/*' -f 'ragged-eof/after-handshake/*' -j "$jobs" -q -o reports/out/oop
 if ./build/harness/tlsharness backends | grep -qx pep748; then
 	step "PEP 748 bridge: stdlib implementation (suite, matrix with openssl), faulty implementations" impls/pep748/tests/bridge.sh ./build/harness/tlsharness
 fi
+step "exported secrets open every record (in and out of process), secret mutants caught" bash -c "./build/harness/tests/secrets-check ${backends//,/ } && ./build/harness/tests/secrets-check --remote ${backends//,/ } && ./build/harness/tests/secrets-check --expect-fail mutant-secret-flip mutant-secret-silent"
 step "socket front-end against openssl and gnutls peers" harness/tests/socket.sh ./build/harness/tlsharness
 step "hostile adapters" harness/tests/hostile.sh ./build/harness/tlsharness
 step "hostile adapters (ASan+UBSan)" harness/tests/hostile.sh ./build-asan/harness/tlsharness asan
@@ -72,7 +74,21 @@ step "TLS fuzz targets: corpora and crash reproducers replayed, determinism, smo
 step "nightly job with a tiny budget (docker/nightly.sh)" env TLSH_NIGHTLY_MERGE=0 TLSH_NIGHTLY_FILTER='handshake/default' TLSH_NIGHTLY_TARGETS='openssl-server-s0 boringssl-client-s0' docker/nightly.sh 8 reports/out/nightly-test
 step "reports valid against reports/schema" bash -c '/usr/bin/python3 reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "HTML page of every report (reports/out/index.html)" bash -c './build/harness/tlsharness report -o reports/out/index.html reports/out/*/report.json'
-step "mutants caught" ./build/harness/tlsharness mutation -j "$jobs"
+# Every mutant caught (the exit status), and every scenario caught by at least
+# one mutant (the summary line: N of N).
+mutation_all() {
+	local log
+	log=$(mktemp)
+	./build/harness/tlsharness mutation -j "$jobs" | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	if ! grep -Eq '^scenarios caught by at least one mutant: ([0-9]+) of \1$' "$log"; then
+		echo "suite: some scenario is caught by no mutant (listed above)" >&2
+		rc=1
+	fi
+	rm -f "$log"
+	return "$rc"
+}
+step "mutants caught, every scenario caught by one" mutation_all
 
 echo
 if [ "$failed" -gt 0 ]; then

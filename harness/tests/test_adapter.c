@@ -1,8 +1,9 @@
 /* Unit tests of tlsh_adapter.h, the adapters' support header: the
  * configuration plan (versions, sources, ALPN, insecure flags, struct_size),
  * PEM detection, file reading, the error setter, the byte queue, the buffer
- * state guards, ALPN helpers and RFC 9525 identity matching. Every
- * expectation is written out here, independently of the implementation. */
+ * state guards, ALPN helpers, RFC 9525 identity matching and NSS key-log
+ * lines. Every expectation is written out here, independently of the
+ * implementation. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -963,6 +964,163 @@ static void test_names(void)
 	   "TLSH_ALERT_LIST: %d alerts in code order, codes as IANA assigns them", n);
 }
 
+/* What the key-log callback received. */
+struct got {
+	int calls;
+	char label[64];
+	uint8_t random[32];
+	uint8_t secret[80];
+	size_t len;
+	void *arg;
+};
+
+static void got_cb(void *arg, const char *label, const uint8_t *client_random,
+                   const uint8_t *secret, size_t len)
+{
+	struct got *g = arg;
+	g->calls++;
+	g->arg = arg;
+	snprintf(g->label, sizeof g->label, "%s", label);
+	memcpy(g->random, client_random, 32);
+	memcpy(g->secret, secret, len < sizeof g->secret ? len : sizeof g->secret);
+	g->len = len;
+}
+
+/* "LABEL " + 64 hex digits of the random (bytes 0x00..0x1f) + " " + the
+ * given secret hex. */
+static void keylog_build(char *out, size_t cap, const char *label, const char *secret_hex)
+{
+	char rnd[65];
+	for (int i = 0; i < 32; i++)
+		snprintf(rnd + 2 * i, 3, "%02x", i);
+	snprintf(out, cap, "%s %s %s", label, rnd, secret_hex);
+}
+
+static int keylog_rejects(const char *line)
+{
+	struct got g = {0};
+	int r = tlsh_keylog_line(line, got_cb, &g);
+	return r == 0 && g.calls == 0;
+}
+
+static void test_keylog(void)
+{
+	char line[512], hex[300];
+	struct got g = {0};
+
+	keylog_build(line, sizeof line, "CLIENT_TRAFFIC_SECRET_0", "00ff10Ab");
+	OK(tlsh_keylog_line(line, got_cb, &g) == 1 && g.calls == 1 && g.arg == &g &&
+	           strcmp(g.label, "CLIENT_TRAFFIC_SECRET_0") == 0 && g.len == 4 &&
+	           memcmp(g.secret, "\x00\xff\x10\xab", 4) == 0 && g.random[0] == 0x00 &&
+	           g.random[17] == 0x11 && g.random[31] == 0x1f,
+	   "keylog: label, random, secret (mixed case hex) handed over");
+	OK(tlsh_keylog_line(line, NULL, NULL) == 1, "keylog: a NULL callback only validates");
+
+	/* 48-byte TLS 1.2 master secret and the 64-byte maximum. */
+	memset(hex, 'a', 96);
+	hex[96] = '\0';
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", hex);
+	memset(&g, 0, sizeof g);
+	OK(tlsh_keylog_line(line, got_cb, &g) == 1 && g.len == 48 && g.secret[47] == 0xaa,
+	   "keylog: a 48-byte master secret");
+	memset(hex, '7', 128);
+	hex[128] = '\0';
+	keylog_build(line, sizeof line, "SERVER_TRAFFIC_SECRET_0", hex);
+	memset(&g, 0, sizeof g);
+	OK(tlsh_keylog_line(line, got_cb, &g) == 1 && g.len == 64 && g.secret[63] == 0x77,
+	   "keylog: a 64-byte secret (the maximum)");
+	memset(hex, '7', 130);
+	hex[130] = '\0';
+	keylog_build(line, sizeof line, "SERVER_TRAFFIC_SECRET_0", hex);
+	OK(keylog_rejects(line), "keylog: a 65-byte secret is rejected");
+
+	/* The label: 47 characters fit, 48 do not; only [A-Z0-9_]. */
+	char lab[64];
+	memset(lab, 'L', 47);
+	lab[47] = '\0';
+	keylog_build(line, sizeof line, lab, "0011");
+	memset(&g, 0, sizeof g);
+	OK(tlsh_keylog_line(line, got_cb, &g) == 1 && strlen(g.label) == 47,
+	   "keylog: a 47-character label");
+	memset(lab, 'L', 48);
+	lab[48] = '\0';
+	keylog_build(line, sizeof line, lab, "0011");
+	OK(keylog_rejects(line), "keylog: a 48-character label is rejected");
+	keylog_build(line, sizeof line, "client_random", "0011");
+	OK(keylog_rejects(line), "keylog: a lower-case label is rejected");
+	keylog_build(line, sizeof line, "", "0011");
+	OK(keylog_rejects(line), "keylog: an empty label is rejected");
+
+	/* The secret: odd digits, none, a non-hex character, trailing bytes. */
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "001");
+	OK(keylog_rejects(line), "keylog: an odd number of secret digits is rejected");
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "");
+	OK(keylog_rejects(line), "keylog: an empty secret is rejected");
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "00g1");
+	OK(keylog_rejects(line), "keylog: a non-hex digit in the secret is rejected");
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "0011\n");
+	OK(keylog_rejects(line), "keylog: a trailing newline is rejected");
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "0011 ");
+	OK(keylog_rejects(line), "keylog: a trailing space is rejected");
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "0011 22");
+	OK(keylog_rejects(line), "keylog: a fourth field is rejected");
+
+	/* The client random: 62 and 66 digits, an odd 63, a non-hex digit. */
+	static const char *const bad_random[] = {
+	        "CLIENT_RANDOM 00112233445566778899aabbccddeeff00112233445566778899aabbccddee 0011",
+	        "CLIENT_RANDOM 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00 "
+	        "0011",
+	        "CLIENT_RANDOM 00112233445566778899aabbccddeeff00112233445566778899aabbccddeef "
+	        "0011",
+	        "CLIENT_RANDOM 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeZf "
+	        "0011",
+	};
+	for (size_t i = 0; i < sizeof bad_random / sizeof *bad_random; i++)
+		OK(keylog_rejects(bad_random[i]), "keylog: malformed client random %zu rejected",
+		   i);
+	OK(tlsh_keylog_line("CLIENT_RANDOM "
+	                    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff 0011",
+	                    NULL, NULL) == 1,
+	   "keylog: the same line with a 64-digit random is accepted");
+
+	/* Separators and junk. */
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "0011");
+	line[13] = '\t';
+	OK(keylog_rejects(line), "keylog: a tab separator is rejected");
+	keylog_build(line, sizeof line, "CLIENT_RANDOM", "0011");
+	memmove(line + 1, line, strlen(line) + 1);
+	line[0] = ' ';
+	OK(keylog_rejects(line), "keylog: a leading space is rejected");
+	OK(keylog_rejects(""), "keylog: an empty line is rejected");
+	OK(keylog_rejects("# comment"), "keylog: a comment is rejected");
+	OK(keylog_rejects("CLIENT_RANDOM"), "keylog: a label alone is rejected");
+	OK(keylog_rejects("CLIENT_RANDOM "), "keylog: a label and a space are rejected");
+	OK(keylog_rejects("RSA 0011223344556677 0011"), "keylog: an RSA line is rejected");
+	OK(keylog_rejects("\xff\xfe junk"), "keylog: binary junk is rejected");
+	OK(keylog_rejects(NULL), "keylog: a NULL line is rejected");
+
+	/* Every truncation of a good line is malformed, and is never read
+	 * past its end (ASan watches the exact-size copies). */
+	keylog_build(line, sizeof line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "00112233");
+	size_t full = strlen(line);
+	int all = 1;
+	for (size_t k = 0; k < full; k++) {
+		char *cut = malloc(k + 1);
+		if (cut == NULL)
+			abort();
+		memcpy(cut, line, k);
+		cut[k] = '\0';
+		/* Cuts inside the secret leave an even, non-empty prefix:
+		 * those are shorter secrets, still well-formed. */
+		size_t secret_start = full - 8;
+		int expect = k > secret_start && (k - secret_start) % 2 == 0;
+		if (tlsh_keylog_line(cut, NULL, NULL) != expect)
+			all = 0;
+		free(cut);
+	}
+	OK(all, "keylog: every truncation of a line is parsed as its length says");
+}
+
 int main(void)
 {
 	test_versions();
@@ -979,6 +1137,7 @@ int main(void)
 	test_identity();
 	test_client_name();
 	test_names();
+	test_keylog();
 	OK(decl_only_unit() == 42, "the header compiles without the implementation (types only)");
 	return t_done();
 }

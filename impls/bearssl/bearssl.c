@@ -1694,7 +1694,12 @@ static const struct tlsh_implementation brssl_impl = {
         .name = "bearssl",
         .library_version = brssl_version, /* filled by brssl_init */
         /* No TLSH_CAP_TLS13 (BearSSL 0.6 has no TLS 1.3) and therefore no
-         * TLSH_CAP_CIPHERS_TLS13. */
+         * TLSH_CAP_CIPHERS_TLS13. No TLSH_CAP_EXPORT_SECRETS (yet): BearSSL
+         * has no key-log callback; the engine state holds the client random
+         * and, once computed, the master secret (br_ssl_session_parameters),
+         * which could be polled after each engine step, before the records
+         * they protect leave (as the wolfSSL adapter does), but that is not
+         * implemented. */
         .capabilities = TLSH_CAP_TLS12 | TLSH_CAP_CLIENT_AUTH | TLSH_CAP_CIPHERS_TLS12 |
                         TLSH_CAP_ALPN | TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT |
                         TLSH_CAP_TRANSPORT_EOF | TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER |

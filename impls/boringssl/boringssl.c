@@ -95,6 +95,8 @@ struct tlsh_buffer {
 	struct tlsh_identity id; /* client: what the server's leaf must name */
 	uint8_t *peer_der;       /* cached DER of the peer's leaf */
 	size_t peer_der_len;
+	tlsh_secret_fn secret_cb; /* set_secret_callback's receiver, or NULL */
+	void *secret_arg;
 };
 
 /** What validation derives from a configuration: the generic plan (its
@@ -536,6 +538,17 @@ static void bssl_info_cb(const SSL *ssl, int where, int ret)
 		b->st.alert_sent = desc;
 }
 
+/** Every SSL_CTX's keylog callback: BoringSSL logs each secret as it
+ * derives it (TLS 1.3 traffic secrets as it installs them, the TLS 1.2
+ * master secret once computed), before the records they protect are written
+ * or read, as one NSS key-log line; it goes to the buffer's receiver. */
+static void bssl_keylog_cb(const SSL *ssl, const char *line)
+{
+	struct tlsh_buffer *b = SSL_get_app_data(ssl);
+	if (b != NULL && b->secret_cb != NULL)
+		tlsh_keylog_line(line, b->secret_cb, b->secret_arg);
+}
+
 /** Server ALPN: the first protocol in the server's order that the client
  * offered; no overlap fails the handshake (BoringSSL then sends
  * no_application_protocol). */
@@ -643,6 +656,8 @@ static int bssl_ctx_build(tlsh_context *c, const struct bssl_plan *p, X509_STORE
 	if (!s)
 		return bssl_cfg_fail(err, "SSL_CTX_new failed");
 	c->sctx[idx] = s;
+	/* On every SSL_CTX: an SNI switch moves the SSL to another. */
+	SSL_CTX_set_keylog_callback(s, bssl_keylog_cb);
 	if (!SSL_CTX_set_min_proto_version(s, (uint16_t)p->p.lowest) ||
 	    !SSL_CTX_set_max_proto_version(s, (uint16_t)p->p.highest))
 		return bssl_cfg_fail(err, "cannot set the version range");
@@ -1045,6 +1060,13 @@ static void bssl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 		*err = b->st.last;
 }
 
+static int bssl_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	return TLSH_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Descriptor                                                               */
 /* ------------------------------------------------------------------------ */
@@ -1062,7 +1084,7 @@ static const struct tlsh_implementation bssl_impl = {
                         TLSH_CAP_CIPHERS_TLS12 | TLSH_CAP_ALPN | TLSH_CAP_SNI_CHAINS |
                         TLSH_CAP_PEERCERT | TLSH_CAP_TRANSPORT_EOF | TLSH_CAP_SOURCE_PATH |
                         TLSH_CAP_SOURCE_BUFFER | TLSH_CAP_INSECURE | TLSH_CAP_RSA | TLSH_CAP_ECDSA |
-                        TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_SHUTDOWN | TLSH_CAP_EXPORT_SECRETS,
         /* TLSH_CAP_CIPHERS_TLS13 not declared: BoringSSL's TLS 1.3 suites are
          * fixed. */
         .validate_config = bssl_validate_config,
@@ -1084,6 +1106,7 @@ static const struct tlsh_implementation bssl_impl = {
         .negotiated_tls_version = bssl_negotiated_tls_version,
         .getpeercert = bssl_getpeercert,
         .last_error = bssl_last_error,
+        .set_secret_callback = bssl_set_secret_callback,
 };
 
 __attribute__((visibility("default"))) const struct tlsh_implementation *

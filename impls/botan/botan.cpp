@@ -1260,7 +1260,11 @@ const struct tlsh_implementation *botan_descriptor()
 	        .name = "botan",
 	        .library_version = Botan::version_cstr(),
 	        /* No TLSH_CAP_TLS13 / TLSH_CAP_CIPHERS_TLS13: Botan 2 has no
-	         * TLS 1.3. */
+	         * TLS 1.3. No TLSH_CAP_EXPORT_SECRETS: Botan 2.19's Callbacks
+	         * have no key-log hook (tls_ssl_key_log_data came with Botan
+	         * 3); the master secret is only reachable through the Session
+	         * given to tls_session_established, which a client sees after
+	         * its own Finished, protected by it, has left. */
 	        .capabilities = TLSH_CAP_TLS12 | TLSH_CAP_CLIENT_AUTH | TLSH_CAP_CIPHERS_TLS12 |
 	                        TLSH_CAP_ALPN | TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT |
 	                        TLSH_CAP_TRANSPORT_EOF | TLSH_CAP_SOURCE_PATH |

@@ -69,7 +69,9 @@
 #define GTLS_ALPN_MAX_NAMES 8
 #define GTLS_ALPN_MAX_LEN 31
 /** Bounded retries of calls that GnuTLS asks to repeat (warning alerts,
- * interrupted calls). */
+ * interrupted calls) without consuming incoming bytes: a call that reads
+ * from the incoming queue is progress and does not count (a flight sent one
+ * byte per record needs a call per record). */
 #define GTLS_RETRIES 64
 
 /* ------------------------------------------------------------------------ */
@@ -132,6 +134,9 @@ struct tlsh_buffer {
 	/** End of stream, failure, last error; the alerts are the first sent
 	 * and received (GnuTLS reports no levels). */
 	struct tlsh_state st;
+	/** set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -879,12 +884,24 @@ static int gtls_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	return TLSH_OK;
 }
 
+/** Whether the last GnuTLS call consumed incoming bytes; `left` is the
+ * queue length before it and is updated. */
+static int gtls_progress(const struct tlsh_buffer *b, size_t *left)
+{
+	size_t now = tlsh_queue_length(&b->in);
+	int moved = now < *left;
+	*left = now;
+	return moved;
+}
+
 /** Runs the handshake until it completes, needs bytes, or fails. */
 static int gtls_handshake(struct tlsh_buffer *b)
 {
 	int again = 0;
-	for (int i = 0; i < GTLS_RETRIES; i++) {
+	size_t left = tlsh_queue_length(&b->in);
+	for (int idle = 0; idle < GTLS_RETRIES;) {
 		int r = gnutls_handshake(b->s);
+		idle = gtls_progress(b, &left) ? 0 : idle + 1;
 		if (r == 0) {
 			b->hs_done = 1;
 			return TLSH_OK;
@@ -941,9 +958,11 @@ static int gtls_mark_closed(struct tlsh_buffer *b)
 static int gtls_recv(struct tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	int again = 0;
+	size_t left = tlsh_queue_length(&b->in);
 	*n = 0;
-	for (int i = 0; i < GTLS_RETRIES; i++) {
+	for (int idle = 0; idle < GTLS_RETRIES;) {
 		ssize_t r = gnutls_record_recv(b->s, dst, cap);
+		idle = gtls_progress(b, &left) ? 0 : idle + 1;
 		if (r > 0) {
 			*n = (size_t)r;
 			return TLSH_OK;
@@ -1162,6 +1181,34 @@ static void gtls_last_error(tlsh_buffer *b, struct tlsh_error *err)
 	*err = b->st.last;
 }
 
+/** The session's keylog function: GnuTLS calls it with each secret as it
+ * derives it (TLS 1.3 traffic secrets as it switches keys, the TLS 1.2
+ * master secret as "CLIENT_RANDOM" once computed), before the records they
+ * protect are written or read; the client random is the session's. */
+static int gtls_keylog(gnutls_session_t s, const char *label, const gnutls_datum_t *secret)
+{
+	struct tlsh_buffer *b = gnutls_session_get_ptr(s);
+	gnutls_datum_t client, server;
+	if (b == NULL || b->secret_cb == NULL || label == NULL || secret == NULL ||
+	    secret->data == NULL || secret->size == 0 || secret->size > TLSH_KEYLOG_SECRET_MAX)
+		return 0;
+	gnutls_session_get_random(s, &client, &server);
+	if (client.data == NULL || client.size != 32)
+		return 0;
+	b->secret_cb(b->secret_arg, label, client.data, secret->data, secret->size);
+	return 0;
+}
+
+static int gtls_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	/* Installed for good (it does nothing without a receiver): this
+	 * replaces GnuTLS's default, which writes $SSLKEYLOGFILE. */
+	gnutls_session_set_keylog_function(b->s, gtls_keylog);
+	return TLSH_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1175,7 +1222,7 @@ static struct tlsh_implementation gtls_impl = {
                         TLSH_CAP_CIPHERS_TLS12 | TLSH_CAP_CIPHERS_TLS13 | TLSH_CAP_ALPN |
                         TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT | TLSH_CAP_TRANSPORT_EOF |
                         TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER | TLSH_CAP_INSECURE |
-                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN | TLSH_CAP_EXPORT_SECRETS,
         .validate_config = gtls_validate_config,
         .context_new = gtls_context_new,
         .context_free = gtls_context_free,
@@ -1195,6 +1242,7 @@ static struct tlsh_implementation gtls_impl = {
         .negotiated_tls_version = gtls_negotiated_tls_version,
         .getpeercert = gtls_getpeercert,
         .last_error = gtls_last_error,
+        .set_secret_callback = gtls_set_secret_callback,
 };
 
 /** The entry point (TLSH_ENTRY_SYMBOL): the only exported symbol. */

@@ -122,6 +122,9 @@ struct tlsh_buffer {
 	int sent_close;
 	/** End of stream, failure, alerts, last error. */
 	struct tlsh_state st;
+	/** set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -987,6 +990,36 @@ static void mbed_last_error(tlsh_buffer *b, struct tlsh_error *err)
 	*err = b->st.last;
 }
 
+/** The key export callback (TLS 1.2, the only version 2.28 speaks here):
+ * mbed TLS calls it with the master secret (extended or not) and the hello
+ * randoms when it derives the keys from them, before ChangeCipherSpec
+ * switches either direction on; handed over as "CLIENT_RANDOM". */
+static int mbed_export_keys(void *arg, const unsigned char *ms, const unsigned char *kb,
+                            size_t maclen, size_t keylen, size_t ivlen,
+                            const unsigned char client_random[32],
+                            const unsigned char server_random[32], mbedtls_tls_prf_types prf)
+{
+	struct tlsh_buffer *b = arg;
+	(void)kb;
+	(void)maclen;
+	(void)keylen;
+	(void)ivlen;
+	(void)server_random;
+	(void)prf;
+	if (b != NULL && b->secret_cb != NULL && ms != NULL && client_random != NULL)
+		b->secret_cb(b->secret_arg, "CLIENT_RANDOM", client_random, ms, 48);
+	return 0;
+}
+
+static int mbed_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	/* The buffer's own configuration: ssl points at it. */
+	mbedtls_ssl_conf_export_keys_ext_cb(&b->conf, mbed_export_keys, b);
+	return TLSH_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1001,7 +1034,8 @@ static struct tlsh_implementation mbed_impl = {
         .capabilities = TLSH_CAP_TLS12 | TLSH_CAP_CLIENT_AUTH | TLSH_CAP_CIPHERS_TLS12 |
                         TLSH_CAP_ALPN | TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT |
                         TLSH_CAP_TRANSPORT_EOF | TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER |
-                        TLSH_CAP_INSECURE | TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_INSECURE | TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN |
+                        TLSH_CAP_EXPORT_SECRETS,
         .validate_config = mbed_validate_config,
         .context_new = mbed_context_new,
         .context_free = mbed_context_free,
@@ -1021,6 +1055,7 @@ static struct tlsh_implementation mbed_impl = {
         .negotiated_tls_version = mbed_negotiated_tls_version,
         .getpeercert = mbed_getpeercert,
         .last_error = mbed_last_error,
+        .set_secret_callback = mbed_set_secret_callback,
 };
 
 __attribute__((visibility("default"))) const struct tlsh_implementation *

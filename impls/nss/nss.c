@@ -75,6 +75,9 @@
  * private to NSS). */
 #define NSS_ALERT_FATAL 2
 #define NSS_CLOSE_NOTIFY 0
+/** Record header (5), handshake header (4), legacy_version (2) and the
+ * client random (32): where a ClientHello's random ends. */
+#define NSS_HELLO_PREFIX 43
 
 /* ------------------------------------------------------------------------ */
 /* Types                                                                    */
@@ -164,6 +167,14 @@ struct tlsh_buffer {
 	/** getpeercert cache. */
 	uint8_t *peer_der;
 	size_t peer_der_len;
+	/** set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
+	/** The first bytes of the ClientHello stream (the client's outgoing,
+	 * the server's incoming; nss_hello_note): header, handshake header,
+	 * version and the client random. NSS has no API that returns it. */
+	uint8_t hello[NSS_HELLO_PREFIX];
+	size_t hello_len;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -186,6 +197,7 @@ static struct tlsh_implementation nss_impl;
 static PRStatus nss_io_close(PRFileDesc *fd);
 static PRInt32 nss_io_recv(PRFileDesc *fd, void *buf, PRInt32 amount, PRIntn flags,
                            PRIntervalTime timeout);
+static void nss_hello_note(struct tlsh_buffer *b, const void *data, size_t n);
 static PRInt32 nss_io_read(PRFileDesc *fd, void *buf, PRInt32 amount);
 static PRInt32 nss_io_send(PRFileDesc *fd, const void *buf, PRInt32 amount, PRIntn flags,
                            PRIntervalTime timeout);
@@ -198,6 +210,8 @@ static PRStatus nss_io_setopt(PRFileDesc *fd, const PRSocketOptionData *data);
 static PRInt16 nss_io_poll(PRFileDesc *fd, PRInt16 in_flags, PRInt16 *out_flags);
 
 static int nss_install_callbacks(struct tlsh_buffer *b);
+static void nss_secret_cb(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
+                          PK11SymKey *secret, void *arg);
 
 static int nss_is_tls13_suite(uint16_t id)
 {
@@ -315,7 +329,10 @@ static PRInt32 nss_io_recv(PRFileDesc *fd, void *buf, PRInt32 amount, PRIntn fla
 		memcpy(buf, tlsh_queue_peek(&b->in), n);
 		return (PRInt32)n;
 	}
-	return (PRInt32)tlsh_queue_take(&b->in, buf, (size_t)amount);
+	size_t n = tlsh_queue_take(&b->in, buf, (size_t)amount);
+	if (b->tc->role == TLSH_ROLE_SERVER)
+		nss_hello_note(b, buf, n);
+	return (PRInt32)n;
 }
 
 static PRInt32 nss_io_read(PRFileDesc *fd, void *buf, PRInt32 amount)
@@ -341,6 +358,8 @@ static PRInt32 nss_io_send(PRFileDesc *fd, const void *buf, PRInt32 amount, PRIn
 		PR_SetError(PR_OUT_OF_MEMORY_ERROR, 0);
 		return -1;
 	}
+	if (b->tc->role == TLSH_ROLE_CLIENT)
+		nss_hello_note(b, buf, (size_t)amount);
 	return amount;
 }
 
@@ -1225,6 +1244,8 @@ static int nss_install_callbacks(struct tlsh_buffer *b)
 	} else if (ok) {
 		ok = SSL_GetClientAuthDataHook(fd, nss_client_auth_cb, b) == SECSuccess;
 	}
+	if (ok && b->secret_cb != NULL)
+		ok = SSL_SecretCallback(fd, nss_secret_cb, b) == SECSuccess;
 	return ok;
 }
 
@@ -1693,6 +1714,77 @@ static void nss_last_error(tlsh_buffer *b, struct tlsh_error *err)
 	*err = b->st.last;
 }
 
+/* ---- exported secrets ------------------------------------------------------ */
+
+/** Keeps the first NSS_HELLO_PREFIX bytes of the stream that carries the
+ * ClientHello (the I/O layer calls it as the bytes pass). */
+static void nss_hello_note(struct tlsh_buffer *b, const void *data, size_t n)
+{
+	size_t room = sizeof b->hello - b->hello_len;
+	size_t k = n < room ? n : room;
+	if (k > 0) {
+		memcpy(b->hello + b->hello_len, data, k);
+		b->hello_len += k;
+	}
+}
+
+/** The client random from the noted prefix: a handshake record (22) whose
+ * fragment starts with a ClientHello (1) long enough to hold it; NULL
+ * otherwise (e.g. a ClientHello cut into tiny records). */
+static const uint8_t *nss_client_random(const struct tlsh_buffer *b)
+{
+	const uint8_t *h = b->hello;
+	if (b->hello_len < NSS_HELLO_PREFIX || h[0] != 22 || h[5] != 1 ||
+	    ((size_t)h[3] << 8 | h[4]) < NSS_HELLO_PREFIX - 5)
+		return NULL;
+	return h + 11;
+}
+
+/** SSL_SecretCallback: TLS 1.3 only (NSS says so), one call per epoch and
+ * direction, as NSS installs the key, before the records it protects are
+ * written or read. Epoch 1 is the client's early traffic secret, 2 the
+ * handshake ones, 3 + N application generation N; whose secret it is
+ * follows from the direction and the role. The PK11SymKey's value is
+ * extracted (as NSS's own key log does). */
+static void nss_secret_cb(PRFileDesc *fd, PRUint16 epoch, SSLSecretDirection dir,
+                          PK11SymKey *secret, void *arg)
+{
+	struct tlsh_buffer *b = arg;
+	(void)fd;
+	if (b == NULL || b->secret_cb == NULL || secret == NULL || epoch < 1)
+		return;
+	const uint8_t *random = nss_client_random(b);
+	if (random == NULL)
+		return;
+	int client = (b->tc->role == TLSH_ROLE_CLIENT) == (dir == ssl_secret_write);
+	const char *who = client ? "CLIENT" : "SERVER";
+	char label[TLSH_KEYLOG_LABEL_MAX + 1];
+	if (epoch == 1 && client)
+		snprintf(label, sizeof label, "CLIENT_EARLY_TRAFFIC_SECRET");
+	else if (epoch == 2)
+		snprintf(label, sizeof label, "%s_HANDSHAKE_TRAFFIC_SECRET", who);
+	else if (epoch >= 3)
+		snprintf(label, sizeof label, "%s_TRAFFIC_SECRET_%u", who, (unsigned)epoch - 3);
+	else
+		return;
+	if (PK11_ExtractKeyValue(secret) != SECSuccess)
+		return;
+	const SECItem *v = PK11_GetKeyData(secret);
+	if (v == NULL || v->data == NULL || v->len == 0 || v->len > TLSH_KEYLOG_SECRET_MAX)
+		return;
+	b->secret_cb(b->secret_arg, label, random, v->data, v->len);
+}
+
+static int nss_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	if (cb != NULL && SSL_SecretCallback(b->fd, nss_secret_cb, b) != SECSuccess)
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR, "SSL_SecretCallback failed: %s",
+		                       PR_ErrorToName(PR_GetError()));
+	return TLSH_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1706,7 +1798,12 @@ static struct tlsh_implementation nss_impl = {
                         TLSH_CAP_CIPHERS_TLS12 | TLSH_CAP_CIPHERS_TLS13 | TLSH_CAP_ALPN |
                         TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT | TLSH_CAP_TRANSPORT_EOF |
                         TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER | TLSH_CAP_INSECURE |
-                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN | TLSH_CAP_EXPORT_SECRETS,
+        /* EXPORT_SECRETS: TLS 1.3 only. SSL_SecretCallback is called only
+         * when TLS 1.3 is negotiated, and Debian's libssl3 is built without
+         * NSS_ALLOW_SSLKEYLOGFILE (no "SSLKEYLOGFILE" in the .so), the only
+         * way NSS hands out a TLS 1.2 master secret: a TLS 1.2 connection
+         * exports nothing. */
         .validate_config = nss_validate_config,
         .context_new = nss_context_new,
         .context_free = nss_context_free,
@@ -1726,6 +1823,7 @@ static struct tlsh_implementation nss_impl = {
         .negotiated_tls_version = nss_negotiated_tls_version,
         .getpeercert = nss_getpeercert,
         .last_error = nss_last_error,
+        .set_secret_callback = nss_set_secret_callback,
 };
 
 /** The entry point (TLSH_ENTRY_SYMBOL); the only exported symbol. */

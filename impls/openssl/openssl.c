@@ -93,6 +93,9 @@ struct tlsh_buffer {
 	const X509 *peer_x;
 	unsigned char *peer_der;
 	size_t peer_der_len;
+	/** set_secret_callback's receiver (NULL: none). */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -429,6 +432,17 @@ static void ossl_info_cb(const SSL *ssl, int where, int ret)
 		tlsh_state_alert(&b->st, (where & SSL_CB_WRITE) != 0, desc, level == SSL3_AL_FATAL);
 }
 
+/** Every SSL_CTX's keylog callback: OpenSSL logs each secret as it derives
+ * it (TLS 1.3 traffic secrets as it switches keys, the TLS 1.2 master
+ * secret once computed), before the records they protect are written or
+ * read, as one NSS key-log line; it goes to the buffer's receiver. */
+static void ossl_keylog_cb(const SSL *ssl, const char *line)
+{
+	struct tlsh_buffer *b = SSL_get_app_data(ssl);
+	if (b != NULL && b->secret_cb != NULL)
+		tlsh_keylog_line(line, b->secret_cb, b->secret_arg);
+}
+
 /** Server ALPN: the first protocol in the server's order that the client
  * offered; no overlap is fatal (no_application_protocol, RFC 7301 3.2). */
 static int ossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -559,6 +573,10 @@ static int ossl_setup_ctx(struct tlsh_context *tc, SSL_CTX *ctx, const struct tl
 	    SSL_CTX_set_max_proto_version(ctx, (int)p->highest) != 1)
 		return ossl_cfg_fail(err, "cannot set the version range");
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* No renegotiation (a PEP 748 buffer has none; the other adapters
+	 * disable it too): a HelloRequest gets no_renegotiation, and a
+	 * client's renegotiating ClientHello is refused. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	if (c->ciphers != NULL) {
 		if (s12[0] != '\0' && SSL_CTX_set_cipher_list(ctx, s12) != 1)
 			return ossl_cfg_fail(err, "cannot set TLS 1.2 ciphers \"%.60s\"", s12);
@@ -675,6 +693,8 @@ static int ossl_context_new(const struct tlsh_implementation *self, enum tlsh_ro
 			goto out;
 		}
 		tc->ctx[tc->nctx++] = ctx;
+		/* On every SSL_CTX: an SNI switch moves the SSL to another. */
+		SSL_CTX_set_keylog_callback(ctx, ossl_keylog_cb);
 		if (ossl_setup_ctx(tc, ctx, &p, s12, s13, trust, err) != TLSH_OK)
 			goto out;
 		if (i < c->certificate_chains_len &&
@@ -996,6 +1016,13 @@ static void ossl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 	*err = b->st.last;
 }
 
+static int ossl_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	return TLSH_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1009,7 +1036,7 @@ static struct tlsh_implementation ossl_impl = {
                         TLSH_CAP_CIPHERS_TLS12 | TLSH_CAP_CIPHERS_TLS13 | TLSH_CAP_ALPN |
                         TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT | TLSH_CAP_TRANSPORT_EOF |
                         TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER | TLSH_CAP_INSECURE |
-                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN | TLSH_CAP_EXPORT_SECRETS,
         .validate_config = ossl_validate_config,
         .context_new = ossl_context_new,
         .context_free = ossl_context_free,
@@ -1029,6 +1056,7 @@ static struct tlsh_implementation ossl_impl = {
         .negotiated_tls_version = ossl_negotiated_tls_version,
         .getpeercert = ossl_getpeercert,
         .last_error = ossl_last_error,
+        .set_secret_callback = ossl_set_secret_callback,
 };
 
 __attribute__((visibility("default"))) const struct tlsh_implementation *

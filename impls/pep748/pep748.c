@@ -1675,7 +1675,11 @@ static void pep_last_error(tlsh_buffer *b, struct tlsh_error *err)
 /* ------------------------------------------------------------------------ */
 
 /** Copied into each loaded implementation, which sets name, version and
- * capabilities (and drops process_incoming_eof without TRANSPORT_EOF). */
+ * capabilities (and drops process_incoming_eof without TRANSPORT_EOF).
+ * No TLSH_CAP_EXPORT_SECRETS: PEP 748 defines no secret export, and the
+ * standard library's only one, SSLContext.keylog_filename, appends to a
+ * file per context (shared by every buffer, read back by client random, no
+ * call as each secret is derived): not clean enough to declare. */
 static const struct tlsh_implementation pep_template = {
         .abi_version = TLSH_ABI_VERSION,
         .struct_size = sizeof(struct tlsh_implementation),

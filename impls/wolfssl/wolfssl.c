@@ -119,6 +119,11 @@ struct tlsh_buffer {
 	size_t proto_len;
 	unsigned char *peer_der;
 	size_t peer_der_len;
+	/** set_secret_callback's receiver (NULL: none); the master secret was
+	 * handed over. */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
+	int secret_sent;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -846,9 +851,12 @@ static void wssl_snapshot(struct tlsh_buffer *b)
 	wolfSSL_X509_free(x);
 }
 
+static void wssl_secret_poll(struct tlsh_buffer *b);
+
 /** Notices a handshake that read or write completed. */
 static void wssl_note_done(struct tlsh_buffer *b)
 {
+	wssl_secret_poll(b);
 	if (!b->hs_done && wolfSSL_is_init_finished(b->ssl))
 		wssl_snapshot(b);
 }
@@ -861,6 +869,7 @@ static int wssl_do_handshake(tlsh_buffer *b)
 		return TLSH_OK;
 	int r = wolfSSL_negotiate(b->ssl);
 	wssl_note_alerts(b);
+	wssl_secret_poll(b);
 	if (r == WOLFSSL_SUCCESS) {
 		wssl_snapshot(b);
 		return TLSH_OK;
@@ -1036,6 +1045,48 @@ static int wssl_getpeercert(tlsh_buffer *b, const uint8_t **der, size_t *len)
 	return 1;
 }
 
+/* ---- exported secrets ------------------------------------------------------ */
+
+/** After each call that may have advanced the handshake: once a TLS 1.2
+ * master secret exists (the kept arrays hold it, non-zero, from the call
+ * that computed it on), hands it over as "CLIENT_RANDOM", before the records
+ * it protects leave process_outgoing. Debian's wolfSSL has neither a
+ * secret nor a keylog callback, so this polls the arrays wolfSSL_KeepArrays
+ * keeps. */
+static void wssl_secret_poll(struct tlsh_buffer *b)
+{
+	unsigned char *ms = NULL, *sr = NULL, *cr = NULL;
+	unsigned int ms_len = 0, sr_len = 0, cr_len = 0;
+	if (b->secret_cb == NULL || b->secret_sent || wolfSSL_version(b->ssl) != TLS1_2_VERSION ||
+	    wolfSSL_get_keys(b->ssl, &ms, &ms_len, &sr, &sr_len, &cr, &cr_len) != WOLFSSL_SUCCESS ||
+	    ms == NULL || ms_len != 48 || cr == NULL || cr_len != 32)
+		return;
+	unsigned char any = 0;
+	for (unsigned i = 0; i < ms_len; i++)
+		any |= ms[i];
+	if (!any)
+		return; /* not computed yet */
+	b->secret_sent = 1;
+	b->secret_cb(b->secret_arg, "CLIENT_RANDOM", cr, ms, ms_len);
+}
+
+/** TLS 1.2 only: Debian's wolfSSL is built without HAVE_SECRET_CALLBACK
+ * (no wolfSSL_set_tls13_secret_cb, no wolfSSL_CTX_set_keylog_callback in
+ * libwolfssl.so), so no TLS 1.3 secret can be had: a buffer whose context
+ * allows TLS 1.3 is refused. */
+static int wssl_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	if (cb != NULL && b->tc->tls13)
+		return tlsh_state_fail(&b->st, TLSH_TLS_ERROR,
+		                       "wolfSSL cannot export TLS 1.3 secrets (built without "
+		                       "HAVE_SECRET_CALLBACK): limit the context to TLS 1.2");
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	if (cb != NULL)
+		wolfSSL_KeepArrays(b->ssl);
+	return TLSH_OK;
+}
+
 static void wssl_last_error(tlsh_buffer *b, struct tlsh_error *err)
 {
 	*err = b->st.last;
@@ -1054,7 +1105,8 @@ static struct tlsh_implementation wssl_impl = {
                         TLSH_CAP_CIPHERS_TLS12 | TLSH_CAP_CIPHERS_TLS13 | TLSH_CAP_ALPN |
                         TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT | TLSH_CAP_TRANSPORT_EOF |
                         TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER | TLSH_CAP_INSECURE |
-                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN | TLSH_CAP_EXPORT_SECRETS,
+        /* EXPORT_SECRETS: TLS 1.2 only (wssl_set_secret_callback says why). */
         .validate_config = wssl_validate_config,
         .context_new = wssl_context_new,
         .context_free = wssl_context_free,
@@ -1074,6 +1126,7 @@ static struct tlsh_implementation wssl_impl = {
         .negotiated_tls_version = wssl_negotiated_tls_version,
         .getpeercert = wssl_getpeercert,
         .last_error = wssl_last_error,
+        .set_secret_callback = wssl_set_secret_callback,
 };
 
 __attribute__((visibility("default"))) const struct tlsh_implementation *
