@@ -9,7 +9,7 @@ secs=${1:-5}
 out=$("$here/build.sh")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/oracle" "$work/rewrite" "$work/expect" "$work/report" "$work/recprot"
+mkdir -p "$work/oracle" "$work/rewrite" "$work/der" "$work/expect" "$work/report" "$work/recprot"
 # Seeds: transcripts and reports from a real run, the expectations files.
 "$top/build/harness/tlsharness" run --impl openssl -f 'handshake/default' -f 'alpn/no-overlap/*' -q -o "$work/run" >/dev/null 2>&1 || true
 i=0
@@ -35,6 +35,7 @@ PY
 	i=$((i + 1))
 done
 cp "$top"/impls/*/expectations.json "$work/expect/" 2>/dev/null || true
+cp "$top"/harness/pki/*.der "$top"/harness/pki/rsa-ip6.pem "$top"/harness/pki/ecdsa-wild.pem "$work/der/"
 cp "$work/run/report.json" "$work/report/" 2>/dev/null || true
 # recprot: key logs (selector byte 0) and protected records of the unit
 # test's fixtures (selector 1, suite, sequence, padding, record).
@@ -45,7 +46,7 @@ for t in "$top"/harness/tests/recprot/*.tlstr; do
 	{ printf '\1\0\0\0'; tail -c +14 "$t" | head -c 600; } >"$work/recprot/$(basename "$t").seed"
 done
 status=0
-for t in oracle rewrite expect report recprot; do
+for t in oracle rewrite der expect report recprot; do
 	[ -x "$out/fuzz_$t" ] || continue
 	echo "fuzz_$t: ${secs}s"
 	if ! "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 \

@@ -25,6 +25,15 @@
  *  - Thread safety: distinct buffers may be used from distinct threads at the
  *    same time; one buffer must not be used from two threads at once. Contexts
  *    may create buffers concurrently. validate_config is reentrant.
+ *  - A context makes any number of buffers, one after the other or alive at
+ *    the same time; each is an independent connection, and a buffer that
+ *    failed (TLS_ERROR) affects neither its context nor the context's other
+ *    buffers. A context outlives its buffers: the caller frees every buffer
+ *    of a context before the context itself (context_free).
+ *  - Output buffers (read, process_outgoing) hold exactly `cap` bytes: an
+ *    adapter writes at most `cap` bytes into them, never one more (not even a
+ *    NUL terminator). The harness places canary bytes after `cap` and reports
+ *    a write past it as HARNESS-ERROR naming the call.
  *  - The descriptor itself is immutable, statically or permanently allocated,
  *    and valid until the shared object is unloaded.
  */
@@ -397,20 +406,49 @@ struct tlsh_implementation {
 
 	/** Mandatory. PEP 748 ClientContext(config) / ServerContext(config).
 	 * On TLSH_OK stores a new context in *out; the caller frees it with
-	 * context_free after all its buffers are freed. Returns
+	 * context_free after all its buffers are freed (freeing a context while
+	 * one of its buffers lives is not allowed; an adapter may rely on that
+	 * order and need not keep a context alive for its buffers). Returns
 	 * TLSH_CONFIGURATION_ERROR when the config cannot be honoured (e.g. a
 	 * server without a chain, a key that does not match its certificate). */
 	int (*context_new)(const struct tlsh_implementation *self, enum tlsh_role role,
 	                   const struct tlsh_config *config, tlsh_context **out,
 	                   struct tlsh_error *err);
-	/** Mandatory. Frees a context. NULL is a no-op. */
+	/** Mandatory. Frees a context whose buffers are all freed already.
+	 * NULL is a no-op. */
 	void (*context_free)(tlsh_context *ctx);
 
 	/** Mandatory. ClientContext.create_buffer(server_hostname) /
 	 * ServerContext.create_buffer(). `server_hostname` is ignored for
 	 * servers; for clients it is the name to send as SNI and to verify the
-	 * certificate against. An IP literal is verified as an IP address and
-	 * no SNI is sent (RFC 6066 section 3). NULL: no SNI, no hostname check.
+	 * certificate against (RFC 9525 sections 6.3 and 6.4; RFC 6125 where
+	 * 9525 defers to it):
+	 *  - a DNS name is matched against the subjectAltName dNSName entries
+	 *    only (no CN fallback), ignoring ASCII case (RFC 4343); a wildcard
+	 *    matches only as the complete left-most label of a dNSName and
+	 *    stands for exactly one label ("*.example.com" matches
+	 *    "a.example.com", not "example.com" nor "a.b.example.com";
+	 *    "w*.example.com" matches nothing). SNI carries the name as given
+	 *    (its case kept);
+	 *  - one trailing dot is the absolute form of the same name: it is
+	 *    verified as the name without it, and SNI carries the name without
+	 *    it (RFC 6066 section 3);
+	 *  - an IP literal (IPv4 or IPv6, e.g. "127.0.0.1", "::1") is verified
+	 *    against the iPAddress entries only (a dNSName of the same text
+	 *    does not match) and no SNI is sent (RFC 6066 section 3);
+	 *  - the certificate must also allow its use: extendedKeyUsage, when
+	 *    present, lists serverAuth (RFC 5280 section 4.2.1.12); a server
+	 *    verifying a client certificate requires clientAuth likewise.
+	 * NULL: PEP 748's create_buffer(server_hostname: str) always takes a
+	 * name, and only the insecure module turns checks off. So a NULL
+	 * server_hostname is accepted only with TLSH_INSECURE_NO_HOSTNAME_CHECK
+	 * or TLSH_INSECURE_NO_VERIFY in the context's configuration; then no
+	 * SNI is sent and no name is checked, but with NO_HOSTNAME_CHECK alone
+	 * the chain is still verified (an unknown CA, an expired certificate or
+	 * a wrong extendedKeyUsage is still rejected). Without either flag,
+	 * NULL is a configuration error: buffer_new returns
+	 * TLSH_CONFIGURATION_ERROR (as Python's ssl module refuses
+	 * check_hostname without server_hostname).
 	 * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR. */
 	int (*buffer_new)(tlsh_context *ctx, const char *server_hostname, tlsh_buffer **out,
 	                  struct tlsh_error *err);
@@ -424,7 +462,10 @@ struct tlsh_implementation {
 	int (*do_handshake)(tlsh_buffer *buf);
 
 	/** Mandatory. Reads up to `cap` bytes of plaintext into `dst`, storing
-	 * the count in *n. Completes the handshake first if it is not done.
+	 * the count in *n; never writes dst[cap] or beyond. Plaintext that does
+	 * not fit stays for the next read (a record larger than `cap` is
+	 * returned over several reads). Completes the handshake first if it is
+	 * not done.
 	 * Returns OK (*n > 0), WANT_READ (no complete record buffered),
 	 * WANT_WRITE, CLOSED (clean end, sticky), RAGGED_EOF (transport EOF
 	 * without close_notify, after all earlier plaintext was returned) or
@@ -456,13 +497,19 @@ struct tlsh_implementation {
 	int (*process_incoming_eof)(tlsh_buffer *buf);
 
 	/** Mandatory. Moves up to `cap` bytes destined for the network into
-	 * `dst`, storing the count in *n (0 when nothing is pending). Returns
-	 * OK. */
+	 * `dst`, storing the count in *n (0 when nothing is pending); never
+	 * writes dst[cap] or beyond. It moves min(cap, outgoing_bytes_buffered)
+	 * bytes; the rest stays pending. Returns OK. */
 	int (*process_outgoing)(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n);
 
-	/** Mandatory. Bytes received by process_incoming not yet processed. */
+	/** Mandatory. Bytes received by process_incoming not yet processed:
+	 * at most what was given and not yet processed (process_incoming
+	 * returning WANT_READ stored nothing), and 0 once read has consumed
+	 * every complete record it was given. */
 	size_t (*incoming_bytes_buffered)(tlsh_buffer *buf);
-	/** Mandatory. Bytes that process_outgoing would return now. */
+	/** Mandatory. Bytes that process_outgoing would return now (with a
+	 * large enough cap); after process_outgoing moved n bytes it is n
+	 * less. */
 	size_t (*outgoing_bytes_buffered)(tlsh_buffer *buf);
 
 	/** Mandatory. The negotiated cipher suite's IANA id, or 0 before the

@@ -450,6 +450,21 @@ TLSH_ADAPTER_API void tlsh_identity_set(struct tlsh_identity *id, const char *ho
 TLSH_ADAPTER_API int tlsh_identity_match(const struct tlsh_identity *id, int type, const void *data,
                                          size_t len);
 
+/** A client's server_hostname as buffer_new takes it (tlsh.h). check_name:
+ * the client verifies names (tlsh_plan.check_name: no NO_VERIFY, no
+ * NO_HOSTNAME_CHECK). Sets *id to the identity to verify (NONE when
+ * check_name is 0) and sni to the name to send as SNI, "" for none:
+ *  - NULL or "": no SNI; accepted only when check_name is 0 (PEP 748's
+ *    create_buffer always takes a name, and only the insecure flags turn
+ *    the check off), else CONFIGURATION_ERROR;
+ *  - an IP literal: no SNI (RFC 6066 section 3);
+ *  - a DNS name: sent as given (its case kept) without one trailing dot,
+ *    the absolute form of the same name (RFC 6066 section 3); a name of
+ *    more than 255 bytes is a CONFIGURATION_ERROR.
+ * Returns TLSH_OK or TLSH_CONFIGURATION_ERROR (err set, naming it). */
+TLSH_ADAPTER_API int tlsh_client_name(const char *host, int check_name, struct tlsh_identity *id,
+                                      char sni[256], struct tlsh_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Exported secrets (set_secret_callback)                                   */
 /* ------------------------------------------------------------------------ */
@@ -1129,6 +1144,35 @@ TLSH_ADAPTER_API int tlsh_identity_match(const struct tlsh_identity *id, int typ
 	if (id->kind == TLSH_IDENTITY_IP && type == TLSH_SAN_IP)
 		return len == id->ip_len && memcmp(data, id->ip, len) == 0;
 	return 0;
+}
+
+TLSH_ADAPTER_API int tlsh_client_name(const char *host, int check_name, struct tlsh_identity *id,
+                                      char sni[256], struct tlsh_error *err)
+{
+	uint8_t ip[16];
+	sni[0] = '\0';
+	tlsh_identity_set(id, NULL);
+	if (host == NULL || host[0] == '\0') {
+		if (!check_name)
+			return TLSH_OK;
+		return tlsh_config_fail(
+		        err,
+		        "%s server_hostname while names are verified: it needs "
+		        "TLSH_INSECURE_NO_HOSTNAME_CHECK or TLSH_INSECURE_NO_VERIFY",
+		        host == NULL ? "a NULL" : "an empty");
+	}
+	if (tlsh_ip_parse(host, ip) == 0) {
+		size_t n = strlen(host);
+		if (n > 1 && host[n - 1] == '.')
+			n--;
+		if (n > 255)
+			return tlsh_config_fail(err, "server_hostname is longer than 255 bytes");
+		memcpy(sni, host, n);
+		sni[n] = '\0';
+	}
+	if (check_name)
+		tlsh_identity_set(id, host);
+	return TLSH_OK;
 }
 
 /* ---- exported secrets ------------------------------------------------------ */

@@ -10,9 +10,11 @@
 # structure of every certificate is identical from run to run; only the keys
 # (and therefore signatures, key identifiers and fingerprints) change.
 #
-# Re-runnable: every output is built in a scratch directory and then replaces
-# the previous *.pem / *.key / *.der files in OUTDIR. gen.sh and README.md are
-# left alone.
+# Additive: files that already exist in OUTDIR are kept byte for byte (fuzz
+# corpora and crash reproducers depend on them) and only the missing ones are
+# made, new leaves signed with the existing intermediate's key. To regenerate
+# a whole hierarchy, delete every <kt>-* file of it first (or give an empty
+# OUTDIR). gen.sh and README.md are left alone.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -26,6 +28,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tlsh-pki.XXXXXX")
 trap 'rm -rf -- "$WORK"' EXIT
 STAGE=$WORK/out
 mkdir -p "$STAGE"
+# What exists already is the starting point: kept as it is, never re-made.
+shopt -s nullglob
+for f in "$OUT"/*.pem "$OUT"/*.key "$OUT"/*.der; do
+    cp -p -- "$f" "$STAGE"/
+done
+shopt -u nullglob
+have() { [ -e "$STAGE/$1" ]; }
 
 # Fixed validity windows. GeneralizedTime input is accepted by `openssl ca`;
 # dates before 2050 are still encoded as UTCTime as RFC 5280 requires.
@@ -43,6 +52,7 @@ O="tlsharness test PKI"
 # genkey KT NAME  -> $STAGE/NAME.key (PKCS#8, unencrypted PEM)
 genkey() {
     local kt=$1 name=$2
+    have "$name.key" && return 0
     case $kt in
         rsa)   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
                    -out "$STAGE/$name.key" 2>/dev/null ;;
@@ -90,6 +100,7 @@ EOF
 sign() {
     local cadir=$1 serial=$2 subj=$3 key=$4 out=$5 start=$6 end=$7 ext=$8 issuer=$9
     local d=$WORK/$cadir
+    have "$out.pem" && return 0
     echo "$serial" >"$d/serial"
     openssl req -new -config "$d/ca.cnf" -key "$STAGE/$key.key" -subj "$subj" \
         -out "$WORK/$out.csr"
@@ -149,6 +160,17 @@ build() {
     leaf_ext "$WORK/$p-client.ext" clientAuth
     # client: digitalSignature only, regardless of key type
     sed -i 's/^keyUsage = .*/keyUsage = critical,digitalSignature/' "$WORK/$p-client.ext"
+    # Identity and key-usage leaves (issue 14): names with case, digits and
+    # hyphens, wildcards, IPv6, a dNSName that spells an IP address, and the
+    # wrong extendedKeyUsage for each role.
+    leaf_ext "$WORK/$p-wild.ext"    serverAuth "DNS:*.wild.tlsh.test"
+    leaf_ext "$WORK/$p-partial.ext" serverAuth "DNS:w*.tlsh.test"
+    leaf_ext "$WORK/$p-mixed.ext"   serverAuth "DNS:Web-01.Mixed9.tlsh.test"
+    leaf_ext "$WORK/$p-ip6.ext"     serverAuth "IP:::1, DNS:ip6.tlsh.test"
+    leaf_ext "$WORK/$p-dnsip.ext"   serverAuth "DNS:127.0.0.1, DNS:::1"
+    leaf_ext "$WORK/$p-noserverauth.ext" clientAuth "DNS:server.tlsh.test"
+    leaf_ext "$WORK/$p-client-noclientauth.ext" serverAuth
+    sed -i 's/^keyUsage = .*/keyUsage = critical,digitalSignature/' "$WORK/$p-client-noclientauth.ext"
 
     local s=$((16#$base))
     ser() { printf '%04X' $((s + $1)); }
@@ -170,6 +192,17 @@ build() {
     sign "$p-int" "$(ser 7)" "$srv"                     "$p-expired" "$p-expired" "$EXPIRED_START" "$EXPIRED_END" "$WORK/$p-server.ext" "$p-int"
     sign "$p-int" "$(ser 8)" "$srv"                     "$p-notyet"  "$p-notyet"  "$NOTYET_START"  "$NOTYET_END"  "$WORK/$p-server.ext" "$p-int"
 
+    local cl="/O=$O/CN=tlsh client"
+    sign "$p-int" "$(ser 11)" "/O=$O/CN=*.wild.tlsh.test" "$p-wild" "$p-wild" "$GOOD_START" "$GOOD_END" "$WORK/$p-wild.ext" "$p-int"
+    sign "$p-int" "$(ser 12)" "/O=$O/CN=w*.tlsh.test" "$p-partial" "$p-partial" "$GOOD_START" "$GOOD_END" "$WORK/$p-partial.ext" "$p-int"
+    sign "$p-int" "$(ser 13)" "/O=$O/CN=Web-01.Mixed9.tlsh.test" "$p-mixed" "$p-mixed" "$GOOD_START" "$GOOD_END" "$WORK/$p-mixed.ext" "$p-int"
+    sign "$p-int" "$(ser 14)" "/O=$O/CN=ip6.tlsh.test" "$p-ip6" "$p-ip6" "$GOOD_START" "$GOOD_END" "$WORK/$p-ip6.ext" "$p-int"
+    sign "$p-int" "$(ser 15)" "/O=$O/CN=dnsip.tlsh.test" "$p-dnsip" "$p-dnsip" "$GOOD_START" "$GOOD_END" "$WORK/$p-dnsip.ext" "$p-int"
+    sign "$p-int" "$(ser 16)" "$srv" "$p-noserverauth" "$p-noserverauth" "$GOOD_START" "$GOOD_END" "$WORK/$p-noserverauth.ext" "$p-int"
+    sign "$p-int" "$(ser 17)" "$cl" "$p-client-noclientauth" "$p-client-noclientauth" "$GOOD_START" "$GOOD_END" "$WORK/$p-client-noclientauth.ext" "$p-int"
+    sign "$p-int" "$(ser 18)" "$cl" "$p-client-expired" "$p-client-expired" "$EXPIRED_START" "$EXPIRED_END" "$WORK/$p-client.ext" "$p-int"
+    sign "$p-int" "$(ser 19)" "$cl" "$p-client-notyet" "$p-client-notyet" "$NOTYET_START" "$NOTYET_END" "$WORK/$p-client.ext" "$p-int"
+
     # Untrusted hierarchy: unknown root -> leaf
     newca "$p-unknown"
     sign "$p-unknown" "$(ser 9)" "/O=$O/CN=tlsh Unknown Root $KT" "$p-unknown-ca" "$p-unknown-ca" \
@@ -179,17 +212,35 @@ build() {
 
     # Convenience chains (leaf first, then intermediate; root not included)
     for n in server alt ip client; do
-        cat "$STAGE/$p-$n.pem" "$STAGE/$p-int.pem" >"$STAGE/$p-$n-chain.pem"
+        have "$p-$n-chain.pem" ||
+            cat "$STAGE/$p-$n.pem" "$STAGE/$p-int.pem" >"$STAGE/$p-$n-chain.pem"
     done
 
     # DER copies of the server leaf and its key (PKCS#8 DER)
-    openssl x509 -in "$STAGE/$p-server.pem" -outform DER -out "$STAGE/$p-server.der"
-    openssl pkcs8 -topk8 -nocrypt -in "$STAGE/$p-server.key" -outform DER \
-        -out "$STAGE/$p-server.key.der"
+    have "$p-server.der" ||
+        openssl x509 -in "$STAGE/$p-server.pem" -outform DER -out "$STAGE/$p-server.der"
+    have "$p-server.key.der" ||
+        openssl pkcs8 -topk8 -nocrypt -in "$STAGE/$p-server.key" -outform DER \
+            -out "$STAGE/$p-server.key.der"
 }
 
+# A hierarchy whose root or intermediate is missing cannot sign new leaves
+# that chain to the existing ones: refuse rather than mix two hierarchies.
+for kt in rsa ecdsa; do
+    for ca in ca int unknown-ca; do
+        if ! have "$kt-$ca.pem" || ! have "$kt-$ca.key"; then
+            for f in "$STAGE/$kt"-*; do
+                [ -e "$f" ] || continue
+                echo "gen.sh: $OUT has $kt files but not $kt-$ca.pem/.key; delete every $kt-* file to regenerate that hierarchy" >&2
+                exit 1
+            done
+        fi
+    done
+done
+
 # Key generation dominates the run time (RSA), so do it up front, in parallel.
-NAMES="ca int server alt ip nosan client expired notyet unknown-ca unknown"
+NAMES="ca int server alt ip nosan client expired notyet unknown-ca unknown
+       wild partial mixed ip6 dnsip noserverauth client-noclientauth client-expired client-notyet"
 pids=()
 for kt in rsa ecdsa; do
     for n in $NAMES; do
@@ -204,10 +255,14 @@ done
 build rsa   RSA   1001
 build ecdsa ECDSA 2001
 
-chmod 0644 "$STAGE"/*
+# Write only what is new; existing files are never touched.
+made=0
+for f in "$STAGE"/*; do
+    n=$(basename -- "$f")
+    [ -e "$OUT/$n" ] && continue
+    cp -- "$f" "$OUT/$n"
+    chmod 0644 "$OUT/$n"
+    made=$((made + 1))
+done
 
-# Replace previous outputs in OUT (only our own file types; gen.sh/README.md kept).
-rm -f -- "$OUT"/*.pem "$OUT"/*.key "$OUT"/*.der
-cp -- "$STAGE"/* "$OUT"/
-
-echo "gen.sh: wrote $(find "$STAGE" -type f | wc -l) files to $OUT"
+echo "gen.sh: wrote $made new file(s) to $OUT"

@@ -67,7 +67,8 @@ static uint64_t side_needs(const struct scen_def *d, enum tlsh_role role)
 		hi = role == TLSH_ROLE_CLIENT ? d->shi : d->chi;
 	}
 	if (r->outcome != OUT_CONFIG_ERROR)
-		need |= bound_needs(lo, hi, r->outcome != OUT_CONFIG_OK);
+		need |= bound_needs(
+		        lo, hi, r->outcome != OUT_CONFIG_OK && r->outcome != OUT_BUFFER_REFUSED);
 	if (role == TLSH_ROLE_CLIENT) {
 		if (sd->chain[0])
 			need |= TLSH_CAP_CLIENT_AUTH;
@@ -78,6 +79,8 @@ static uint64_t side_needs(const struct scen_def *d, enum tlsh_role role)
 	} else {
 		if (sd->trust)
 			need |= TLSH_CAP_CLIENT_AUTH;
+		if (sd->trust && (sd->flags & SIDE_TRUST_PATH))
+			need |= TLSH_CAP_SOURCE_PATH;
 		if (sd->chain[1])
 			need |= TLSH_CAP_SNI_CHAINS;
 	}
@@ -143,6 +146,12 @@ static void apply(struct scen_def *d, enum dim dim, intptr_t v, intptr_t w, cons
 	case DIM_P:
 		d->p = v;
 		d->pw = w;
+		break;
+	case DIM_RCAP:
+		d->rcap = (size_t)v;
+		break;
+	case DIM_OCAP:
+		d->ocap = (size_t)v;
 		break;
 	case DIM_MUT:
 		d->mut = ptr;
@@ -229,6 +238,7 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 	d->time_scale = r->time_scale;
 	d->kt = r->kt;
 	d->ver = r->ver;
+	d->role = r->role;
 	d->size = r->after.size;
 	d->dir = r->after.dir;
 	d->eof_to = r->eof_to;
@@ -256,11 +266,15 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 	resolve_bounds(d, &r->server, srange, &d->slo, &d->shi);
 	if (r->solo) {
 		if (!d->role)
-			die(r, "a solo row needs a role axis");
+			die(r, "a solo row needs a role (the field or an axis)");
 		d->solo = d->role;
 	}
 	if (!r->extra && r->outcome == OUT_EXTRA)
 		die(r, "a row without an extra needs an outcome");
+	if (r->outcome == OUT_BUFFER_REFUSED && !(r->solo && d->role == TLSH_ROLE_CLIENT))
+		die(r, "OUT_BUFFER_REFUSED is for a solo client row");
+	if (r->conns.fail_first && !d->role)
+		die(r, "conns.fail_first needs the row's side (role)");
 	if (r->puppet && (!d->role || (!d->mut && !r->extra)))
 		die(r, "a puppet row needs a role axis and a mutation");
 	if (!r->puppet && (r->outcome == OUT_REJECTS || r->outcome == OUT_PROCEEDS))

@@ -51,8 +51,14 @@ enum dim {
 	DIM_CRANGE, /* client version bounds: v = lowest, w = highest */
 	DIM_SRANGE, /* server version bounds: v = lowest, w = highest */
 	DIM_P,      /* a row-specific parameter: v, w, ptr */
+	DIM_RCAP,   /* capacity of read on the row's side (DIM_ROLE; 0: both): v bytes, or
+	             * CAP_LESS_ONE: one byte less than the plaintext pending */
+	DIM_OCAP,   /* capacity of process_outgoing on that side: v bytes, or CAP_LESS_ONE:
+	             * one byte less than outgoing_bytes_buffered */
 	DIM_MUT,    /* the misbehaving peer's mutation: ptr = struct rw_mutation */
 };
+
+#define CAP_LESS_ONE (-1)
 
 struct axval {
 	const char *tag;  /* id segment, e.g. "rsa", "tls13", "one-byte" */
@@ -139,6 +145,8 @@ enum outcome {
 	OUT_SERVER_REJECTS, /* the server fails first */
 	OUT_CONFIG_ERROR,   /* solo: validate_config and context_new refuse */
 	OUT_CONFIG_OK,      /* solo: validate_config, context_new, buffer_new accept */
+	OUT_BUFFER_REFUSED, /* solo: validate_config and context_new accept, buffer_new returns
+	                     * CONFIGURATION_ERROR (e.g. a NULL server_hostname) */
 	/* Misbehaving peer (row.puppet): the backend under test ... */
 	OUT_REJECTS,  /* ... aborts where the mutated message arrives: nothing but an
 	               * alert leaves it afterwards, and it fails (never completes,
@@ -170,6 +178,22 @@ struct after {
 	 * with alpn_check set, alpn (data NULL: none). */
 	int alpn_check;
 	struct tlsh_bytes alpn;
+	/* Byte counts: every process_outgoing / process_incoming of both
+	 * sides is checked against outgoing/incoming_bytes_buffered (endpoint.h
+	 * count_check), and after the transfer both counts are 0. */
+	int counts;
+};
+
+/* Several connections from one client context and one server context
+ * (tlsh.h: a context may create any number of buffers). */
+struct conns {
+	int n;           /* connections (buffers per context); < 2: one, the usual run */
+	int interleaved; /* all alive at once, handshakes stepped in turn; one connection's
+	                  * buffers are then freed and the others (and a new one) still work */
+	/* The first connection's first flight to the row's side (`role`) is
+	 * corrupted (its record type byte): that side's handshake must fail,
+	 * and the same contexts must then serve the other connections. */
+	int fail_first;
 };
 
 #define DIR_BOTH 2
@@ -185,12 +209,14 @@ struct row {
 	/* Fixed dimensions (an axis of the same dim overrides). */
 	int kt;
 	enum tlsh_version ver; /* NONE: default bounds */
-	int solo;              /* 1: one side alone (validate_config ...), by DIM_ROLE */
+	enum tlsh_role role;   /* the side the row is about (0: none or both) */
+	int solo;              /* 1: one side alone (validate_config ...): `role` or DIM_ROLE */
 	struct side client, server;
 	const char *host; /* server_hostname; NULL: "server.tlsh.test"; HOST_NONE: NULL */
 	enum outcome outcome;
 	int alerts[ROW_MAX_ALERTS]; /* alerts the RFC names (0-terminated); none: not checked */
 	struct after after;
+	struct conns conns;
 	/* Byte-level behaviour (ragged-eof): who gets a transport EOF and who
 	 * shuts down (role bits), for the extra to use and the capabilities. */
 	unsigned eof_to, shutdown_by;
@@ -266,6 +292,7 @@ struct scen_def {
 	size_t size;
 	int dir;
 	unsigned eof_to;
+	size_t rcap, ocap; /* read / process_outgoing capacity on `role`'s side (0: none) */
 	enum tlsh_version clo, chi, slo, shi; /* each side's configured bounds */
 	intptr_t p, pw;
 	const void *ptr;

@@ -255,16 +255,45 @@ int ep_handshake(struct endpoint *e)
 	return after(e, st);
 }
 
+/* The adapter's view of a read or process_outgoing: an exact-size buffer of
+ * `cap` bytes followed by canary bytes, checked after the call. One for the
+ * process (no two threads call adapters), allocated anew to each call's
+ * exact size so that ASan also sees a write beyond the canary, and still
+ * reachable when a violation leaves the call early. */
+static uint8_t *guard_buf;
+
+static uint8_t *guard_for(size_t cap)
+{
+	free(guard_buf);
+	guard_buf = canary_alloc(cap);
+	return guard_buf;
+}
+
+static void check_canary(const struct endpoint *e, const char *call, const uint8_t *g, size_t cap)
+{
+	int at = canary_trampled(g, cap);
+	if (at >= 0)
+		violate(e,
+		        "%s wrote past the %zu-byte buffer it was given (byte %zu after its end "
+		        "changed)",
+		        call, cap, (size_t)at + 1);
+}
+
 int ep_read(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
 	*n = 0;
 	size_t got = ep_strict ? EP_POISON : 0;
-	int st = e->ih->fn.read(e->buf, dst, cap, &got);
+	if (e->read_cap && e->read_cap < cap)
+		cap = e->read_cap;
+	uint8_t *g = guard_for(cap);
+	int st = e->ih->fn.read(e->buf, g, cap, &got);
+	check_canary(e, "read", g, cap);
 	check_status(e, "read", st,
 	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_WANT_WRITE) | ST(TLSH_RAGGED_EOF) |
 	                     ST(TLSH_CLOSED) | ST(TLSH_TLS_ERROR));
 	if (got > cap)
 		violate(e, "read reported %zu bytes into a %zu-byte buffer", got, cap);
+	memcpy(dst, g, got);
 	if (st == TLSH_OK && got == 0 && cap > 0)
 		violate(e, "read returned OK with 0 bytes (use CLOSED or WANT_READ)");
 	if (st != TLSH_OK && got != 0)
@@ -296,11 +325,38 @@ int ep_shutdown(struct endpoint *e)
 	return after(e, st);
 }
 
+static void count_note(struct endpoint *e, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void count_note(struct endpoint *e, const char *fmt, ...)
+{
+	if (e->count_note[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->count_note, sizeof e->count_note, fmt, ap);
+	va_end(ap);
+}
+
 int ep_incoming(struct endpoint *e, const uint8_t *data, size_t len)
 {
+	size_t before = e->count_check ? ep_in_pending(e) : 0;
 	int st = e->ih->fn.process_incoming(e->buf, data, len);
 	check_status(e, "process_incoming", st,
 	             ST(TLSH_OK) | ST(TLSH_WANT_READ) | ST(TLSH_TLS_ERROR));
+	if (e->count_check && st != TLSH_TLS_ERROR) {
+		size_t now = ep_in_pending(e);
+		if (st == TLSH_OK && now > before + len)
+			count_note(e,
+			           "%s incoming_bytes_buffered went from %zu to %zu over a "
+			           "process_incoming of %zu bytes (more than it was given)",
+			           e->label, before, now, len);
+		else if (st == TLSH_WANT_READ && now != before)
+			count_note(e,
+			           "%s process_incoming of %zu bytes returned WANT_READ (nothing "
+			           "stored) but incoming_bytes_buffered went from %zu to %zu",
+			           e->label, len, before, now);
+	}
 	return after(e, st);
 }
 
@@ -325,13 +381,34 @@ int ep_secret_callback(struct endpoint *e, tlsh_secret_fn cb, void *arg)
 
 int ep_outgoing(struct endpoint *e, uint8_t *dst, size_t cap, size_t *n)
 {
-	size_t pending = ep_strict ? e->ih->fn.outgoing_bytes_buffered(e->buf) : 0;
 	size_t got = ep_strict ? EP_POISON : 0;
 	*n = 0;
-	int st = e->ih->fn.process_outgoing(e->buf, dst, cap, &got);
+	size_t pending = ep_strict || e->count_check || e->out_cap == EP_CAP_PENDING_LESS_ONE
+	                         ? ep_out_pending(e)
+	                         : 0;
+	if (e->out_cap == EP_CAP_PENDING_LESS_ONE) {
+		size_t less = pending > 1 ? pending - 1 : 1;
+		cap = less < cap ? less : cap;
+	} else if (e->out_cap && e->out_cap < cap) {
+		cap = e->out_cap;
+	}
+	uint8_t *g = guard_for(cap);
+	int st = e->ih->fn.process_outgoing(e->buf, g, cap, &got);
+	check_canary(e, "process_outgoing", g, cap);
 	check_status(e, "process_outgoing", st, ST(TLSH_OK));
 	if (got > cap)
 		violate(e, "process_outgoing reported %zu bytes into a %zu-byte buffer", got, cap);
+	memcpy(dst, g, got);
+	if (e->count_check) {
+		size_t want = pending < cap ? pending : cap, now = ep_out_pending(e);
+		if (got != want || now != pending - got)
+			count_note(e,
+			           "%s outgoing_bytes_buffered said %zu, then process_outgoing "
+			           "into %zu bytes gave %zu (expected %zu) and "
+			           "outgoing_bytes_buffered said %zu (expected %zu)",
+			           e->label, pending, cap, got, want, now,
+			           got <= pending ? pending - got : 0);
+	}
 	if (ep_strict && pending > 0 && got > pending)
 		violate(e, "process_outgoing returned %zu bytes, outgoing_bytes_buffered said %zu",
 		        got, pending);

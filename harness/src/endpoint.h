@@ -1,8 +1,10 @@
 /* endpoint.h - one side of a connection (context + buffer) and guarded
  * wrappers for every descriptor call. The wrappers enforce the ABI: a status
- * outside the call's allowed set, a length beyond the buffer given, or a NULL
- * where a value is required is reported through ep_violation (HARNESS-ERROR
- * naming the rule) instead of being acted on. */
+ * outside the call's allowed set, a length beyond the buffer given, a write
+ * past the `cap` bytes given to read or process_outgoing (each runs on an
+ * exact-size buffer followed by canary bytes, checked after the call), or a
+ * NULL where a value is required is reported through ep_violation
+ * (HARNESS-ERROR naming the call and the rule) instead of being acted on. */
 #ifndef TLSH_ENDPOINT_H
 #define TLSH_ENDPOINT_H
 
@@ -18,7 +20,21 @@ struct endpoint {
 	 * buffer call returning TLS_ERROR / CONFIGURATION_ERROR / RAGGED_EOF). */
 	struct tlsh_error err;
 	int handshake_done;
+	/* Capacity limits for this endpoint's read / process_outgoing calls
+	 * (0: the caller's). out_cap EP_CAP_PENDING_LESS_ONE: one byte less
+	 * than outgoing_bytes_buffered reports (at least 1). */
+	size_t read_cap, out_cap;
+	/* With count_check set, every process_outgoing is checked against
+	 * outgoing_bytes_buffered before and after it (the call returns
+	 * min(cap, pending) and pending drops by that much), and every
+	 * process_incoming against incoming_bytes_buffered (OK stores at most
+	 * len more; WANT_READ stores nothing). The first deviation is kept in
+	 * count_note for the scenario to report ("" when none). */
+	int count_check;
+	char count_note[300];
 };
+
+#define EP_CAP_PENDING_LESS_ONE ((size_t)-1)
 
 /* Called on an ABI violation; must not return. Set by the engine; the
  * default prints the message and aborts. */

@@ -35,6 +35,9 @@ static const char *outcome_text(const struct scen_def *d)
 		return "validate_config returns CONFIGURATION_ERROR and context_new refuses it";
 	case OUT_CONFIG_OK:
 		return "validate_config returns OK; context_new and buffer_new succeed";
+	case OUT_BUFFER_REFUSED:
+		return "validate_config and context_new accept the configuration; buffer_new "
+		       "returns CONFIGURATION_ERROR";
 	case OUT_REJECTS:
 		return "the backend under test aborts where the puppet's mutated message arrives "
 		       "(nothing but an alert follows)";
@@ -210,6 +213,33 @@ static MUST_CHECK check_t check_alpn(struct scen *s)
 	return CHECK_OK;
 }
 
+/* The byte counts the row asks for: no deviation was seen on any
+ * process_outgoing / process_incoming (endpoint.h count_check), and once
+ * everything was sent and read both counts are 0 on both sides. */
+static MUST_CHECK check_t check_counts(struct scen *s)
+{
+	pump_flush(&s->pump, C2S);
+	pump_flush(&s->pump, S2C);
+	struct endpoint *eps[2] = {&s->client, &s->server};
+	for (int i = 0; i < 2; i++) {
+		struct endpoint *e = eps[i];
+		ENSURE(s, !e->count_note[0], "%s", e->count_note);
+		uint8_t tmp[64];
+		size_t n = 0;
+		int st = ep_read(e, tmp, sizeof tmp, &n);
+		ENSURE(s, st == TLSH_WANT_READ, "%s read after everything was read returned %s",
+		       e->label, status_name(st));
+		size_t in = ep_in_pending(e), out = ep_out_pending(e);
+		ENSURE(s, in == 0 && out == 0,
+		       "%s: everything sent was delivered and read, yet incoming_bytes_buffered is "
+		       "%zu and outgoing_bytes_buffered %zu (expected 0 and 0)",
+		       e->label, in, out);
+	}
+	scen_observe(s, "TLS %s: byte counts exact on every call of both sides",
+	             vname(ep_version(&s->client)));
+	return CHECK_OK;
+}
+
 static int pinned(const struct scen_def *d)
 {
 	return d->clo && d->clo == d->chi && d->slo == d->clo && d->shi == d->clo &&
@@ -236,8 +266,220 @@ static MUST_CHECK check_t run_established(struct scen *s)
 	GUARD(transfer(s));
 	scen_observe(s, "TLS %s, cipher 0x%04x%s", vname(ep_version(&s->client)),
 	             ep_cipher(&s->client), d->policy ? ", fragmented delivery" : "");
+	if (a->counts)
+		GUARD(check_counts(s));
 	if (d->row->check)
 		GUARD(d->row->check(s));
+	return CHECK_OK;
+}
+
+/* ---- several connections per context --------------------------------------- */
+
+#define CONNS_MAX 6
+
+/* One connection that is not the one being driven: its two buffer
+ * endpoints and its pump, swapped with s->client / s->server / s->pump. */
+struct conn {
+	struct endpoint c, v;
+	struct pump p;
+	int open, failed;
+};
+
+static void conn_swap(struct scen *s, struct conn *k)
+{
+	struct endpoint c = s->client, v = s->server;
+	struct pump p = s->pump;
+	s->client = k->c;
+	s->server = k->v;
+	s->pump = k->p;
+	k->c = c;
+	k->v = v;
+	k->p = p;
+	s->pump.ep[C2S] = &s->client;
+	s->pump.ep[S2C] = &s->server;
+}
+
+/* Buffers for connection `i` from the two contexts (the connection stays
+ * swapped out). */
+static MUST_CHECK check_t conn_open(struct scen *s, struct endpoint *cctx, struct endpoint *sctx,
+                                    struct conn *k, int i)
+{
+	int st = ep_open_buffer(&k->v, sctx, NULL);
+	if (st != TLSH_OK) {
+		s->server.err = k->v.err;
+		FAIL(s, "server buffer_new #%d from the server context: %s: %s", i + 1,
+		     status_name(st), k->v.err.message);
+	}
+	st = ep_open_buffer(&k->c, cctx, s->host);
+	if (st != TLSH_OK) {
+		s->client.err = k->c.err;
+		FAIL(s, "client buffer_new #%d from the client context: %s: %s", i + 1,
+		     status_name(st), k->c.err.message);
+	}
+	pump_init(&k->p, &k->c, &k->v);
+	pump_policy(&k->p, DELIVER_WHOLE, s->seed);
+	k->open = 1;
+	s->opened = 1;
+	return CHECK_OK;
+}
+
+/* Frees one side's buffer of a swapped-out connection. */
+static void conn_free(struct conn *k, enum tlsh_role role)
+{
+	ep_close(role == TLSH_ROLE_CLIENT ? &k->c : &k->v);
+}
+
+/* Names the connection in a failure's observed text. */
+static check_t conn_note(struct scen *s, check_t rc, int i, const char *when)
+{
+	if (IS_FAILED(rc)) {
+		char msg[sizeof s->observed];
+		fmt_into(msg, sizeof msg, "%s", s->observed);
+		fmt_into(s->observed, sizeof s->observed, "connection #%d (%s): %s", i + 1, when,
+		         msg);
+	}
+	return rc;
+}
+
+/* The swapped-in connection completes its handshake (API and wire agree)
+ * and carries its own data both ways. `i` varies the data per connection,
+ * so that bytes crossing between connections are seen. */
+static MUST_CHECK check_t conn_run(struct scen *s, int i, const char *when)
+{
+	uint64_t seed = s->seed;
+	s->seed = seed + 7919u * (uint64_t)(i + 1);
+	check_t rc = scen_establish(s, &s->ccfg, &s->scfg, s->host);
+	if (!IS_FAILED(rc))
+		rc = scen_small_transfer(s);
+	s->seed = seed;
+	return conn_note(s, rc, i, when);
+}
+
+/* The swapped-in connection's first flight to the row's side gets an invalid
+ * record type (RFC 8446 section 5: unexpected_message): that side fails. */
+static MUST_CHECK check_t conn_fail(struct scen *s)
+{
+	enum tlsh_role role = s->def->role;
+	struct endpoint *rx = scen_ep(s, role);
+	enum dir d = role == TLSH_ROLE_SERVER ? C2S : S2C;
+	ep_handshake(&s->client);
+	if (role == TLSH_ROLE_CLIENT) {
+		pump_flush(&s->pump, C2S);
+		ep_handshake(&s->server);
+	}
+	size_t n = pump_hold(&s->pump, d);
+	ENSURE(s, n > 0, "connection #1: the %s received no first flight",
+	       role == TLSH_ROLE_SERVER ? "server" : "client");
+	/* What the receiver gets and the transcript alike. */
+	s->pump.held[d].data[0] = 0xff;
+	if (!s->pump.truncated_transcript && s->pump.wire[d].len >= n)
+		s->pump.wire[d].data[s->pump.wire[d].len - n] = 0xff;
+	int st = pump_release(&s->pump, d);
+	if (st == TLSH_OK)
+		st = ep_handshake(rx);
+	ENSURE(s, st == TLSH_TLS_ERROR && !rx->handshake_done,
+	       "connection #1: the %s took a first flight whose record type is 0xff: %s "
+	       "(expected TLS_ERROR)",
+	       rx->label, status_name(st));
+	return CHECK_OK;
+}
+
+static MUST_CHECK check_t run_conns(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	const struct conns *cn = &d->row->conns;
+	int n = cn->n < CONNS_MAX ? cn->n : CONNS_MAX - 1;
+	static struct conn k[CONNS_MAX];
+	static struct endpoint cctx, sctx;
+	cfg_from_side(&s->ccfg, d, TLSH_ROLE_CLIENT);
+	cfg_from_side(&s->scfg, d, TLSH_ROLE_SERVER);
+	s->host = scen_row_host(d);
+	int st = ep_open_context(&sctx, s->simpl, TLSH_ROLE_SERVER, &s->scfg.cfg);
+	if (st != TLSH_OK) {
+		s->server.err = sctx.err;
+		FAIL(s, "server context_new: %s: %s", status_name(st), sctx.err.message);
+	}
+	st = ep_open_context(&cctx, s->cimpl, TLSH_ROLE_CLIENT, &s->ccfg.cfg);
+	if (st != TLSH_OK) {
+		s->client.err = cctx.err;
+		FAIL(s, "client context_new: %s: %s", status_name(st), cctx.err.message);
+	}
+	int first_ok = cn->fail_first ? 1 : 0;
+	if (!cn->interleaved) {
+		/* One after the other: each connection's buffers are freed
+		 * before the next one is made. */
+		for (int i = 0; i < n; i++) {
+			GUARD(conn_open(s, &cctx, &sctx, &k[i], i));
+			conn_swap(s, &k[i]);
+			if (i == 0 && cn->fail_first)
+				GUARD(conn_fail(s));
+			else
+				GUARD(conn_run(s, i, "one after the other"));
+			ep_close(&s->client);
+			ep_close(&s->server);
+			if (i + 1 < n) {
+				conn_swap(s, &k[i]);
+				pump_free(&k[i].p);
+			}
+		}
+	} else {
+		/* All alive at once: every first flight, then the handshakes
+		 * completed in reverse order, then data on each. */
+		for (int i = 0; i < n; i++)
+			GUARD(conn_open(s, &cctx, &sctx, &k[i], i));
+		for (int i = 0; i < n; i++) {
+			conn_swap(s, &k[i]);
+			if (i == 0 && cn->fail_first) {
+				GUARD(conn_fail(s));
+				k[i].failed = 1;
+			} else {
+				ep_handshake(&s->client);
+				pump_flush(&s->pump, C2S);
+				ep_handshake(&s->server);
+				pump_flush(&s->pump, S2C);
+			}
+			conn_swap(s, &k[i]);
+		}
+		for (int i = n - 1; i >= first_ok; i--) {
+			conn_swap(s, &k[i]);
+			GUARD(conn_run(s, i, "interleaved handshakes"));
+			conn_swap(s, &k[i]);
+		}
+		/* Free the first connection's buffers; the others and the
+		 * contexts go on, and make one more connection. */
+		conn_free(&k[0], TLSH_ROLE_SERVER);
+		conn_free(&k[0], TLSH_ROLE_CLIENT);
+		for (int i = 1; i < n; i++) {
+			conn_swap(s, &k[i]);
+			uint64_t seed = s->seed;
+			s->seed = seed + 104729u * (uint64_t)(i + 1);
+			check_t rc = scen_small_transfer(s);
+			s->seed = seed;
+			conn_swap(s, &k[i]);
+			GUARD(conn_note(s, rc, i, "data after connection #1 was freed"));
+		}
+		GUARD(conn_open(s, &cctx, &sctx, &k[n], n));
+		conn_swap(s, &k[n]);
+		GUARD(conn_run(s, n, "made after another connection was freed"));
+		conn_swap(s, &k[n]);
+		/* Free the rest in a mixed order: servers of odd connections
+		 * first, then every client, then the other servers. */
+		for (int i = 1; i <= n; i += 2)
+			conn_free(&k[i], TLSH_ROLE_SERVER);
+		for (int i = 1; i <= n; i++)
+			conn_free(&k[i], TLSH_ROLE_CLIENT);
+		for (int i = 2; i <= n; i += 2)
+			conn_free(&k[i], TLSH_ROLE_SERVER);
+		conn_swap(s, &k[n]); /* its transcript goes to the report */
+	}
+	/* Every buffer is freed; now the contexts (tlsh.h: context_free comes
+	 * after all of a context's buffers are freed). */
+	ep_close(&cctx);
+	ep_close(&sctx);
+	scen_observe(s, "%d connection(s) from one client and one server context%s%s",
+	             n + cn->interleaved,
+	             cn->interleaved ? ", interleaved" : ", one after the other",
+	             cn->fail_first ? "; the first one's failure left the contexts usable" : "");
 	return CHECK_OK;
 }
 
@@ -269,6 +511,8 @@ static MUST_CHECK check_t run_config(struct scen *s)
 	struct cfgb *b = role == TLSH_ROLE_CLIENT ? &s->ccfg : &s->scfg;
 	cfg_from_side(b, d, role);
 	struct tlsh_error err;
+	if (d->row->outcome == OUT_BUFFER_REFUSED)
+		want = TLSH_OK;
 	int st = ep_validate(ih, role, &b->cfg, &err);
 	if (st != want) {
 		e->err = err;
@@ -277,9 +521,19 @@ static MUST_CHECK check_t run_config(struct scen *s)
 	}
 	char vmsg[256];
 	fmt_into(vmsg, sizeof vmsg, "%s", err.message);
-	st = ep_open(e, ih, role, &b->cfg, role == TLSH_ROLE_CLIENT ? TEST_HOST : NULL);
+	const char *host = role == TLSH_ROLE_CLIENT ? scen_row_host(d) : NULL;
+	st = ep_open(e, ih, role, &b->cfg, host);
 	int ctx_made = e->ctx != NULL;
 	ep_close(e);
+	if (d->row->outcome == OUT_BUFFER_REFUSED) {
+		ENSURE(s, ctx_made, "context_new refused a valid configuration: %s",
+		       e->err.message);
+		ENSURE(s, st == TLSH_CONFIGURATION_ERROR, "buffer_new(%s%s%s) returned %s%s%s",
+		       host ? "\"" : "", host ? host : "NULL", host ? "\"" : "", status_name(st),
+		       st == TLSH_OK ? "" : ": ", st == TLSH_OK ? "" : e->err.message);
+		scen_observe(s, "buffer_new: CONFIGURATION_ERROR: %s", e->err.message);
+		return CHECK_OK;
+	}
 	if (valid) {
 		ENSURE(s, st == TLSH_OK, "validate_config accepted it but %s returned %s: %s",
 		       ctx_made ? "buffer_new" : "context_new", status_name(st), e->err.message);
@@ -722,6 +976,8 @@ void interp_run(struct scen *s)
 	set_expected(s);
 	if (r->extra) {
 		rc = r->extra(s);
+	} else if (r->conns.n >= 2) {
+		rc = run_conns(s);
 	} else if (r->puppet) {
 		rc = run_misbehave(s);
 	} else {
@@ -735,6 +991,7 @@ void interp_run(struct scen *s)
 			break;
 		case OUT_CONFIG_ERROR:
 		case OUT_CONFIG_OK:
+		case OUT_BUFFER_REFUSED:
 			rc = run_config(s);
 			break;
 		case OUT_REJECTS:
@@ -743,6 +1000,10 @@ void interp_run(struct scen *s)
 			break;
 		}
 	}
+	/* A failed identity outcome names the certificate the server sent. */
+	if (IS_FAILED(rc) && !r->extra &&
+	    (r->outcome == OUT_ESTABLISHED || r->outcome == OUT_CLIENT_REJECTS))
+		scen_note_server_cert(s);
 	/* A failed check has recorded its FAIL; the wire rules are judged on
 	 * what crossed in every scenario that otherwise passed. */
 	if (!IS_FAILED(rc) && s->verdict != V_FAIL)

@@ -1,8 +1,12 @@
 /* mutation.c - `tlsharness mutation`: runs every mutant listed in a manifest
  * (impls/mutants/mutants.json) against its base backend and checks that the
- * scenarios of the rule it breaks catch it: FAIL where the base itself
+ * scenarios of the rule it breaks catch it: FAIL or HARNESS-ERROR (an ABI
+ * rule the guards enforce, e.g. a write past cap) where the base itself
  * passes, or PASS-LOOSE (the alert the RFC names is missing) where the base
- * passes strictly. Prints the score and the scenarios no mutant catches. */
+ * passes strictly. A base is a built backend, or a reference wrapper in
+ * impls/mutants named "mutant-NAME" (a backend plus the rules its adapter
+ * does not follow yet). Prints the score and the scenarios no mutant
+ * catches. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -198,6 +202,13 @@ int cmd_mutation(int argc, char **argv)
 		int found = 0;
 		for (size_t k = 0; built[k]; k++)
 			found |= !strcmp(built[k], m[i].base);
+		if (!strncmp(m[i].base, "mutant-", 7)) {
+			char why[300], *arg = NULL;
+			char *path = impl_resolve(m[i].base, &arg, why, sizeof why);
+			found = path != NULL;
+			free(path);
+			free(arg);
+		}
 		if (!found) {
 			m[i].base = NULL;
 			skipped++;
@@ -284,7 +295,8 @@ int cmd_mutation(int argc, char **argv)
 			size_t di = (size_t)(res[r].def - defs);
 			/* A FAIL where the base passes, or a PASS-LOOSE (the alert the
 			 * RFC names went missing) where the base passes strictly. */
-			int fail = res[r].raw == V_FAIL && (base_passes[di] & (1 << bi));
+			int fail = (res[r].raw == V_FAIL || res[r].raw == V_HARNESS_ERROR) &&
+			           (base_passes[di] & (1 << bi));
 			int loose = res[r].raw == V_PASS_LOOSE && (base_strict[di] & (1 << bi));
 			if (!fail && !loose)
 				continue;

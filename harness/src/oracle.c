@@ -148,6 +148,17 @@ static int count_certs(struct tcur body)
 	return list.bad ? -2 : n;
 }
 
+/* Keeps a copy of the first certificate of the server's Certificate. */
+static void keep_leaf(struct wire *w, struct tcur body)
+{
+	struct tcur list = tcur_vec(&body, 3);
+	struct tcur leaf = tcur_vec(&list, 3);
+	if (!leaf.bad && leaf.n <= sizeof w->server_leaf) {
+		memcpy(w->server_leaf, leaf.p, leaf.n);
+		w->server_leaf_len = leaf.n;
+	}
+}
+
 static void parse_handshake_stream(struct wire *w, int dir, const uint8_t *p, size_t n)
 {
 	struct tcur c = tcur_of(p, n);
@@ -161,10 +172,12 @@ static void parse_handshake_stream(struct wire *w, int dir, const uint8_t *p, si
 			parse_client_hello(w, body);
 		else if (dir == 1 && type == 2)
 			parse_server_hello(w, body);
-		else if (type == 11 && w->version == 0x0303)
+		else if (type == 11 && w->version == 0x0303) {
 			(dir ? &w->server_cert_count : &w->client_cert_count)[0] =
 			        count_certs(body);
-		else if (dir == 1 && type == 13 && w->version == 0x0303)
+			if (dir == 1)
+				keep_leaf(w, body);
+		} else if (dir == 1 && type == 13 && w->version == 0x0303)
 			w->cert_request = 1;
 	}
 }

@@ -80,6 +80,10 @@ struct wire {
 	int server_cert_count;
 	int client_cert_count;
 	int cert_request;
+	/* TLS 1.2: the server's leaf certificate (the first of its Certificate
+	 * message), DER; 0 bytes when not seen or longer than the copy. */
+	uint8_t server_leaf[8192];
+	size_t server_leaf_len;
 	int ccs[2];
 	size_t n_records[2];
 	size_t n_alerts;

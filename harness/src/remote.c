@@ -421,8 +421,6 @@ struct host {
 	const struct tlsh_implementation *f;
 	const struct impl_handle *ih;
 	struct table ctxs, bufs;
-	uint8_t *scratch;
-	size_t scratch_cap;
 	/* A buffer request's reply before the secrets go in front of it. */
 	struct bytes body;
 };
@@ -455,13 +453,29 @@ static void host_reply_with_secrets(struct host *h, struct bytes *out)
 	bytes_append(out, h->body.data, h->body.len);
 }
 
-static uint8_t *host_scratch(struct host *h, size_t cap)
+/* read or process_outgoing on the host, guarded as endpoint.c guards them
+ * in process: the adapter gets an exact buffer of `cap` bytes followed by
+ * CANARY_LEN canary bytes (util.h), checked after the call. Puts the count
+ * (u64, as the adapter said, for the proxy's guard to judge), the first
+ * min(count, cap) bytes (blob) and the position after the buffer's end of
+ * the first canary byte the adapter changed (u32, 1 .. CANARY_LEN; 0: none),
+ * which the proxy reports as an ABI violation naming the call
+ * (check_trampled). Returns the adapter's status; *sent is the number of
+ * bytes put, *bad is set for a count beyond cap or a changed canary. */
+static int host_guarded(const struct tlsh_implementation *f, tlsh_buffer *b, enum op op, size_t cap,
+                        struct bytes *out, size_t *sent, int *bad)
 {
-	if (h->scratch_cap < cap + 64) {
-		h->scratch_cap = cap + 64;
-		h->scratch = xrealloc(h->scratch, h->scratch_cap);
-	}
-	return h->scratch;
+	uint8_t *g = canary_alloc(cap);
+	size_t n = 0;
+	int st = op == OP_READ ? f->read(b, g, cap, &n) : f->process_outgoing(b, g, cap, &n);
+	int at = canary_trampled(g, cap);
+	*sent = n > cap ? cap : n;
+	*bad = n > cap || at >= 0;
+	put_u64(out, n);
+	put_blob(out, g, *sent, 1);
+	put_u32(out, (uint32_t)(at + 1));
+	free(g);
+	return st;
 }
 
 /* Runs the process_incoming calls the proxy deferred (it answered OK for
@@ -499,8 +513,8 @@ static int host_deferred(struct host *h, struct rd *r, tlsh_buffer *b, struct by
 /* What follows every operation on a buffer in the same reply: the error
  * detail endpoint.c fetches next when the status is an error (last_error,
  * exactly as it would call it), then everything process_outgoing has, asked
- * for with the caller's last size, one chunk per call: [1, status, n, bytes]
- * per chunk, then [0, drained]. drained = 1 means process_outgoing returned
+ * for with the caller's last size, one chunk per call: [1, n, bytes, canary,
+ * status] per chunk (host_guarded), then [0, drained]. drained = 1 means process_outgoing returned
  * OK with 0 bytes (the proxy answers the caller's next call itself). After
  * an operation, last, incoming_bytes_buffered. */
 static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_status, uint32_t cap,
@@ -516,24 +530,21 @@ static void host_step_tail(struct host *h, tlsh_buffer *b, int st, int with_stat
 			put_error(out, &e);
 		}
 	}
-	uint8_t *buf = host_scratch(h, cap);
 	size_t total = 0;
 	int drained = 0;
 	for (unsigned k = 0; k < 65536 && total < (4u << 20); k++) {
-		size_t n = 0;
-		int ost = h->f->process_outgoing(b, buf, cap, &n);
-		if (ost == TLSH_OK && n == 0) {
+		size_t mark = out->len, sent;
+		int bad;
+		put_u32(out, 1);
+		int ost = host_guarded(h->f, b, OP_OUT, cap, out, &sent, &bad);
+		if (ost == TLSH_OK && sent == 0 && !bad) {
+			out->len = mark; /* OK with 0 bytes: drained, not a chunk */
 			drained = 1;
 			break;
 		}
-		put_u32(out, 1);
 		put_u32(out, (uint32_t)ost);
-		put_u64(out, n);
-		/* A length beyond cap goes on for the proxy's guard to name; only
-		 * cap bytes are sent. */
-		put_blob(out, buf, n > cap ? cap : n, 1);
-		total += n > cap ? cap : n;
-		if (ost != TLSH_OK || n > cap)
+		total += sent;
+		if (ost != TLSH_OK || bad)
 			break;
 	}
 	put_u32(out, 0);
@@ -576,11 +587,9 @@ static int host_buffer_op(struct host *h, uint32_t op, uint32_t id, tlsh_buffer 
 		uint32_t cap = get_u32(r), rcap = get_u32(r);
 		if (r->bad || cap == 0 || cap > MAX_MSG / 8 || rcap > MAX_MSG / 8)
 			return -1;
-		uint8_t *buf = host_scratch(h, rcap);
-		size_t n = 0;
-		int st = f->read(b, buf, rcap, &n);
-		put_u64(out, n);
-		put_blob(out, buf, n > rcap ? rcap : n, 1);
+		size_t sent;
+		int bad;
+		int st = host_guarded(f, b, OP_READ, rcap, out, &sent, &bad);
 		host_step_tail(h, b, st, 1, cap, out);
 		break;
 	}
@@ -778,7 +787,6 @@ void remote_serve(int fd, const struct impl_handle *ih, const char *load_err)
 		if (send_msg(&c, &out) != 0)
 			break;
 	}
-	free(h.scratch);
 	bytes_free(&h.body);
 	bytes_free(&in);
 	bytes_free(&out);
@@ -851,6 +859,8 @@ struct ochunk {
 	size_t off;  /* into rbuf.cache */
 	size_t len;  /* bytes sent (n capped at the size asked for) */
 	size_t used; /* bytes already handed out */
+	size_t cap;  /* the size the host's call was given */
+	uint32_t at; /* the canary byte it changed (host_guarded), or 0 */
 };
 
 struct rbuf {
@@ -1022,6 +1032,22 @@ static int check_deferred(struct rbuf *b, struct rd *r)
 	abort(); /* ep_violation does not return */
 }
 
+/* A canary byte the host found changed after read or process_outgoing
+ * (host_guarded): an ABI violation naming the call, as endpoint.c reports
+ * it in process. */
+static void check_trampled(const struct rbuf *b, const char *call, size_t cap, uint32_t at)
+{
+	if (!at)
+		return;
+	char msg[300];
+	fmt_into(msg, sizeof msg,
+	         "%s adapter (%s, endpoint host): %s wrote past the %zu-byte buffer it was "
+	         "given (byte %u after its end changed)",
+	         role_label(b->role), b->ri->name, call, cap, at);
+	ep_violation(msg);
+	abort(); /* ep_violation does not return */
+}
+
 static void cache_reset_if_used(struct rbuf *b)
 {
 	if (b->next == b->nch) {
@@ -1042,10 +1068,12 @@ static int read_tail(struct rbuf *b, struct rd *r, int with_status)
 	}
 	cache_reset_if_used(b);
 	while (get_u32(r) && !r->bad) {
-		struct ochunk c = {.st = (int)get_u32(r), .n = (size_t)get_u64(r)};
+		struct ochunk c = {.n = (size_t)get_u64(r), .cap = b->out_cap};
 		size_t len;
 		int present;
 		const uint8_t *p = get_blob(r, &len, &present);
+		c.at = get_u32(r);
+		c.st = (int)get_u32(r);
 		c.off = b->cache.len;
 		c.len = len;
 		bytes_append(&b->cache, p, len);
@@ -1217,6 +1245,7 @@ static int r_read(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 	const uint8_t *p = get_blob(&r, &len, &present);
 	if (p && len <= cap)
 		memcpy(dst, p, len);
+	check_trampled(b, "read", cap > MAX_MSG / 8 ? MAX_MSG / 8 : cap, get_u32(&r));
 	return read_tail(b, &r, 1);
 }
 
@@ -1273,6 +1302,7 @@ static int r_out(tlsh_buffer *buf, uint8_t *dst, size_t cap, size_t *n)
 	if (b->next == b->nch)
 		return TLSH_OK; /* drained: the adapter said 0 bytes */
 	struct ochunk *c = &b->ch[b->next];
+	check_trampled(b, "process_outgoing", c->cap, c->at);
 	const uint8_t *p = b->cache.data + c->off + c->used;
 	size_t avail = c->len - c->used;
 	if (c->st != TLSH_OK || c->n > c->len) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "der.h"
 #include "util.h"
 
 /* ---- PKI ---------------------------------------------------------------- */
@@ -142,15 +143,40 @@ check_t scen_open_ok(struct scen *s, const struct cfgb *client, const struct cfg
 	FAIL(s, "%s construction failed: %s: %s", e->label, status_name(st), e->err.message);
 }
 
+const char *scen_row_host(const struct scen_def *d)
+{
+	const char *h = d->row->host;
+	return !h ? TEST_HOST : strcmp(h, HOST_NONE) == 0 ? NULL : h;
+}
+
+void scen_apply_limits(struct scen *s)
+{
+	const struct scen_def *d = s->def;
+	struct endpoint *eps[2] = {&s->client, &s->server};
+	for (int i = 0; i < 2; i++) {
+		if (d->role && eps[i]->role != d->role)
+			continue;
+		eps[i]->read_cap = d->rcap;
+		eps[i]->out_cap =
+		        d->ocap == (size_t)CAP_LESS_ONE ? EP_CAP_PENDING_LESS_ONE : d->ocap;
+		if (d->rcap == (size_t)CAP_LESS_ONE) {
+			/* One byte less than the plaintext a transfer leaves
+			 * pending: its chunk (interp.c transfer), 100 by default. */
+			eps[i]->read_cap = (d->size ? d->size : 100) - 1;
+		}
+	}
+	s->client.count_check = s->server.count_check = d->row->after.counts;
+}
+
 check_t scen_open_row(struct scen *s)
 {
 	cfg_from_side(&s->ccfg, s->def, TLSH_ROLE_CLIENT);
 	cfg_from_side(&s->scfg, s->def, TLSH_ROLE_SERVER);
-	const char *h = s->def->row->host;
-	s->host = !h ? TEST_HOST : strcmp(h, HOST_NONE) == 0 ? NULL : h;
+	s->host = scen_row_host(s->def);
 	GUARD(scen_open_ok(s, &s->ccfg, &s->scfg, s->host));
 	if (s->def->policy)
 		pump_policy(&s->pump, (enum delivery)s->def->policy, s->seed);
+	scen_apply_limits(s);
 	return CHECK_OK;
 }
 
@@ -240,6 +266,16 @@ static int is_ip_literal(const char *h)
 {
 	unsigned char tmp[16];
 	return h && (inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1);
+}
+
+/* The SNI a client must send for server_hostname `host`: the name as given,
+ * without one trailing dot (RFC 6066 section 3: "without a trailing dot"). */
+static const char *sni_for(const char *host, char *buf, size_t cap)
+{
+	size_t n = strlen(host);
+	if (n > 1 && host[n - 1] == '.')
+		n--;
+	return fmt_into(buf, cap, "%.*s", (int)n, host);
 }
 
 static int is_grease(uint16_t v)
@@ -355,10 +391,15 @@ check_t scen_check_established(struct scen *s, const struct cfgb *client, const 
 			        s, "ClientHello carries SNI '%s' but %s", w->ch.sni,
 			        hostname ? "the server_hostname is an IP literal (RFC 6066 3)"
 			                 : "no server_hostname was given");
-	} else if (!w->ch.has_sni || strcmp(w->ch.sni, hostname) != 0) {
-		return scen_fail(s, "ClientHello SNI is %s%s%s, expected '%s'",
-		                 w->ch.has_sni ? "'" : "absent", w->ch.has_sni ? w->ch.sni : "",
-		                 w->ch.has_sni ? "'" : "", hostname);
+	} else {
+		char want[300];
+		sni_for(hostname, want, sizeof want);
+		if (!w->ch.has_sni || strcmp(w->ch.sni, want) != 0)
+			return scen_fail(
+			        s, "ClientHello SNI is %s%s%s, expected '%s'%s",
+			        w->ch.has_sni ? "'" : "absent", w->ch.has_sni ? w->ch.sni : "",
+			        w->ch.has_sni ? "'" : "", want,
+			        strcmp(want, hostname) ? " (RFC 6066 3: no trailing dot)" : "");
 	}
 	if (client->cfg.inner_protocols_len) {
 		if (!w->ch.has_alpn || !alpn_list_equals(&w->ch, client))
@@ -583,8 +624,13 @@ void cfg_from_side(struct cfgb *b, const struct scen_def *d, enum tlsh_role role
 					cfg_chain(b, kt, stem, with_int && strcmp(stem, "unknown"));
 			}
 		}
-		if (sd->trust)
-			cfg_trust(b, fmt_into(f, sizeof f, "%s-%s.pem", kt, sd->trust));
+		if (sd->trust) {
+			fmt_into(f, sizeof f, "%s-%s.pem", kt, sd->trust);
+			if (sd->flags & SIDE_TRUST_PATH)
+				cfg_trust_path(b, f);
+			else
+				cfg_trust(b, f);
+		}
 	} else {
 		if (!(sd->flags & SIDE_NO_TRUST)) {
 			fmt_into(f, sizeof f, "%s-%s.pem", kt, sd->trust ? sd->trust : "ca");
@@ -659,9 +705,12 @@ check_t scen_check_ch_sni(struct scen *s, const char *host)
 		       host ? "an IP literal" : "no server_hostname");
 		return CHECK_OK;
 	}
-	ENSURE(s, w->ch.has_sni && strcmp(w->ch.sni, host) == 0,
-	       "ClientHello SNI is %s%s%s, expected '%s'", w->ch.has_sni ? "'" : "absent",
-	       w->ch.has_sni ? w->ch.sni : "", w->ch.has_sni ? "'" : "", host);
+	char want[300];
+	sni_for(host, want, sizeof want);
+	ENSURE(s, w->ch.has_sni && strcmp(w->ch.sni, want) == 0,
+	       "ClientHello SNI is %s%s%s, expected '%s'%s", w->ch.has_sni ? "'" : "absent",
+	       w->ch.has_sni ? w->ch.sni : "", w->ch.has_sni ? "'" : "", want,
+	       strcmp(want, host) ? " (RFC 6066 3: no trailing dot)" : "");
 	return CHECK_OK;
 }
 
@@ -757,47 +806,64 @@ check_t scen_server_rejects(struct scen *s, enum hs_result r, enum tlsh_version 
 
 /* ---- certificates ------------------------------------------------------------- */
 
-static int b64val(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
 void pki_cert_der(struct scen *s, const char *file, struct bytes *out)
 {
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	const struct bytes *f = pki_file(file);
-	const char *t = (const char *)f->data;
-	size_t n = f->len, i = 0, bl = sizeof begin - 1;
-	while (i + bl <= n && memcmp(t + i, begin, bl) != 0)
-		i++;
-	if (i + bl > n)
-		scen_abort(s, V_HARNESS_ERROR, "%s holds no PEM certificate", file);
-	uint32_t acc = 0;
-	int bits = 0;
-	for (i += bl; i < n && t[i] != '-' && t[i] != '='; i++) {
-		int v = b64val((unsigned char)t[i]);
-		if (v < 0)
-			continue; /* line breaks */
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			uint8_t byte = (uint8_t)(acc >> bits);
-			bytes_append(out, &byte, 1);
-		}
+	uint8_t der[16384];
+	size_t n = der_from_pem((const char *)f->data, f->len, der, sizeof der);
+	if (n < 16)
+		scen_abort(s, V_HARNESS_ERROR, "%s: no PEM certificate that can be decoded", file);
+	bytes_append(out, der, n);
+}
+
+void scen_note_server_cert(struct scen *s)
+{
+	if (s->verdict != V_FAIL || !s->opened)
+		return;
+	const struct wire *w = scen_wire(s);
+	const uint8_t *der = NULL;
+	size_t len = 0;
+	const char *from = NULL;
+	if (w->server_leaf_len) {
+		der = w->server_leaf;
+		len = w->server_leaf_len;
+		from = "TLS 1.2 Certificate message";
+	} else if (s->client.buf && scen_has_cap(s, TLSH_ROLE_CLIENT, TLSH_CAP_PEERCERT) &&
+	           ep_peercert(&s->client, &der, &len)) {
+		from = "client getpeercert";
 	}
-	if (i >= n || out->len < 16)
-		scen_abort(s, V_HARNESS_ERROR, "%s: PEM certificate cannot be decoded", file);
+	char d[400];
+	size_t o = strlen(s->observed);
+	if (from) {
+		fmt_into(s->observed + o, sizeof s->observed - o, " [the server sent %s (%s)]",
+		         der_cert_describe(der, len, d, sizeof d), from);
+		return;
+	}
+	/* TLS 1.3 hides the Certificate and the client gave none: name what
+	 * the server was configured with (its first chain, or the one the SNI
+	 * names). */
+	const struct side *sv = &s->def->row->server;
+	if (sv->flags & SIDE_NO_CHAIN)
+		return;
+	o += strlen(fmt_into(s->observed + o, sizeof s->observed - o,
+	                     " [the server's certificate is not on the wire (TLS %s) and the "
+	                     "client's getpeercert gave none; its configured chain%s:",
+	                     w->version == 0x0304 ? "1.3" : "handshake incomplete",
+	                     sv->chain[1] ? "s" : ""));
+	for (int i = 0; i < 2; i++) {
+		const char *stem = sv->chain[i] ? sv->chain[i] : i ? NULL : "server";
+		if (!stem)
+			break;
+		char file[64];
+		struct bytes pem = {0};
+		pki_cert_der(s, fmt_into(file, sizeof file, "%s-%s.pem", kt_name(s->def->kt), stem),
+		             &pem);
+		o += strlen(fmt_into(s->observed + o, sizeof s->observed - o, "%s %s: %s",
+		                     i ? ";" : "", file,
+		                     der_cert_describe(pem.data, pem.len, d, sizeof d)));
+		bytes_free(&pem);
+	}
+	fmt_into(s->observed + o, sizeof s->observed - o, "]");
 }
 
 check_t scen_check_peercert(struct scen *s, struct endpoint *e, const char *kt, const char *stem)

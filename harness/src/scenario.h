@@ -118,8 +118,14 @@ int scen_open(struct scen *s, const struct cfgb *client, const struct cfgb *serv
 MUST_CHECK check_t scen_open_ok(struct scen *s, const struct cfgb *client,
                                 const struct cfgb *server, const char *hostname);
 /* Builds both sides from the instance's row (cfg_from_side), keeps them in
- * s->ccfg / s->scfg, and opens them (scen_open_ok) with the row's host. */
+ * s->ccfg / s->scfg, and opens them (scen_open_ok) with the row's host; then
+ * scen_apply_limits. */
 MUST_CHECK check_t scen_open_row(struct scen *s);
+/* The server_hostname of an instance's row (NULL for HOST_NONE). */
+const char *scen_row_host(const struct scen_def *d);
+/* Sets the row's read / process_outgoing capacities on the endpoints of its
+ * side (both when the row names none) and the byte-count check. */
+void scen_apply_limits(struct scen *s);
 
 enum hs_result {
 	HS_OK = 0,        /* both sides completed */
@@ -218,6 +224,10 @@ int scen_shutdown(struct scen *s, struct endpoint *e, int peer_reads);
 /* getpeercert on `e` returns the DER of <kt>-<stem>.pem (stem NULL: none). */
 MUST_CHECK check_t scen_check_peercert(struct scen *s, struct endpoint *e, const char *kt,
                                        const char *stem);
+/* After a FAIL: appends to the observed text which certificate the server
+ * actually sent (subject CN, subjectAltName, EKU), from the TLS 1.2
+ * Certificate message on the wire or the client's getpeercert. */
+void scen_note_server_cert(struct scen *s);
 /* DER of the first certificate in a PEM file of the test PKI. */
 void pki_cert_der(struct scen *s, const char *file, struct bytes *out);
 

@@ -202,6 +202,26 @@ int mkdir_p(const char *path)
 	return 0;
 }
 
+/* No 0x00 (a NUL terminator), no 0xff, no ASCII letter: what an adapter
+ * writes by mistake differs from it. */
+static const uint8_t canary[CANARY_LEN] = {0xc3, 0x5e, 0x96, 0x0d, 0xe1, 0x3b, 0x87, 0x24,
+                                           0xd9, 0x1f, 0xa6, 0x7c, 0x92, 0x08, 0xbd, 0x19};
+
+uint8_t *canary_alloc(size_t cap)
+{
+	uint8_t *p = xmalloc(cap + CANARY_LEN);
+	memcpy(p + cap, canary, CANARY_LEN);
+	return p;
+}
+
+int canary_trampled(const uint8_t *buf, size_t cap)
+{
+	for (int i = 0; i < CANARY_LEN; i++)
+		if (buf[cap + (size_t)i] != canary[i])
+			return i;
+	return -1;
+}
+
 double now_ms(void)
 {
 	struct timespec ts;

@@ -47,6 +47,19 @@ int write_file_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p. Returns 0 or -1 with errno set. */
 int mkdir_p(const char *path);
 
+/* Canary bytes after an exact-size buffer handed to an adapter (read,
+ * process_outgoing): CANARY_LEN bytes of a fixed pattern follow the `cap`
+ * bytes the adapter may write, and are checked after the call, in process
+ * (endpoint.c) and in the endpoint host (remote.c). A buffer with canary is
+ * malloc'd to exactly cap + CANARY_LEN bytes, so that ASan also sees a write
+ * beyond the canary. */
+#define CANARY_LEN 16
+/* malloc(cap + CANARY_LEN) with the canary written after `cap` bytes. */
+uint8_t *canary_alloc(size_t cap);
+/* Index (0 .. CANARY_LEN-1) of the first canary byte after `cap` that
+ * changed, or -1 when all are intact. */
+int canary_trampled(const uint8_t *buf, size_t cap);
+
 /* Monotonic clock in milliseconds. */
 double now_ms(void);
 

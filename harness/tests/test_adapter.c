@@ -871,6 +871,51 @@ static void test_identity(void)
 	   "a name longer than 255 bytes matches nothing");
 }
 
+static void test_client_name(void)
+{
+	struct tlsh_identity id;
+	struct tlsh_error e;
+	char sni[256];
+	memset(sni, 'x', sizeof sni);
+	OK(tlsh_client_name(NULL, 1, &id, sni, &e) == TLSH_CONFIGURATION_ERROR &&
+	           e.status == TLSH_CONFIGURATION_ERROR && strstr(e.message, "NULL") &&
+	           strstr(e.message, "NO_HOSTNAME_CHECK") && sni[0] == '\0',
+	   "a NULL name while names are verified is a configuration error naming the flags");
+	OK(tlsh_client_name("", 1, &id, sni, &e) == TLSH_CONFIGURATION_ERROR &&
+	           strstr(e.message, "empty"),
+	   "so is an empty name");
+	memset(sni, 'x', sizeof sni);
+	OK(tlsh_client_name(NULL, 0, &id, sni, &e) == TLSH_OK && sni[0] == '\0' &&
+	           id.kind == TLSH_IDENTITY_NONE,
+	   "with an insecure flag NULL is accepted: no SNI, no identity");
+	OK(tlsh_client_name("Server.TLSH.test.", 1, &id, sni, &e) == TLSH_OK &&
+	           strcmp(sni, "Server.TLSH.test") == 0 && id.kind == TLSH_IDENTITY_DNS &&
+	           tlsh_identity_match(&id, TLSH_SAN_DNS, "server.tlsh.test", 16),
+	   "SNI drops one trailing dot and keeps the case; the identity still matches");
+	OK(tlsh_client_name("a.b..", 1, &id, sni, &e) == TLSH_OK && strcmp(sni, "a.b.") == 0,
+	   "only one trailing dot is dropped");
+	OK(tlsh_client_name("web-01.mixed9.tlsh.test", 0, &id, sni, &e) == TLSH_OK &&
+	           strcmp(sni, "web-01.mixed9.tlsh.test") == 0 && id.kind == TLSH_IDENTITY_NONE,
+	   "without name checks the name is still sent, and nothing is verified");
+	memset(sni, 'x', sizeof sni);
+	OK(tlsh_client_name("127.0.0.1", 1, &id, sni, &e) == TLSH_OK && sni[0] == '\0' &&
+	           id.kind == TLSH_IDENTITY_IP && id.ip_len == 4,
+	   "an IPv4 literal: no SNI, an IP identity");
+	memset(sni, 'x', sizeof sni);
+	OK(tlsh_client_name("::1", 1, &id, sni, &e) == TLSH_OK && sni[0] == '\0' &&
+	           id.kind == TLSH_IDENTITY_IP && id.ip_len == 16,
+	   "an IPv6 literal: no SNI, an IP identity");
+	char name[300];
+	memset(name, 'a', 256);
+	name[256] = '\0';
+	OK(tlsh_client_name(name, 1, &id, sni, &e) == TLSH_CONFIGURATION_ERROR &&
+	           strstr(e.message, "255"),
+	   "a 256-byte name is a configuration error");
+	name[255] = '.';
+	OK(tlsh_client_name(name, 1, &id, sni, &e) == TLSH_OK && strlen(sni) == 255,
+	   "255 bytes and a trailing dot fit");
+}
+
 /* ---- names in tlsh.h ------------------------------------------------------------------ */
 
 /* The values every list must keep (the ABI). */
@@ -1090,6 +1135,7 @@ int main(void)
 	test_state();
 	test_dns();
 	test_identity();
+	test_client_name();
 	test_names();
 	test_keylog();
 	OK(decl_only_unit() == 42, "the header compiles without the implementation (types only)");

@@ -63,6 +63,21 @@ static void test_axes(void)
 	   "a two-dimension axis sets the EOF side and the point");
 	const struct scen_def *s = find("alpn/invalid/256-byte-name/server");
 	OK(s && s->solo == TLSH_ROLE_SERVER, "a solo row's role axis picks the side");
+	const struct scen_def *b = find("handshake/bounds/read/cap5/server/tls12");
+	OK(b && b->rcap == 5 && b->ocap == 0 && b->role == TLSH_ROLE_SERVER,
+	   "a capacity axis and a role axis set the bounded call and its side");
+	b = find("handshake/bounds/outgoing/pending-less-one/client/tls13");
+	OK(b && b->ocap == (size_t)CAP_LESS_ONE && b->rcap == 0 && b->role == TLSH_ROLE_CLIENT,
+	   "one byte less than pending is a capacity of its own");
+	const struct scen_def *n = find("handshake/identity/null-host/refused");
+	OK(n && n->solo == TLSH_ROLE_CLIENT && n->row->outcome == OUT_BUFFER_REFUSED &&
+	           scen_row_host(n) == NULL,
+	   "a fixed role makes a solo row; HOST_NONE is a NULL server_hostname");
+	const struct scen_def *sh = find("ragged-eof/shutdown/server-first/tls13");
+	OK(sh && sh->role == TLSH_ROLE_SERVER, "a row's fixed role is the instance's role");
+	const struct scen_def *c = find("handshake/contexts/after-failure/server/tls12");
+	OK(c && c->row->conns.n == 2 && c->row->conns.fail_first && c->role == TLSH_ROLE_SERVER,
+	   "several connections with a failing first one, on the row's side");
 }
 
 static void test_caps(void)
@@ -90,6 +105,19 @@ static void test_caps(void)
 	d = find("alpn/server-not-configured/tls12");
 	OK(d && (d->need_client & TLSH_CAP_ALPN) && !(d->need_server & TLSH_CAP_ALPN),
 	   "ALPN is needed only by a side that configures it");
+	d = find("handshake/client-auth/trust-path/tls12");
+	OK(d && (d->need_server & TLSH_CAP_SOURCE_PATH) && !(d->need_client & TLSH_CAP_SOURCE_PATH),
+	   "a server trust store given as a path needs SOURCE_PATH of the server");
+	d = find("handshake/identity/null-host/refused");
+	OK(d && d->need_client == TLSH_CAP_RSA && d->need_server == 0,
+	   "a solo buffer_new row needs no version and nothing of the peer");
+	d = find("handshake/cipher/restrict-tls13-server/rsa");
+	OK(d && (d->need_server & TLSH_CAP_CIPHERS_TLS13) &&
+	           !(d->need_client & TLSH_CAP_CIPHERS_TLS13),
+	   "a server's 1.3 cipher list needs CIPHERS_TLS13 of the server only");
+	d = find("handshake/identity/null-host/unknown-ca/ecdsa/tls12");
+	OK(d && (d->need_client & TLSH_CAP_INSECURE) && (d->need_client & TLSH_CAP_ECDSA),
+	   "NO_HOSTNAME_CHECK needs INSECURE");
 	d = find("handshake/sni/no-match-first-chain");
 	OK(d && (d->need_client & TLSH_CAP_INSECURE) && (d->need_server & TLSH_CAP_SNI_CHAINS),
 	   "insecure flags and a second chain give INSECURE and SNI_CHAINS");

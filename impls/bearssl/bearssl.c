@@ -1353,9 +1353,17 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
 		br_ssl_client_context *cc = &b->u.client;
 		const char *h = server_hostname;
 		int verify = tc->verify_peer, check_name = tc->check_name;
-		uint8_t addr[16];
-		int ip = h != NULL && tlsh_ip_parse(h, addr) > 0;
-		if (ip && check_name) {
+		/* SNI as tlsh.h says (none for an address, no trailing dot);
+		 * BearSSL hands the same name to the X.509 engine, whose
+		 * identity check (brssl_x509_start_chain) reads it the same. */
+		char sni[256];
+		struct tlsh_identity id;
+		int st = tlsh_client_name(h, check_name, &id, sni, err);
+		if (st != TLSH_OK) {
+			brssl_buffer_free(b);
+			return st;
+		}
+		if (id.kind == TLSH_IDENTITY_IP) {
 			brssl_buffer_free(b);
 			return tlsh_config_fail(
 			        err,
@@ -1363,10 +1371,6 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
 			        "br_x509_minimal matches only dNSName entries and cannot "
 			        "verify an IP identity",
 			        h);
-		}
-		if (h != NULL && strlen(h) >= 256) {
-			brssl_buffer_free(b);
-			return tlsh_config_fail(err, "server_hostname is longer than 255 bytes");
 		}
 		br_ssl_client_zero(cc);
 		b->eng = &cc->eng;
@@ -1386,8 +1390,7 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
 				                            br_ecdsa_sign_asn1_get_default());
 		}
 		br_ssl_engine_set_buffer(b->eng, b->iobuf, sizeof b->iobuf, 1);
-		/* RFC 6066 section 3: no SNI for an address. */
-		ok = br_ssl_client_reset(cc, ip ? NULL : h, 0);
+		ok = br_ssl_client_reset(cc, sni[0] != '\0' ? sni : NULL, 0);
 	} else {
 		br_ssl_server_context *sc = &b->u.server;
 		br_ssl_server_zero(sc);

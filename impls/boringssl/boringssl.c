@@ -767,13 +767,13 @@ static void bssl_buffer_free(tlsh_buffer *b)
  * verify callback checks it). */
 static int bssl_set_peer_name(tlsh_buffer *b, const char *host, struct tlsh_error *err)
 {
-	uint8_t addr[16];
-
-	/* RFC 6066 section 3: no SNI for an IP literal. */
-	if (!tlsh_ip_parse(host, addr) && !SSL_set_tlsext_host_name(b->ssl, host))
+	char sni[256];
+	/* SNI as tlsh.h says: none for an IP literal, no trailing dot. */
+	int st = tlsh_client_name(host, b->ctx->check_name, &b->id, sni, err);
+	if (st != TLSH_OK)
+		return st;
+	if (sni[0] != '\0' && !SSL_set_tlsext_host_name(b->ssl, sni))
 		return bssl_cfg_fail(err, "invalid server_hostname");
-	if (b->ctx->check_name)
-		tlsh_identity_set(&b->id, host);
 	return TLSH_OK;
 }
 
@@ -812,8 +812,7 @@ static int bssl_buffer_new(tlsh_context *c, const char *server_hostname, tlsh_bu
 	SSL_set_info_callback(b->ssl, bssl_info_cb);
 	if (c->role == TLSH_ROLE_CLIENT) {
 		SSL_set_connect_state(b->ssl);
-		if (server_hostname &&
-		    (st = bssl_set_peer_name(b, server_hostname, err)) != TLSH_OK)
+		if ((st = bssl_set_peer_name(b, server_hostname, err)) != TLSH_OK)
 			goto fail;
 	} else {
 		SSL_set_accept_state(b->ssl);

@@ -155,10 +155,9 @@ struct tlsh_buffer {
 	tlsh_buffer(const tlsh_buffer &) = delete;
 	tlsh_buffer &operator=(const tlsh_buffer &) = delete;
 	tlsh_context *tc;
-	/** The name given to buffer_new ("" for none) and whether it is an IP
-	 * literal (verified against iPAddress SANs, never sent as SNI). */
-	std::string host;
-	bool host_is_ip = false;
+	/** The name given to buffer_new ("" for none), and the name sent as
+	 * SNI ("" for none: an IP literal; no trailing dot; tlsh_client_name). */
+	std::string host, sni;
 	/** What the server's leaf must name (RFC 9525); kind NONE when nothing
 	 * is checked. */
 	struct tlsh_identity id = {};
@@ -915,12 +914,14 @@ int botan_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_buffer 
 		std::unique_ptr<tlsh_buffer> b(new tlsh_buffer(tc));
 		b->cb.reset(new botan_callbacks(*b));
 		b->rng.reset(new Botan::AutoSeeded_RNG());
-		if (tc->role == TLSH_ROLE_CLIENT && server_hostname != nullptr) {
-			uint8_t addr[16];
-			b->host = server_hostname;
-			b->host_is_ip = tlsh_ip_parse(server_hostname, addr) > 0;
-			if (tc->check_name)
-				tlsh_identity_set(&b->id, server_hostname);
+		if (tc->role == TLSH_ROLE_CLIENT) {
+			char sni[256];
+			int st =
+			        tlsh_client_name(server_hostname, tc->check_name, &b->id, sni, err);
+			if (st != TLSH_OK)
+				return st;
+			b->host = server_hostname != nullptr ? server_hostname : "";
+			b->sni = sni;
 		}
 		/* A server waits for the ClientHello; a client is built by its
 		 * first call, which sends the ClientHello. */
@@ -982,8 +983,7 @@ bool botan_ensure_channel(tlsh_buffer *b)
 	if (b->chan)
 		return true;
 	tlsh_context *tc = b->tc;
-	/* RFC 6066 section 3: no SNI for an IP literal. */
-	const Botan::TLS::Server_Information info(b->host_is_ip ? "" : b->host);
+	const Botan::TLS::Server_Information info(b->sni);
 	const bool ok = botan_call(b, [&] {
 		b->chan.reset(new Botan::TLS::Client(
 		        *b->cb, b->sessions, *tc->creds, *tc->policy, *b->rng, info,

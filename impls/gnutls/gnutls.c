@@ -861,15 +861,17 @@ static int gtls_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 		gnutls_session_set_verify_function(b->s, gtls_verify);
 	}
 	if (r >= 0 && client) {
-		const char *h = server_hostname;
-		uint8_t ip[16];
-		/* RFC 6066 section 3: no SNI for an address. */
-		if (h != NULL && tlsh_ip_parse(h, ip) == 0) {
-			what = "gnutls_server_name_set";
-			r = gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, h, strlen(h));
+		/* SNI as tlsh.h says: none for an address, no trailing dot. */
+		char sni[256];
+		int st = tlsh_client_name(server_hostname, tc->check_name, &b->id, sni, err);
+		if (st != TLSH_OK) {
+			gtls_buffer_free(b);
+			return st;
 		}
-		if (tc->check_name)
-			tlsh_identity_set(&b->id, h);
+		if (sni[0] != '\0') {
+			what = "gnutls_server_name_set";
+			r = gnutls_server_name_set(b->s, GNUTLS_NAME_DNS, sni, strlen(sni));
+		}
 		if (tc->verify_peer)
 			gnutls_session_set_verify_function(b->s, gtls_verify);
 	}

@@ -763,18 +763,20 @@ static int mbed_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	}
 	mbedtls_ssl_set_bio(&b->ssl, b, mbed_send_cb, mbed_recv_cb, NULL);
 
-	const char *h = server_hostname;
-	if (tc->role == TLSH_ROLE_CLIENT && h != NULL) {
-		uint8_t ip[16];
-		/* RFC 6066 3: no SNI for an address. The verify callback checks
-		 * the identity. */
-		ret = tlsh_ip_parse(h, ip) ? 0 : mbedtls_ssl_set_hostname(&b->ssl, h);
+	if (tc->role == TLSH_ROLE_CLIENT) {
+		/* SNI as tlsh.h says (none for an address, no trailing dot). The
+		 * verify callback checks the identity. */
+		char sni[256];
+		int st = tlsh_client_name(server_hostname, tc->check_name, &b->id, sni, err);
+		if (st != TLSH_OK) {
+			mbed_buffer_free(b);
+			return st;
+		}
+		ret = sni[0] == '\0' ? 0 : mbedtls_ssl_set_hostname(&b->ssl, sni);
 		if (ret != 0) {
 			mbed_buffer_free(b);
-			return mbed_cfg_fail(err, ret, "cannot use server_hostname \"%.80s\"", h);
+			return mbed_cfg_fail(err, ret, "cannot use server_hostname \"%.80s\"", sni);
 		}
-		if (tc->check_name)
-			tlsh_identity_set(&b->id, h);
 	}
 	tlsh_error_ok(err);
 	*out = b;

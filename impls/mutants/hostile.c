@@ -22,6 +22,7 @@ enum {
 	H_WILD_WRITE,   /* read writes past the buffer it was given */
 	H_EXIT,         /* process_incoming calls exit(0) */
 	H_CLOSED_WRITE, /* write returns CLOSED, which write may not return */
+	H_OVER_BY_ONE,  /* read writes one byte just past the buffer it was given */
 };
 
 const char mutant_name[] = HOSTILE_NAME;
@@ -50,6 +51,8 @@ static int h_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 		*n = cap + 100;
 	if (HOSTILE == H_WILD_WRITE)
 		memset(dst, 0x41, cap + 4096);
+	if (HOSTILE == H_OVER_BY_ONE)
+		dst[cap] = 0; /* a NUL terminator where there is no room */
 	return st;
 }
 

@@ -1,11 +1,12 @@
 /* Ignores the configured cipher list (breaks: config.ciphers). */
-#include "wrap.h"
+#include "only.h"
 
-const char mutant_name[] = "ciphers-ignored";
+const char mutant_name[] = "ciphers-ignored" MUTANT_SUFFIX;
 
 static void adjust(enum tlsh_role role, struct tlsh_config *c)
 {
-	(void)role;
+	if (!mutant_applies_role(role))
+		return;
 	c->ciphers = NULL;
 	c->ciphers_len = 0;
 }

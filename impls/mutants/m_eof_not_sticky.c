@@ -1,13 +1,13 @@
 /* Reports the clean end once, then WANT_READ (breaks: CLOSED is sticky). */
-#include "wrap.h"
+#include "only.h"
 
-const char mutant_name[] = "eof-not-sticky";
+const char mutant_name[] = "eof-not-sticky" MUTANT_SUFFIX;
 
 static int m_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	int *seen = mw_flags(b);
 	int st = base->read(b, dst, cap, n);
-	if (st == TLSH_CLOSED && (*seen)++)
+	if (st == TLSH_CLOSED && mutant_applies(b) && (*seen)++)
 		return TLSH_WANT_READ;
 	return st;
 }

@@ -1,13 +1,13 @@
 /* Shutdown claims completion as soon as close_notify is queued (breaks:
  * shutdown waits for the peer's close_notify). */
-#include "wrap.h"
+#include "only.h"
 
-const char mutant_name[] = "shutdown-nowait";
+const char mutant_name[] = "shutdown-nowait" MUTANT_SUFFIX;
 
 static int m_shutdown(tlsh_buffer *b)
 {
 	int st = base->shutdown(b);
-	return st == TLSH_WANT_READ ? TLSH_OK : st;
+	return st == TLSH_WANT_READ && mutant_applies(b) ? TLSH_OK : st;
 }
 
 void mutant_patch(struct tlsh_implementation *d)

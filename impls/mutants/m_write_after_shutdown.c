@@ -1,12 +1,12 @@
 /* Pretends to accept writes after shutdown (breaks: write after shutdown is
  * an error). */
-#include "wrap.h"
+#include "only.h"
 
-const char mutant_name[] = "write-after-shutdown";
+const char mutant_name[] = "write-after-shutdown" MUTANT_SUFFIX;
 
 static int m_shutdown(tlsh_buffer *b)
 {
-	*mw_flags(b) = 1;
+	*mw_flags(b) = mutant_applies(b);
 	return base->shutdown(b);
 }
 

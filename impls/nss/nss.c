@@ -1453,6 +1453,16 @@ static int nss_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
 	b->io.buf = b;
 	tlsh_state_init(&b->st);
 	int server = tc->role == TLSH_ROLE_SERVER;
+	/* nss_auth_cert_cb checks the identity; SNI as tlsh.h says (none for
+	 * an address, no trailing dot). */
+	char sni[256] = "";
+	if (!server) {
+		int st = tlsh_client_name(server_hostname, tc->check_name, &b->id, sni, err);
+		if (st != TLSH_OK) {
+			nss_buffer_free(b);
+			return st;
+		}
+	}
 	if (!server && server_hostname != NULL) {
 		b->host = strdup(server_hostname);
 		if (b->host == NULL) {
@@ -1476,13 +1486,8 @@ static int nss_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_bu
 		if (tc->alpn_len > 0)
 			ok = SSL_SetNextProtoNego(b->fd, tc->alpn_client,
 			                          (unsigned int)tc->alpn_len) == SECSuccess;
-		/* RFC 6066 section 3: no SNI for an address. */
-		uint8_t ip[16];
-		if (ok && b->host != NULL && tlsh_ip_parse(b->host, ip) == 0)
-			ok = SSL_SetURL(b->fd, b->host) == SECSuccess;
-		/* nss_auth_cert_cb checks the identity. */
-		if (tc->check_name)
-			tlsh_identity_set(&b->id, b->host);
+		if (ok && sni[0] != '\0')
+			ok = SSL_SetURL(b->fd, sni) == SECSuccess;
 	}
 	if (ok)
 		ok = SSL_ResetHandshake(b->fd, server) == SECSuccess;

@@ -762,17 +762,17 @@ static int ossl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 		SSL_set_accept_state(b->ssl);
 	} else {
 		SSL_set_connect_state(b->ssl);
-		/* The verify callback checks the identity; RFC 6066 section 3:
-		 * no SNI for an address. */
-		const char *h = server_hostname;
-		uint8_t ip[16];
-		int ok = h == NULL || tlsh_ip_parse(h, ip) > 0 ||
-		         SSL_set_tlsext_host_name(b->ssl, h) == 1;
-		if (tc->check_name)
-			tlsh_identity_set(&b->id, h);
-		if (!ok) {
+		/* The verify callback checks the identity; SNI as tlsh.h says
+		 * (none for an address, no trailing dot). */
+		char sni[256];
+		int st = tlsh_client_name(server_hostname, tc->check_name, &b->id, sni, err);
+		if (st != TLSH_OK) {
 			ossl_buffer_free(b);
-			return ossl_cfg_fail(err, "cannot use server_hostname \"%.80s\"", h);
+			return st;
+		}
+		if (sni[0] != '\0' && SSL_set_tlsext_host_name(b->ssl, sni) != 1) {
+			ossl_buffer_free(b);
+			return ossl_cfg_fail(err, "cannot use server_hostname \"%.80s\"", sni);
 		}
 	}
 	ERR_clear_error();

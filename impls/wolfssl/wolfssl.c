@@ -790,19 +790,21 @@ static int wssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_b
 	                    WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
 		why = "cannot set the ALPN protocols";
 	const char *h = tc->role == TLSH_ROLE_CLIENT ? server_hostname : NULL;
-	if (why == NULL && h != NULL) {
-		size_t hl = strlen(h);
-		uint8_t ip[16];
-		if (hl == 0 || hl > WSSL_MAX_HOST)
-			why = "server_hostname is empty or too long";
-		/* RFC 6066 section 3: no SNI for an address. */
-		else if (tlsh_ip_parse(h, ip) == 0 &&
-		         wolfSSL_UseSNI(b->ssl, WOLFSSL_SNI_HOST_NAME, h, (unsigned short)hl) !=
-		                 WOLFSSL_SUCCESS)
+	if (why == NULL && tc->role == TLSH_ROLE_CLIENT) {
+		/* The verify callback checks the identity; SNI as tlsh.h says
+		 * (none for an address, no trailing dot). */
+		char sni[256];
+		int st = tlsh_client_name(h, tc->check_name, &b->id, sni, err);
+		if (st != TLSH_OK) {
+			wssl_buffer_free(b);
+			return st;
+		}
+		size_t hl = strlen(sni);
+		if (hl > WSSL_MAX_HOST)
+			why = "server_hostname is too long";
+		else if (hl > 0 && wolfSSL_UseSNI(b->ssl, WOLFSSL_SNI_HOST_NAME, sni,
+		                                  (unsigned short)hl) != WOLFSSL_SUCCESS)
 			why = "cannot set SNI";
-		/* The verify callback checks the identity. */
-		if (why == NULL && tc->check_name)
-			tlsh_identity_set(&b->id, h);
 	}
 	if (why != NULL) {
 		wssl_buffer_free(b);

@@ -89,12 +89,15 @@ static MUST_CHECK check_t check_pki_der(struct scen *s)
 	return CHECK_OK;
 }
 
-/* The client sees the alt leaf, where it can tell. */
-static MUST_CHECK check_t check_sni_alt(struct scen *s)
+/* The server presented its second chain, the one the SNI names: the client
+ * verified the name against it (only that chain matches), and getpeercert
+ * shows its leaf where the client can tell. */
+static MUST_CHECK check_t check_sni_second(struct scen *s)
 {
+	const char *stem = s->def->row->server.chain[1];
 	if (scen_has_cap(s, TLSH_ROLE_CLIENT, TLSH_CAP_PEERCERT))
-		GUARD(scen_check_peercert(s, &s->client, kt_name(s->def->kt), "alt"));
-	scen_observe(s, "SNI %s selected the alt chain", ALT_HOST);
+		GUARD(scen_check_peercert(s, &s->client, kt_name(s->def->kt), stem));
+	scen_observe(s, "SNI %s selected the %s chain", scen_wire(s)->ch.sni, stem);
 	return CHECK_OK;
 }
 
@@ -125,23 +128,36 @@ static MUST_CHECK check_t check_offer(struct scen *s)
 	return CHECK_OK;
 }
 
-/* validate_config accepts the list, the negotiated suite is a configured
- * one, and the ClientHello offers exactly the configured known ids. */
+/* On the side whose ciphers the row restricts (the server when its list is
+ * set, else the client): validate_config accepts the list, the negotiated
+ * suite is a configured one; a restricted client offers exactly the
+ * configured known ids. */
 static MUST_CHECK check_t check_ciphers(struct scen *s)
 {
-	const struct tlsh_config *c = &s->ccfg.cfg;
+	int server = s->def->row->server.ciphers[0] != 0;
+	enum tlsh_role role = server ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
+	const struct tlsh_config *c = server ? &s->scfg.cfg : &s->ccfg.cfg;
 	struct tlsh_error err;
-	int st = ep_validate(s->cimpl, TLSH_ROLE_CLIENT, c, &err);
-	ENSURE(s, st == TLSH_OK, "validate_config: %s: %s (unknown ids must be ignored)",
-	       status_name(st), err.message);
+	int st = ep_validate(server ? s->simpl : s->cimpl, role, c, &err);
+	ENSURE(s, st == TLSH_OK, "%s validate_config: %s: %s (unknown ids must be ignored)",
+	       server ? "server" : "client", status_name(st), err.message);
 	uint16_t got = ep_cipher(&s->client);
 	int allowed = 0;
 	for (size_t k = 0; k < c->ciphers_len; k++)
 		allowed |= c->ciphers[k] == got && got != UNKNOWN_CIPHER;
-	ENSURE(s, allowed, "negotiated cipher 0x%04x, the client allowed only %s", got,
-	       c->ciphers_len == 1 ? "its one configured id" : "0xc02f");
-	GUARD(check_offer(s));
-	scen_observe(s, "cipher 0x%04x, offered as configured", got);
+	char list[64] = "";
+	for (size_t k = 0; k < c->ciphers_len; k++)
+		if (c->ciphers[k] != UNKNOWN_CIPHER) {
+			size_t l = strlen(list);
+			fmt_into(list + l, sizeof list - l, "%s0x%04x", l ? ", " : "",
+			         c->ciphers[k]);
+		}
+	ENSURE(s, allowed, "negotiated cipher 0x%04x, the %s allowed only {%s}", got,
+	       server ? "server" : "client", list);
+	if (!server)
+		GUARD(check_offer(s));
+	scen_observe(s, "cipher 0x%04x, %s", got,
+	             server ? "the server's one allowed suite" : "offered as configured");
 	return CHECK_OK;
 }
 
@@ -353,9 +369,39 @@ static const struct axval size_vals[] = {
 };
 static const struct axis ax_size = AXIS("size", DIM_SIZE, size_vals);
 
+/* Capacities of read / process_outgoing below what is pending. */
+static const struct axval cap_vals[] = {
+        {.tag = "cap1", .v = 1, .text = "1 byte"},
+        {.tag = "cap5", .v = 5, .text = "5 bytes"},
+        {.tag = "cap16", .v = 16, .text = "16 bytes"},
+        {.tag = "pending-less-one", .v = CAP_LESS_ONE, .text = "one byte less than pending"},
+};
+static const struct axis ax_rcap = AXIS("cap", DIM_RCAP, cap_vals);
+static const struct axis ax_ocap = AXIS("cap", DIM_OCAP, cap_vals);
+
+static const struct axval count_policy_vals[] = {
+        {.tag = "whole", .v = DELIVER_WHOLE, .text = "whole flights"},
+        {.tag = "random-splits", .v = DELIVER_RANDOM, .text = "seeded random splits"},
+};
+static const struct axis ax_cpolicy = AXIS("policy", DIM_POLICY, count_policy_vals);
+
 /* ---- the rows ---------------------------------------------------------------------- */
 
 #define SPEC_FRAG "RFC 8446 section 5.1; RFC 5246 section 6.2.1; descriptor: "
+#define SPEC_DNS_ID "RFC 9525 section 6.3"
+#define SPEC_CASE "RFC 9525 section 6.3; RFC 4343 (DNS names compare case-insensitively)"
+#define SPEC_WILD                                                                                  \
+	"RFC 9525 section 6.3 (a wildcard is the complete left-most label and matches exactly "    \
+	"one label)"
+#define SPEC_IP "RFC 9525 section 6.4 (IP-ID: octets of an iPAddress SAN); RFC 6066 section 3"
+#define SPEC_NULL_HOST                                                                             \
+	"descriptor: buffer_new (NULL server_hostname: PEP 748 create_buffer takes a name; only "  \
+	"the insecure flags let a client go without one)"
+#define SPEC_EKU "RFC 5280 section 4.2.1.12 (extendedKeyUsage); RFC 5246 7.4.2, RFC 8446 4.4.2.2"
+#define SPEC_CONTEXTS                                                                              \
+	"descriptor: context_new, buffer_new (a context makes any number of independent "          \
+	"buffers, also concurrently), buffer_free, context_free (after all its buffers)"
+#define WILD_HOST "a1-b.wild.tlsh.test"
 
 static const struct row rows[] = {
         {.id = "handshake/default",
@@ -384,10 +430,11 @@ static const struct row rows[] = {
          .outcome = OUT_ESTABLISHED,
          .after = {.peercert_on = C, .peercert_stem = "server"},
          .check = check_pki_der},
-        {.id = "handshake/peercert/client-leaf/rsa",
+        {.id = "handshake/peercert/client-leaf/{kt}",
          .spec = "descriptor: getpeercert(); RFC 8446 section 4.4.2.4",
          .title = "the server's getpeercert is the client leaf's DER under client "
                   "authentication",
+         .axes = {&ax_kt},
          .client = {.chain = {"client"}},
          .server = {.trust = "ca"},
          .outcome = OUT_ESTABLISHED,
@@ -464,6 +511,147 @@ static const struct row rows[] = {
          .host = IP_HOST,
          .outcome = OUT_CLIENT_REJECTS},
 
+        /* identity: names (RFC 9525 6.3, RFC 4343), wildcards, addresses
+         * (6.4), the trailing dot (RFC 6066 3), key usage */
+        {.id = "handshake/identity/case-host/{kt}/{ver}",
+         .spec = SPEC_CASE "; RFC 6066 section 3 (SNI carries the name)",
+         .title = "a hostname differing from the SAN only in case matches; SNI carries it as "
+                  "given",
+         .axes = {&ax_kt, &ax_ver},
+         .host = "Server.TLSH.Test",
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/case-san/{kt}/{ver}",
+         .spec = SPEC_CASE,
+         .title = "a lower-case hostname matches a mixed-case SAN with digits and hyphens",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"mixed"}},
+         .host = "web-01.mixed9.tlsh.test",
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/digits-hyphens/{kt}/{ver}",
+         .spec = SPEC_DNS_ID,
+         .title = "a name with digits and hyphens matches its SAN",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"mixed"}},
+         .host = "Web-01.Mixed9.tlsh.test",
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/wildcard/{kt}/{ver}",
+         .spec = SPEC_WILD,
+         .title = "*.wild.tlsh.test matches one left-most label",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"wild"}},
+         .host = WILD_HOST,
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/wildcard-parent/{kt}/{ver}",
+         .spec = SPEC_WILD,
+         .title = "*.wild.tlsh.test does not match the parent domain wild.tlsh.test",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"wild"}},
+         .host = "wild.tlsh.test",
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/wildcard-two-labels/{kt}/{ver}",
+         .spec = SPEC_WILD,
+         .title = "*.wild.tlsh.test does not match two labels (a.b.wild.tlsh.test)",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"wild"}},
+         .host = "a.b.wild.tlsh.test",
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/wildcard-partial/{kt}/{ver}",
+         .spec = SPEC_WILD,
+         .title = "a partial-label wildcard (w*.tlsh.test) matches nothing",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"partial"}},
+         .host = "www.tlsh.test",
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/ipv4/{kt}/{ver}",
+         .spec = SPEC_IP,
+         .title = "an IPv4 literal matches the iPAddress SAN; no SNI is sent",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"ip"}},
+         .host = IP_HOST,
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/ipv6/{kt}/{ver}",
+         .spec = SPEC_IP,
+         .title = "an IPv6 literal (::1) matches the iPAddress SAN; no SNI is sent",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"ip6"}},
+         .host = "::1",
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/ipv6-mismatch/{kt}/{ver}",
+         .spec = SPEC_IP,
+         .title = "an IPv6 literal not in the certificate (only 127.0.0.1) is rejected",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"ip"}},
+         .host = "::1",
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/ipv4-dns-san/{kt}/{ver}",
+         .spec = SPEC_IP,
+         .title = "an IPv4 literal does not match a dNSName of the same text",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"dnsip"}},
+         .host = IP_HOST,
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/ipv6-dns-san/{kt}/{ver}",
+         .spec = SPEC_IP,
+         .title = "an IPv6 literal does not match a dNSName of the same text",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"dnsip"}},
+         .host = "::1",
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/trailing-dot/{kt}/{ver}",
+         .spec = "RFC 6066 section 3 (the SNI host_name has no trailing dot); RFC 9525 "
+                 "section 6.3",
+         .title = "the absolute name server.tlsh.test. matches; SNI carries it without the dot",
+         .axes = {&ax_kt, &ax_ver},
+         .host = TEST_HOST ".",
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/eku-no-serverauth/{kt}/{ver}",
+         .spec = SPEC_EKU,
+         .title = "a server leaf whose extendedKeyUsage lacks serverAuth is rejected",
+         .axes = {&ax_kt, &ax_ver},
+         .server = {.chain = {"noserverauth"}},
+         .outcome = OUT_CLIENT_REJECTS},
+        {.id = "handshake/identity/null-host/refused",
+         .spec = SPEC_NULL_HOST,
+         .title = "a NULL server_hostname without an insecure flag is a CONFIGURATION_ERROR "
+                  "from buffer_new",
+         .solo = 1,
+         .role = C,
+         .host = HOST_NONE,
+         .outcome = OUT_BUFFER_REFUSED},
+        {.id = "handshake/identity/null-host/no-hostname-check/{kt}/{ver}",
+         .spec = SPEC_NULL_HOST "; TLSH_INSECURE_NO_HOSTNAME_CHECK",
+         .title = "NULL server_hostname with NO_HOSTNAME_CHECK: no SNI, the chain is verified",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.insecure = TLSH_INSECURE_NO_HOSTNAME_CHECK},
+         .host = HOST_NONE,
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/identity/null-host/unknown-ca/{kt}/{ver}",
+         .spec = SPEC_NULL_HOST "; RFC 8446 section 6.2 (unknown_ca)",
+         .title = "NULL server_hostname with NO_HOSTNAME_CHECK still rejects an unknown CA",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.insecure = TLSH_INSECURE_NO_HOSTNAME_CHECK},
+         .server = {.chain = {"unknown"}},
+         .host = HOST_NONE,
+         .outcome = OUT_CLIENT_REJECTS,
+         .alerts = {A_UNKNOWN_CA}},
+        {.id = "handshake/identity/null-host/expired/{kt}/{ver}",
+         .spec = SPEC_NULL_HOST "; RFC 8446 section 6.2 (certificate_expired)",
+         .title = "NULL server_hostname with NO_HOSTNAME_CHECK still rejects an expired leaf",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.insecure = TLSH_INSECURE_NO_HOSTNAME_CHECK},
+         .server = {.chain = {"expired"}},
+         .host = HOST_NONE,
+         .outcome = OUT_CLIENT_REJECTS,
+         .alerts = {A_CERTIFICATE_EXPIRED}},
+        {.id = "handshake/identity/null-host/no-verify/{kt}/{ver}",
+         .spec = SPEC_NULL_HOST "; TLSH_INSECURE_NO_VERIFY",
+         .title = "NULL server_hostname with NO_VERIFY: no SNI, an unknown CA is accepted",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.insecure = TLSH_INSECURE_NO_VERIFY},
+         .server = {.chain = {"unknown"}},
+         .host = HOST_NONE,
+         .outcome = OUT_ESTABLISHED},
+
         /* SNI */
         {.id = "handshake/sni/select/alt",
          .spec = "RFC 6066 section 3; descriptor: tlsh_config.certificate_chains (chosen by "
@@ -472,7 +660,7 @@ static const struct row rows[] = {
          .server = {.chain = {"server", "alt"}},
          .host = ALT_HOST,
          .outcome = OUT_ESTABLISHED,
-         .check = check_sni_alt},
+         .check = check_sni_second},
         {.id = "handshake/sni/no-match",
          .spec = "descriptor: tlsh_config.certificate_chains (first chain when none matches); "
                  "RFC 9525 section 6.3",
@@ -489,6 +677,31 @@ static const struct row rows[] = {
          .host = OTHER_HOST,
          .outcome = OUT_ESTABLISHED,
          .after = {.peercert_on = C, .peercert_stem = "alt"}},
+
+        {.id = "handshake/sni/select-case",
+         .spec = "RFC 6066 section 3; RFC 4343 (the server matches the name "
+                 "case-insensitively); descriptor: tlsh_config.certificate_chains",
+         .title = "SNI in another case selects the matching chain",
+         .server = {.chain = {"server", "alt"}},
+         .host = "ALT.Tlsh.Test",
+         .outcome = OUT_ESTABLISHED,
+         .check = check_sni_second},
+        {.id = "handshake/sni/select-trailing-dot",
+         .spec = "RFC 6066 section 3 (no trailing dot in SNI); descriptor: "
+                 "tlsh_config.certificate_chains",
+         .title = "an absolute name (trailing dot) selects the matching chain",
+         .server = {.chain = {"server", "alt"}},
+         .host = ALT_HOST ".",
+         .outcome = OUT_ESTABLISHED,
+         .check = check_sni_second},
+        {.id = "handshake/sni/select-wildcard",
+         .spec = "RFC 6066 section 3; RFC 9525 section 6.3; descriptor: "
+                 "tlsh_config.certificate_chains (the chain whose leaf names the SNI)",
+         .title = "SNI selects the chain whose wildcard leaf names it",
+         .server = {.chain = {"server", "wild"}},
+         .host = WILD_HOST,
+         .outcome = OUT_ESTABLISHED,
+         .check = check_sni_second},
 
         /* client authentication */
         {.id = "handshake/client-auth/given/tls12",
@@ -531,6 +744,55 @@ static const struct row rows[] = {
          .alerts = {A_UNKNOWN_CA},
          .after = {.client_certs = 2}},
 
+        {.id = "handshake/client-auth/expired/{kt}/{ver}",
+         .spec = "RFC 5280 section 4.1.2.5; RFC 8446 section 6.2 (certificate_expired)",
+         .title = "an expired client certificate is rejected by the server",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.chain = {"client-expired"}},
+         .server = {.trust = "ca"},
+         .outcome = OUT_SERVER_REJECTS,
+         .alerts = {A_CERTIFICATE_EXPIRED}},
+        {.id = "handshake/client-auth/not-yet-valid/{kt}/{ver}",
+         .spec = "RFC 5280 section 4.1.2.5; RFC 8446 section 6.2 (certificate_expired: \"not "
+                 "currently valid\")",
+         .title = "a not-yet-valid client certificate is rejected by the server",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.chain = {"client-notyet"}},
+         .server = {.trust = "ca"},
+         .outcome = OUT_SERVER_REJECTS,
+         .alerts = {A_CERTIFICATE_EXPIRED}},
+        {.id = "handshake/client-auth/eku-no-clientauth/{kt}/{ver}",
+         .spec = SPEC_EKU,
+         .title = "a client leaf whose extendedKeyUsage lacks clientAuth is rejected by the "
+                  "server",
+         .axes = {&ax_kt, &ax_ver},
+         .client = {.chain = {"client-noclientauth"}},
+         .server = {.trust = "ca"},
+         .outcome = OUT_SERVER_REJECTS},
+        /* The server's own chain is the unknown root's leaf (the client
+         * takes it with NO_VERIFY), so the server knows the intermediate
+         * from nowhere: a library that builds paths from every certificate
+         * it holds (NSS) would otherwise find it in its own chain. */
+        {.id = "handshake/client-auth/intermediate-missing/{ver}",
+         .spec = "RFC 5280 section 6.1; RFC 8446 section 6.2 (unknown_ca)",
+         .title = "a client chain without its intermediate: the server cannot build a path",
+         .axes = {&ax_ver},
+         .client = {.chain = {"client"},
+                    .flags = SIDE_NO_INTERMEDIATE,
+                    .insecure = TLSH_INSECURE_NO_VERIFY},
+         .server = {.chain = {"unknown"}, .trust = "ca"},
+         .outcome = OUT_SERVER_REJECTS,
+         .alerts = {A_UNKNOWN_CA},
+         .after = {.client_certs = 1}},
+        {.id = "handshake/client-auth/trust-path/{ver}",
+         .spec = "descriptor: tlsh_source kind TLSH_SOURCE_PATH (a server's trust store)",
+         .title = "the server's trust store given as a file path verifies the client",
+         .axes = {&ax_ver},
+         .client = {.chain = {"client"}},
+         .server = {.trust = "ca", .flags = SIDE_TRUST_PATH},
+         .outcome = OUT_ESTABLISHED,
+         .after = {.peercert_on = S, .peercert_stem = "client"}},
+
         /* cipher selection */
         {.id = "handshake/cipher/restrict-tls12/rsa",
          .spec = "RFC 5246 section 7.4.1.2; descriptor: tlsh_config.ciphers",
@@ -565,6 +827,37 @@ static const struct row rows[] = {
                  "validate_config()",
          .title = "an unknown raw id is passed through and ignored",
          .client = {.lo = V12, .hi = V12, .ciphers = {UNKNOWN_CIPHER, 0xC02F}},
+         .outcome = OUT_ESTABLISHED,
+         .check = check_ciphers},
+
+        {.id = "handshake/cipher/restrict-tls12-server/rsa",
+         .spec = "RFC 5246 section 7.4.1.3; descriptor: tlsh_config.ciphers (server)",
+         .title = "a server restricted to one TLS 1.2 suite negotiates it",
+         .ver = V12,
+         .server = {.ciphers = {0xC02F}},
+         .outcome = OUT_ESTABLISHED,
+         .check = check_ciphers},
+        {.id = "handshake/cipher/restrict-tls12-server/ecdsa",
+         .spec = "RFC 5246 section 7.4.1.3; descriptor: tlsh_config.ciphers (server)",
+         .title = "a server restricted to one TLS 1.2 suite negotiates it",
+         .kt = KT_ECDSA,
+         .ver = V12,
+         .server = {.ciphers = {0xC02B}},
+         .outcome = OUT_ESTABLISHED,
+         .check = check_ciphers},
+        {.id = "handshake/cipher/restrict-tls13-server/rsa",
+         .spec = "RFC 8446 section 4.1.3; descriptor: tlsh_config.ciphers (server)",
+         .title = "a server restricted to one TLS 1.3 suite negotiates it",
+         .ver = V13,
+         .server = {.ciphers = {0x1301}},
+         .outcome = OUT_ESTABLISHED,
+         .check = check_ciphers},
+        {.id = "handshake/cipher/unknown-id-server",
+         .spec = "descriptor: tlsh_config.ciphers (unknown ids are ignored), "
+                 "validate_config() (server)",
+         .title = "an unknown raw id in a server's list is ignored",
+         .ver = V12,
+         .server = {.ciphers = {UNKNOWN_CIPHER, 0xC02F}},
          .outcome = OUT_ESTABLISHED,
          .check = check_ciphers},
 
@@ -610,6 +903,71 @@ static const struct row rows[] = {
          .title = "fresh buffer: queries empty, read and write want read",
          .axes = {&ax_role},
          .extra = x_state},
+
+        /* buffer bounds: capacities below what is pending, in both roles */
+        {.id = "handshake/bounds/read/{cap}/{role}/{ver}",
+         .spec = "descriptor: read (at most cap bytes into dst; a record larger than cap is "
+                 "returned over several reads)",
+         .title = "reads smaller than the pending plaintext: nothing past cap, nothing lost",
+         .axes = {&ax_rcap, &ax_role, &ax_ver},
+         .outcome = OUT_ESTABLISHED},
+        {.id = "handshake/bounds/outgoing/{cap}/{role}/{ver}",
+         .spec = "descriptor: process_outgoing (at most cap bytes into dst; the rest stays "
+                 "pending)",
+         .title = "process_outgoing smaller than what is pending, for the handshake and the "
+                  "data: nothing past cap, nothing lost",
+         .axes = {&ax_ocap, &ax_role, &ax_ver},
+         .outcome = OUT_ESTABLISHED},
+
+        /* byte counts with real bytes pending, both sides */
+        {.id = "handshake/pending/counts/{policy}/{ver}",
+         .spec = "descriptor: outgoing_bytes_buffered (what process_outgoing would return "
+                 "now), incoming_bytes_buffered (received, not yet processed)",
+         .title = "byte counts agree with every process_outgoing and process_incoming of both "
+                  "sides, and are 0 when all is read",
+         .axes = {&ax_cpolicy, &ax_ver},
+         .outcome = OUT_ESTABLISHED,
+         .after = {.size = 20000, .dir = DIR_BOTH, .counts = 1}},
+
+        /* many connections per context */
+        {.id = "handshake/contexts/sequential/{ver}",
+         .spec = SPEC_CONTEXTS,
+         .title = "three connections one after the other from one client and one server "
+                  "context",
+         .expect = "3 connections, each from a new client and server buffer of the same two "
+                   "contexts, complete their handshakes and carry their own data; each "
+                   "connection's buffers are freed before the next; the contexts last",
+         .axes = {&ax_ver},
+         .outcome = OUT_ESTABLISHED,
+         .conns = {.n = 3}},
+        {.id = "handshake/contexts/interleaved/{ver}",
+         .spec = SPEC_CONTEXTS,
+         .title = "three connections alive at once from one client and one server context",
+         .expect = "3 connections from the same two contexts, all alive, handshakes stepped "
+                   "in turn: each completes and carries its own data; after the first one's "
+                   "buffers are freed the others still carry data and a 4th connection "
+                   "works; buffers freed in a mixed order, the contexts last",
+         .axes = {&ax_ver},
+         .outcome = OUT_ESTABLISHED,
+         .conns = {.n = 3, .interleaved = 1}},
+        {.id = "handshake/contexts/after-failure/{role}/{ver}",
+         .spec = SPEC_CONTEXTS "; RFC 8446 section 5 (unexpected_message)",
+         .title = "a context still makes working buffers after one of its buffers failed",
+         .expect = "connection 1's first flight to the context's side carries record type "
+                   "0xff: that side fails; connection 2 from the same contexts completes and "
+                   "carries data",
+         .axes = {&ax_role, &ax_ver},
+         .outcome = OUT_ESTABLISHED,
+         .conns = {.n = 2, .fail_first = 1}},
+        {.id = "handshake/contexts/interleaved-failure/{role}/{ver}",
+         .spec = SPEC_CONTEXTS "; RFC 8446 section 5 (unexpected_message)",
+         .title = "one of three live buffers fails; the others and the context are unaffected",
+         .expect = "3 connections alive at once; the first one's first flight to the "
+                   "context's side carries record type 0xff and that side fails; the other "
+                   "two and a 4th made afterwards complete and carry data",
+         .axes = {&ax_role, &ax_ver},
+         .outcome = OUT_ESTABLISHED,
+         .conns = {.n = 3, .interleaved = 1, .fail_first = 1}},
 
         /* data transfer */
         {.id = "handshake/transfer/{size}/{dir}/{ver}",

@@ -396,42 +396,45 @@ static MUST_CHECK check_t x_handshake_eof(struct scen *s)
 static MUST_CHECK check_t x_truncated_record(struct scen *s)
 {
 	size_t cut = 4;
+	enum dir d = eof_dir(s);
+	struct endpoint *rx = rx_of(s, d), *tx = scen_peer(s, rx);
 	scen_expect(s,
-	            "the server writes 64 bytes (one application_data record); the client gets "
-	            "all but its last %zu bytes, then transport EOF: read returns RAGGED_EOF or "
+	            "the %s writes 64 bytes (one application_data record); the %s gets all but "
+	            "its last %zu bytes, then transport EOF: read returns RAGGED_EOF or "
 	            "TLS_ERROR, never the partial plaintext, never CLOSED, never WANT_READ",
-	            cut);
+	            tx->label, rx->label, cut);
 	GUARD(established(s));
 	uint8_t msg[64];
 	for (size_t i = 0; i < sizeof msg; i++)
 		msg[i] = (uint8_t)('a' + i % 26);
-	size_t mark = s->pump.wire[S2C].len;
+	size_t mark = s->pump.wire[d].len;
 	int st;
-	write_held(s, &s->server, msg, sizeof msg, &st);
-	ENSURE(s, st == TLSH_OK, "server write of 64 bytes returned %s",
+	write_held(s, tx, msg, sizeof msg, &st);
+	ENSURE(s, st == TLSH_OK, "%s write of 64 bytes returned %s", tx->label,
 	       st < 0 ? "OK with a short count" : status_name(st));
-	GUARD(records_end_with(s, S2C, mark, CT_APPDATA, "server write of 64 bytes"));
-	size_t n = s->pump.held[S2C].len;
-	GUARD(cut_held(s, S2C, n - cut));
+	GUARD(records_end_with(s, d, mark, CT_APPDATA, "write of 64 bytes"));
+	size_t n = s->pump.held[d].len;
+	GUARD(cut_held(s, d, n - cut));
 	struct bytes got = {0};
-	st = read_all(&s->client, &got);
+	st = read_all(rx, &got);
 	size_t gl = got.len;
 	bytes_free(&got);
 	ENSURE(s, gl == 0,
-	       "client read returned %zu bytes of plaintext from a record cut %zu bytes short "
+	       "%s read returned %zu bytes of plaintext from a record cut %zu bytes short "
 	       "(its authentication tag cannot have been checked)",
-	       gl, cut);
+	       rx->label, gl, cut);
 	ENSURE(s, st == TLSH_RAGGED_EOF || st == TLSH_TLS_ERROR,
-	       "client read of a record cut %zu bytes short, then transport EOF, returned %s%s",
-	       cut, status_name(st),
+	       "%s read of a record cut %zu bytes short, then transport EOF, returned %s%s",
+	       rx->label, cut, status_name(st),
 	       st == TLSH_CLOSED      ? " (a truncation reported as a clean end)"
 	       : st == TLSH_WANT_READ ? " (would wait forever: no bytes can come)"
 	                              : "");
 	uint8_t tmp[64];
 	size_t k;
-	int st2 = ep_read(&s->client, tmp, sizeof tmp, &k);
+	int st2 = ep_read(rx, tmp, sizeof tmp, &k);
 	ENSURE(s, st2 != TLSH_OK && st2 != TLSH_CLOSED && st2 != TLSH_WANT_READ,
-	       "client: first read returned %s, the second %s", status_name(st), status_name(st2));
+	       "%s: first read returned %s, the second %s", rx->label, status_name(st),
+	       status_name(st2));
 	scen_observe(s, "%zu of %zu bytes delivered: %s, then %s", n - cut, n, status_name(st),
 	             status_name(st2));
 	return CHECK_OK;
@@ -439,46 +442,79 @@ static MUST_CHECK check_t x_truncated_record(struct scen *s)
 
 /* ---- pending plaintext delivered before RAGGED_EOF --------------------- */
 
-static MUST_CHECK check_t x_pending_data(struct scen *s)
+/* Pending plaintext delivered before RAGGED_EOF, to the side the row's EOF
+ * goes to. With `first_read` > 0 that side reads that many bytes (reads of
+ * at most 64 bytes) before the transport EOF arrives, and the rest after
+ * it. */
+static MUST_CHECK check_t pending_then_eof(struct scen *s, size_t first_read)
 {
 	static const size_t sizes[3] = {1, 16384, 4000};
 	size_t total = sizes[0] + sizes[1] + sizes[2];
-	scen_expect(s,
-	            "the server writes %zu, %zu and %zu bytes (whole application_data records, "
-	            "all delivered), then transport EOF: the client reads all %zu bytes intact "
-	            "and in order, then RAGGED_EOF",
-	            sizes[0], sizes[1], sizes[2], total);
+	enum dir d = eof_dir(s);
+	struct endpoint *rx = rx_of(s, d), *tx = scen_peer(s, rx);
+	if (first_read)
+		scen_expect(s,
+		            "the %s writes %zu, %zu and %zu bytes (whole application_data records, "
+		            "all delivered); the %s reads %zu bytes, then the transport ends: its "
+		            "reads return the other %zu bytes intact and in order, then RAGGED_EOF "
+		            "(nothing pending is lost)",
+		            tx->label, sizes[0], sizes[1], sizes[2], rx->label, first_read,
+		            total - first_read);
+	else
+		scen_expect(s,
+		            "the %s writes %zu, %zu and %zu bytes (whole application_data records, "
+		            "all delivered), then transport EOF: the %s reads all %zu bytes intact "
+		            "and in order, then RAGGED_EOF",
+		            tx->label, sizes[0], sizes[1], sizes[2], rx->label, total);
 	GUARD(established(s));
 	uint8_t *src = xmalloc(total);
 	for (size_t i = 0; i < total; i++)
 		src[i] = (uint8_t)(i * 7 + (i >> 8));
-	size_t mark = s->pump.wire[S2C].len, off = 0;
+	size_t mark = s->pump.wire[d].len, off = 0;
 	for (int i = 0; i < 3; i++) {
-		check_t rc = write_all(s, &s->server, S2C, src + off, sizes[i]);
+		check_t rc = write_all(s, tx, d, src + off, sizes[i]);
 		if (IS_FAILED(rc)) {
 			free(src);
 			return rc;
 		}
 		off += sizes[i];
 	}
-	pump_flush(&s->pump, S2C);
+	pump_flush(&s->pump, d);
 	struct recs r;
-	scan_records(s->pump.wire[S2C].data + mark, s->pump.wire[S2C].len - mark, &r);
+	scan_records(s->pump.wire[d].data + mark, s->pump.wire[d].len - mark, &r);
 	if (!s->pump.truncated_transcript &&
 	    (r.partial || r.n < 3 || r.by_type[CT_APPDATA - 20] != r.n)) {
 		free(src);
 		FAIL(s,
-		     "the server's writes did not leave as whole application_data records: "
+		     "the %s's writes did not leave as whole application_data records: "
 		     "%zu records, %zu of them application_data%s",
-		     r.n, r.by_type[CT_APPDATA - 20], r.partial ? ", last one cut" : "");
+		     tx->label, r.n, r.by_type[CT_APPDATA - 20], r.partial ? ", last one cut" : "");
 	}
-	check_t rc = eof_to(s, S2C);
+	struct bytes got = {0};
+	int st = TLSH_OK;
+	while (got.len < first_read) {
+		uint8_t buf[64];
+		size_t want = first_read - got.len < sizeof buf ? first_read - got.len : sizeof buf;
+		size_t k = 0;
+		st = ep_read(rx, buf, want, &k);
+		if (st != TLSH_OK)
+			break;
+		bytes_append(&got, buf, k);
+	}
+	if (st != TLSH_OK) {
+		size_t gl = got.len;
+		bytes_free(&got);
+		free(src);
+		FAIL(s, "%s read %zu of the first %zu bytes, then %s (all %zu were delivered)",
+		     rx->label, gl, first_read, status_name(st), total);
+	}
+	check_t rc = eof_to(s, d);
 	if (IS_FAILED(rc)) {
+		bytes_free(&got);
 		free(src);
 		return rc;
 	}
-	struct bytes got = {0};
-	int st = read_all(&s->client, &got);
+	st = read_all(rx, &got);
 	size_t bad = got.len;
 	for (size_t i = 0; i < got.len && i < total; i++) {
 		if (got.data[i] != src[i]) {
@@ -489,60 +525,82 @@ static MUST_CHECK check_t x_pending_data(struct scen *s)
 	size_t gl = got.len;
 	bytes_free(&got);
 	free(src);
-	ENSURE(s, gl == total && bad == total, "client read %zu of %zu bytes before %s%s", gl,
-	       total, status_name(st), bad < gl ? " (and a wrong byte: integrity)" : "");
-	ENSURE(s, st == TLSH_RAGGED_EOF, "client read all %zu bytes, then %s, not RAGGED_EOF",
-	       total, status_name(st));
-	scen_observe(s, "TLS %s: %zu bytes in %zu records, then RAGGED_EOF", vname(VER(s)), total,
-	             r.n);
+	ENSURE(s, gl == total && bad == total, "%s read %zu of %zu bytes before %s%s", rx->label,
+	       gl, total, status_name(st), bad < gl ? " (and a wrong byte: integrity)" : "");
+	ENSURE(s, st == TLSH_RAGGED_EOF, "%s read all %zu bytes, then %s, not RAGGED_EOF",
+	       rx->label, total, status_name(st));
+	scen_observe(s, "TLS %s: %zu bytes in %zu records to the %s, then RAGGED_EOF",
+	             vname(VER(s)), total, r.n, rx->label);
 	return CHECK_OK;
+}
+
+static MUST_CHECK check_t x_pending_data(struct scen *s)
+{
+	return pending_then_eof(s, 0);
+}
+
+static MUST_CHECK check_t x_partial_read(struct scen *s)
+{
+	return pending_then_eof(s, 700);
 }
 
 /* ---- the shutdown sequence --------------------------------------------- */
 
+/* The side a row's shutdown or write case is about: the row's role, the
+ * client when it names none. */
+static struct endpoint *row_side(struct scen *s)
+{
+	return s->def->role == TLSH_ROLE_SERVER ? &s->server : &s->client;
+}
+
 static MUST_CHECK check_t x_shutdown(struct scen *s)
 {
-	scen_expect(s, "client shutdown sends close_notify and returns WANT_READ (also when called "
-	               "again); the server's read returns CLOSED; the server's shutdown sends its "
-	               "close_notify and returns OK; the client's shutdown then returns OK and its "
-	               "read CLOSED");
+	struct endpoint *a = row_side(s), *b = scen_peer(s, a);
+	enum dir da = scen_dir_from(s, a), db = scen_dir_from(s, b);
+	scen_expect(s,
+	            "%s shutdown sends close_notify and returns WANT_READ (also when called "
+	            "again); the %s's read returns CLOSED; the %s's shutdown sends its "
+	            "close_notify and returns OK; the %s's shutdown then returns OK and its "
+	            "read CLOSED",
+	            a->label, b->label, b->label, a->label);
 	GUARD(established(s));
-	size_t mc = s->pump.wire[C2S].len;
-	int st = ep_shutdown(&s->client);
+	size_t mc = s->pump.wire[da].len;
+	int st = ep_shutdown(a);
 	ENSURE(s, st == TLSH_WANT_READ,
-	       "client shutdown (first call, nothing received) returned %s, not WANT_READ",
+	       "%s shutdown (first call, nothing received) returned %s, not WANT_READ", a->label,
 	       status_name(st));
-	pump_flush(&s->pump, C2S);
-	GUARD(records_end_with(s, C2S, mc, alert_ct(s), "client close_notify"));
-	st = ep_shutdown(&s->client);
+	pump_flush(&s->pump, da);
+	GUARD(records_end_with(s, da, mc, alert_ct(s), "first close_notify"));
+	st = ep_shutdown(a);
 	ENSURE(s, st == TLSH_WANT_READ,
-	       "client shutdown called again before the server's close_notify returned %s, not "
+	       "%s shutdown called again before the %s's close_notify returned %s, not "
 	       "WANT_READ",
-	       status_name(st));
-	pump_flush(&s->pump, C2S);
+	       a->label, b->label, status_name(st));
+	pump_flush(&s->pump, da);
 	uint8_t tmp[256];
 	size_t k;
-	st = ep_read(&s->server, tmp, sizeof tmp, &k);
-	ENSURE(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
-	       status_name(st));
-	size_t ms = s->pump.wire[S2C].len;
-	st = ep_shutdown(&s->server);
+	st = ep_read(b, tmp, sizeof tmp, &k);
+	ENSURE(s, st == TLSH_CLOSED, "%s read after the %s's close_notify returned %s", b->label,
+	       a->label, status_name(st));
+	size_t ms = s->pump.wire[db].len;
+	st = ep_shutdown(b);
 	ENSURE(s, st == TLSH_OK,
-	       "server shutdown after it received close_notify returned %s, not OK (both "
+	       "%s shutdown after it received close_notify returned %s, not OK (both "
 	       "close_notify alerts are then sent and received)",
+	       b->label, status_name(st));
+	pump_flush(&s->pump, db);
+	GUARD(records_end_with(s, db, ms, alert_ct(s), "answering close_notify"));
+	st = ep_shutdown(a);
+	ENSURE(s, st == TLSH_OK, "%s shutdown after the %s's close_notify returned %s", a->label,
+	       b->label, status_name(st));
+	st = ep_read(a, tmp, sizeof tmp, &k);
+	ENSURE(s, st == TLSH_CLOSED, "%s read after the completed shutdown returned %s", a->label,
 	       status_name(st));
-	pump_flush(&s->pump, S2C);
-	GUARD(records_end_with(s, S2C, ms, alert_ct(s), "server close_notify"));
-	st = ep_shutdown(&s->client);
-	ENSURE(s, st == TLSH_OK, "client shutdown after the server's close_notify returned %s",
-	       status_name(st));
-	st = ep_read(&s->client, tmp, sizeof tmp, &k);
-	ENSURE(s, st == TLSH_CLOSED, "client read after the completed shutdown returned %s",
-	       status_name(st));
-	st = ep_read(&s->server, tmp, sizeof tmp, &k);
-	ENSURE(s, st == TLSH_CLOSED, "server read again after close_notify returned %s (sticky)",
-	       status_name(st));
-	scen_observe(s, "TLS %s: WANT_READ, WANT_READ, CLOSED, OK, OK", vname(VER(s)));
+	st = ep_read(b, tmp, sizeof tmp, &k);
+	ENSURE(s, st == TLSH_CLOSED, "%s read again after close_notify returned %s (sticky)",
+	       b->label, status_name(st));
+	scen_observe(s, "TLS %s, %s first: WANT_READ, WANT_READ, CLOSED, OK, OK", vname(VER(s)),
+	             a->label);
 	return CHECK_OK;
 }
 
@@ -550,28 +608,32 @@ static MUST_CHECK check_t x_shutdown(struct scen *s)
 
 static MUST_CHECK check_t x_write_after_shutdown(struct scen *s)
 {
-	scen_expect(s, "after the client's shutdown (close_notify sent), its write returns "
-	               "TLS_ERROR and nothing more leaves the client; the server reads CLOSED");
+	struct endpoint *a = row_side(s), *b = scen_peer(s, a);
+	enum dir da = scen_dir_from(s, a);
+	scen_expect(s,
+	            "after the %s's shutdown (close_notify sent), its write returns TLS_ERROR "
+	            "and nothing more leaves the %s; the %s reads CLOSED",
+	            a->label, a->label, b->label);
 	GUARD(established(s));
-	int st = ep_shutdown(&s->client);
-	ENSURE(s, st == TLSH_WANT_READ, "client shutdown returned %s, not WANT_READ",
+	int st = ep_shutdown(a);
+	ENSURE(s, st == TLSH_WANT_READ, "%s shutdown returned %s, not WANT_READ", a->label,
 	       status_name(st));
-	pump_flush(&s->pump, C2S);
-	size_t mark = s->pump.total[C2S];
+	pump_flush(&s->pump, da);
+	size_t mark = s->pump.total[da];
 	static const uint8_t late[] = "late data";
 	size_t k = 0;
-	st = ep_write(&s->client, late, sizeof late - 1, &k);
-	pump_flush(&s->pump, C2S);
-	size_t more = s->pump.total[C2S] - mark;
-	ENSURE(s, st == TLSH_TLS_ERROR, "client write after shutdown returned %s (%zu bytes taken)",
-	       status_name(st), k);
-	ENSURE(s, more == 0, "the client sent %zu more bytes after its close_notify", more);
+	st = ep_write(a, late, sizeof late - 1, &k);
+	pump_flush(&s->pump, da);
+	size_t more = s->pump.total[da] - mark;
+	ENSURE(s, st == TLSH_TLS_ERROR, "%s write after shutdown returned %s (%zu bytes taken)",
+	       a->label, status_name(st), k);
+	ENSURE(s, more == 0, "the %s sent %zu more bytes after its close_notify", a->label, more);
 	uint8_t tmp[64];
-	st = ep_read(&s->server, tmp, sizeof tmp, &k);
-	ENSURE(s, st == TLSH_CLOSED, "server read after the client's close_notify returned %s",
-	       status_name(st));
-	scen_observe(s, "TLS %s: write after shutdown: TLS_ERROR (%s)", vname(VER(s)),
-	             s->client.err.message);
+	st = ep_read(b, tmp, sizeof tmp, &k);
+	ENSURE(s, st == TLSH_CLOSED, "%s read after the %s's close_notify returned %s", b->label,
+	       a->label, status_name(st));
+	scen_observe(s, "TLS %s: %s write after shutdown: TLS_ERROR (%s)", vname(VER(s)), a->label,
+	             a->err.message);
 	return CHECK_OK;
 }
 
@@ -593,59 +655,63 @@ static void inject_held(struct scen *s, enum dir d, const uint8_t *data, size_t 
 
 static MUST_CHECK check_t x_data_after_close_notify(struct scen *s)
 {
-	scen_expect(s, "the server writes \"A\" and shuts down; the client gets that record, the "
-	               "close_notify and a replayed copy of the \"A\" record in one delivery: read "
-	               "returns \"A\", then CLOSED (5 times); the bytes after close_notify are "
-	               "ignored, never returned, never an error");
+	struct endpoint *rx = row_side(s), *tx = scen_peer(s, rx);
+	enum dir d = scen_dir_from(s, tx);
+	scen_expect(s,
+	            "the %s writes \"A\" and shuts down; the %s gets that record, the "
+	            "close_notify and a replayed copy of the \"A\" record in one delivery: read "
+	            "returns \"A\", then CLOSED (5 times); the bytes after close_notify are "
+	            "ignored, never returned, never an error",
+	            tx->label, rx->label);
 	GUARD(established(s));
-	size_t mark = s->pump.wire[S2C].len;
+	size_t mark = s->pump.wire[d].len;
 	int st;
-	write_held(s, &s->server, (const uint8_t *)"A", 1, &st);
-	ENSURE(s, st == TLSH_OK, "server write of 1 byte returned %s",
+	write_held(s, tx, (const uint8_t *)"A", 1, &st);
+	ENSURE(s, st == TLSH_OK, "%s write of 1 byte returned %s", tx->label,
 	       st < 0 ? "OK with a short count" : status_name(st));
-	GUARD(records_end_with(s, S2C, mark, CT_APPDATA, "server write of 1 byte"));
+	GUARD(records_end_with(s, d, mark, CT_APPDATA, "write of 1 byte"));
 	/* The record that carries "A" (TLS 1.3 tickets may come before it). */
 	struct recs r;
-	scan_records(s->pump.held[S2C].data, s->pump.held[S2C].len, &r);
+	scan_records(s->pump.held[d].data, s->pump.held[d].len, &r);
 	struct bytes rec = {0};
-	bytes_append(&rec, s->pump.held[S2C].data + r.last_off, 5 + r.last_len);
-	size_t mark2 = s->pump.wire[S2C].len;
-	st = ep_shutdown(&s->server);
-	pump_hold(&s->pump, S2C);
+	bytes_append(&rec, s->pump.held[d].data + r.last_off, 5 + r.last_len);
+	size_t mark2 = s->pump.wire[d].len;
+	st = ep_shutdown(tx);
+	pump_hold(&s->pump, d);
 	if (st != TLSH_WANT_READ) {
 		bytes_free(&rec);
-		FAIL(s, "server shutdown returned %s, not WANT_READ", status_name(st));
+		FAIL(s, "%s shutdown returned %s, not WANT_READ", tx->label, status_name(st));
 	}
-	check_t rc = records_end_with(s, S2C, mark2, alert_ct(s), "server close_notify");
+	check_t rc = records_end_with(s, d, mark2, alert_ct(s), "close_notify");
 	if (IS_FAILED(rc)) {
 		bytes_free(&rec);
 		return rc;
 	}
-	inject_held(s, S2C, rec.data, rec.len);
+	inject_held(s, d, rec.data, rec.len);
 	bytes_free(&rec);
-	st = pump_release(&s->pump, S2C);
+	st = pump_release(&s->pump, d);
 	ENSURE(s, st == TLSH_OK,
-	       "client process_incoming of record + close_notify + replayed record returned %s",
-	       status_name(st));
+	       "%s process_incoming of record + close_notify + replayed record returned %s",
+	       rx->label, status_name(st));
 	struct bytes got = {0};
-	st = read_all(&s->client, &got);
+	st = read_all(rx, &got);
 	int is_a = got.len == 1 && got.data[0] == 'A';
 	size_t gl = got.len;
 	bytes_free(&got);
-	ENSURE(s, is_a, "client read returned %zu bytes before %s, not exactly \"A\"%s", gl,
+	ENSURE(s, is_a, "%s read returned %zu bytes before %s, not exactly \"A\"%s", rx->label, gl,
 	       status_name(st), gl > 1 ? " (data after close_notify returned as plaintext)" : "");
 	ENSURE(s, st == TLSH_CLOSED,
-	       "client read after \"A\" and close_notify returned %s, not CLOSED%s",
+	       "%s read after \"A\" and close_notify returned %s, not CLOSED%s", rx->label,
 	       status_name(st),
 	       st == TLSH_TLS_ERROR ? " (the bytes after close_notify must be ignored)" : "");
 	for (int i = 0; i < 4; i++) {
 		uint8_t tmp[64];
 		size_t k;
-		st = ep_read(&s->client, tmp, sizeof tmp, &k);
-		ENSURE(s, st == TLSH_CLOSED, "client read #%d after CLOSED returned %s (sticky)",
-		       i + 2, status_name(st));
+		st = ep_read(rx, tmp, sizeof tmp, &k);
+		ENSURE(s, st == TLSH_CLOSED, "%s read #%d after CLOSED returned %s (sticky)",
+		       rx->label, i + 2, status_name(st));
 	}
-	scen_observe(s, "TLS %s: \"A\", then CLOSED 5 times", vname(VER(s)));
+	scen_observe(s, "TLS %s: \"A\", then CLOSED 5 times (%s)", vname(VER(s)), rx->label);
 	return CHECK_OK;
 }
 
@@ -707,10 +773,37 @@ static const struct row rows[] = {
          .axes = {&ax_ver},
          .eof_to = ROLE_BIT(C),
          .extra = x_pending_data},
+        {.id = "ragged-eof/truncated-record/to-server/{ver}",
+         .spec = "RFC 8446 sections 5.2 and 6.1; descriptor: read, process_incoming_eof",
+         .title = "the same in the server role: a record cut short, then transport EOF",
+         .axes = {&ax_ver},
+         .eof_to = ROLE_BIT(S),
+         .extra = x_truncated_record},
+        {.id = "ragged-eof/pending-data/to-server/{ver}",
+         .spec = "descriptor: process_incoming_eof, read (RAGGED_EOF)",
+         .title = "the same in the server role: all plaintext received before transport EOF, "
+                  "then RAGGED_EOF",
+         .axes = {&ax_ver},
+         .eof_to = ROLE_BIT(S),
+         .extra = x_pending_data},
+        {.id = "ragged-eof/partial-read/{to}/{ver}",
+         .spec = "descriptor: process_incoming_eof, read (RAGGED_EOF only after all earlier "
+                 "plaintext was returned)",
+         .title = "part of the pending plaintext read, then transport EOF: the rest is "
+                  "returned, then RAGGED_EOF",
+         .axes = {&ax_eof_to, &ax_ver},
+         .extra = x_partial_read},
         {.id = "ragged-eof/shutdown/{ver}",
          .spec = "RFC 8446 section 6.1; descriptor: shutdown",
          .title = "shutdown waits for the peer's close_notify (WANT_READ), then completes",
          .axes = {&ax_ver},
+         .shutdown_by = ROLE_BIT(C) | ROLE_BIT(S),
+         .extra = x_shutdown},
+        {.id = "ragged-eof/shutdown/server-first/{ver}",
+         .spec = "RFC 8446 section 6.1; descriptor: shutdown",
+         .title = "the same with the server shutting down first",
+         .axes = {&ax_ver},
+         .role = S,
          .shutdown_by = ROLE_BIT(C) | ROLE_BIT(S),
          .extra = x_shutdown},
         {.id = "ragged-eof/write-after-shutdown/{ver}",
@@ -719,6 +812,13 @@ static const struct row rows[] = {
          .axes = {&ax_ver},
          .shutdown_by = ROLE_BIT(C),
          .extra = x_write_after_shutdown},
+        {.id = "ragged-eof/write-after-shutdown/server/{ver}",
+         .spec = "RFC 8446 section 6.1; descriptor: write",
+         .title = "the same in the server role: write after shutdown returns TLS_ERROR",
+         .axes = {&ax_ver},
+         .role = S,
+         .shutdown_by = ROLE_BIT(S),
+         .extra = x_write_after_shutdown},
         {.id = "ragged-eof/data-after-close-notify/{ver}",
          .spec = "RFC 8446 section 6.1 (data after a closure alert MUST be ignored); "
                  "descriptor: read",
@@ -726,6 +826,15 @@ static const struct row rows[] = {
                   "then CLOSED",
          .axes = {&ax_ver},
          .shutdown_by = ROLE_BIT(S),
+         .extra = x_data_after_close_notify},
+        {.id = "ragged-eof/data-after-close-notify/to-server/{ver}",
+         .spec = "RFC 8446 section 6.1 (data after a closure alert MUST be ignored); "
+                 "descriptor: read",
+         .title = "the same in the server role: records after the client's close_notify are "
+                  "ignored",
+         .axes = {&ax_ver},
+         .role = S,
+         .shutdown_by = ROLE_BIT(C),
          .extra = x_data_after_close_notify},
 };
 

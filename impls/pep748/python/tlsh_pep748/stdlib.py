@@ -682,7 +682,7 @@ class _StdlibContext:
         """The configuration this context was created with."""
         return self._configuration
 
-    def _new_sslcontext(self, check_hostname: bool = True) -> ssl.SSLContext:
+    def _new_sslcontext(self) -> ssl.SSLContext:
         plan, insecure = self._plan, self._insecure
         try:
             ctx = ssl.SSLContext(
@@ -709,7 +709,7 @@ class _StdlibContext:
                 ctx.hostname_checks_common_name = False
                 no_verify = bool(insecure and insecure.disable_verification)
                 no_host = bool(insecure and insecure.disable_hostname_check)
-                ctx.check_hostname = check_hostname and not no_verify and not no_host
+                ctx.check_hostname = not no_verify and not no_host
                 ctx.verify_mode = ssl.CERT_NONE if no_verify else ssl.CERT_REQUIRED
                 if not no_verify:
                     _load_trust(ctx, plan.trust or ("system", None))
@@ -743,23 +743,26 @@ class StdlibClientContext(_StdlibContext):
 
     def _setup(self) -> None:
         self._sslcontext = self._new_sslcontext()
-        self._sslcontext_nohost: ssl.SSLContext | None = None
         if self._plan.chains:
             _load_chain(self._sslcontext, self._plan.chains[0], 0)
 
     def create_buffer(self, server_hostname: str | None) -> StdlibTLSBuffer:
         """A buffer for one connection to `server_hostname`: sent as SNI (not
         for an IP address, RFC 6066 section 3) and checked against the
-        server's certificate. ``None``: no SNI and no hostname check (the
-        chain is still verified)."""
+        server's certificate. One trailing dot is the absolute form of the
+        same name: it is neither sent nor checked (RFC 6066 section 3).
+        ``None`` (no SNI, no hostname check) only with an insecure
+        configuration that turns the hostname check off (PEP 748's
+        ``create_buffer`` takes a name; the ssl module refuses
+        ``check_hostname`` without one too)."""
         ctx = self._sslcontext
         if server_hostname is None and ctx.check_hostname:
-            if self._sslcontext_nohost is None:
-                nohost = self._new_sslcontext(check_hostname=False)
-                if self._plan.chains:
-                    _load_chain(nohost, self._plan.chains[0], 0)
-                self._sslcontext_nohost = nohost
-            ctx = self._sslcontext_nohost
+            raise StdlibConfigurationError(
+                "server_hostname None while hostnames are checked: it needs an "
+                "InsecureConfiguration with disable_hostname_check or disable_verification"
+            )
+        if server_hostname is not None and len(server_hostname) > 1 and server_hostname.endswith("."):
+            server_hostname = server_hostname[:-1]
         return StdlibTLSBuffer(self, ctx, server_hostname)
 
 
