@@ -56,7 +56,12 @@ step "CI examples (.github/workflows, .clusterfuzzlite): YAML, paths" /usr/bin/p
 # checks the recipe's path and the matrix checks all of them.
 step "test-impl openssl" ./build/harness/tlsharness run --impl openssl -j "$jobs" -q -o reports/out/openssl
 step "matrix ${backends}" ./build/harness/tlsharness run --matrix "$backends" -j "$jobs" -q -o reports/out/matrix
-step "matrix ${backends} (ASan+UBSan)" ./build-asan/harness/tlsharness run --matrix "$backends" -j "$jobs" -t 60 -q -o reports/out/asan/matrix
+# Under ASan+UBSan: every backend with itself and against the misbehaving peer
+# (every scenario and every misbehave row runs through each adapter); the cross
+# pairs run in the normal build's matrix above and in the out-of-process step.
+asan_impls=()
+for b in ${backends//,/ }; do asan_impls+=(--impl "$b"); done
+step "every backend, itself and against the puppet (ASan+UBSan)" ./build-asan/harness/tlsharness run "${asan_impls[@]}" -j "$jobs" -t 60 -q -o reports/out/asan/impls
 step "matrix, both endpoints out of process" ./build/harness/tlsharness run --matrix "$backends" --endpoints oop -f 'handshake/default' -f 'alpn/*' -f 'ragged-eof/after-handshake/*' -j "$jobs" -q -o reports/out/oop
 if ./build/harness/tlsharness backends | grep -qx pep748; then
 	step "PEP 748 bridge: stdlib implementation (suite, matrix with openssl), faulty implementations" impls/pep748/tests/bridge.sh ./build/harness/tlsharness
