@@ -80,11 +80,12 @@ step "nightly job with a tiny budget (docker/nightly.sh)" env TLSH_NIGHTLY_MERGE
 step "reports valid against reports/schema" bash -c '/usr/bin/python3 reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "HTML page of every report (reports/out/index.html)" bash -c './build/harness/tlsharness report -o reports/out/index.html reports/out/*/report.json'
 # Every mutant caught (the exit status), and every scenario caught by at least
-# one mutant (the summary line: N of N).
+# one mutant that names it in its catch list (--quick: each mutant runs only
+# those; the summary line must read N of N).
 mutation_all() {
 	local log
 	log=$(mktemp)
-	./build/harness/tlsharness mutation -j "$jobs" | tee "$log"
+	./build/harness/tlsharness mutation --quick -j "$jobs" | tee "$log"
 	local rc=${PIPESTATUS[0]}
 	if ! grep -Eq '^scenarios caught by at least one mutant: ([0-9]+) of \1$' "$log"; then
 		echo "suite: some scenario is caught by no mutant (listed above)" >&2
