@@ -16,7 +16,7 @@ build:
 
 # Configure and build the ASan+UBSan tree (build-asan/, clang).
 build-asan:
-    [ -f build-asan/build.ninja ] || CC=clang CXX=clang++ meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined -Dcpp_args=-fno-sanitize-recover=undefined
+    [ -f build-asan/build.ninja ] || CC=clang CXX=clang++ meson setup build-asan -Dmutants=false -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=undefined -Dcpp_args=-fno-sanitize-recover=undefined
     ninja -C build-asan
 
 # The suite with NAME as client and as server against itself.
