@@ -269,6 +269,9 @@ static void make_instance(const struct family *f, const struct row *r, const siz
 			die(r, "a solo row needs a role (the field or an axis)");
 		d->solo = d->role;
 	}
+	if (r->one_side && !d->role)
+		die(r, "a one-side row needs the side (role, the field or an axis)");
+	d->one_side = r->one_side;
 	if (!r->extra && r->outcome == OUT_EXTRA)
 		die(r, "a row without an extra needs an outcome");
 	if (r->outcome == OUT_BUFFER_REFUSED && !(r->solo && d->role == TLSH_ROLE_CLIENT))

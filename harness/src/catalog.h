@@ -211,6 +211,12 @@ struct row {
 	enum tlsh_version ver; /* NONE: default bounds */
 	enum tlsh_role role;   /* the side the row is about (0: none or both) */
 	int solo;              /* 1: one side alone (validate_config ...): `role` or DIM_ROLE */
+	/* 1: the rule is the `role` side's alone (its name matching, its
+	 * buffer bounds): a matrix runs the row in self pairs and with the
+	 * other side played by the reference peer (--puppet, OpenSSL by
+	 * default), not in every pair; with no reference among the pairs'
+	 * backends, in every pair. */
+	int one_side;
 	struct side client, server;
 	const char *host; /* server_hostname; NULL: "server.tlsh.test"; HOST_NONE: NULL */
 	enum outcome outcome;
@@ -282,6 +288,7 @@ struct scen_def {
 	/* 0: a client/server pair. TLSH_ROLE_CLIENT or TLSH_ROLE_SERVER: only
 	 * that side's backend is exercised (e.g. validate_config). */
 	int solo;
+	int one_side;                /* row.one_side: the rule is `role`'s side's alone */
 	double time_scale;           /* 0: 1 */
 	void (*run)(struct scen *s); /* the interpreter */
 	/* Resolved dimensions. */

@@ -489,6 +489,14 @@ static size_t plan_one(struct result *r, const struct scen_def *d, int client, i
 	return 1;
 }
 
+int plan_pair_keeps(const struct scen_def *d, int client, int server, const struct run_opts *o)
+{
+	if (!d->one_side || !o->ref1 || client == server)
+		return 1;
+	int other = d->role == TLSH_ROLE_CLIENT ? server : client;
+	return other == o->ref1 - 1;
+}
+
 /* The instances of a run, in a stable order (pair, then registration
  * order; then the puppet rows of each backend), with nothing run yet. */
 static struct result *plan_instances(struct backend *b, size_t nb, const struct pair *pairs,
@@ -501,7 +509,8 @@ static struct result *plan_instances(struct backend *b, size_t nb, const struct 
 	size_t n = 0;
 	for (size_t p = 0; p < npairs; p++)
 		for (size_t i = 0; i < ndefs; i++)
-			if (!defs[i].row->puppet)
+			if (!defs[i].row->puppet &&
+			    plan_pair_keeps(&defs[i], pairs[p].client, pairs[p].server, o))
 				n += plan_one(&res[n], &defs[i], pairs[p].client, pairs[p].server,
 				              b, filters, nfilters, o);
 	/* Puppet rows: each backend of the pairs against the puppet, in both

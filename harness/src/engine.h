@@ -73,7 +73,15 @@ struct run_opts {
 	int has_puppet;
 	int puppet;      /* backend index */
 	int puppet_self; /* 0: the puppet itself is not a backend under test */
+	/* One-side rows (catalog.h): 1 + the index of the reference backend
+	 * that plays the other side; 0: none, every pair runs them. */
+	int ref1;
 };
+
+/* Whether the instance (d, client, server) of a pair is planned: a
+ * one-side row runs in self pairs and where the other side is the
+ * reference backend (o->ref1), every other row in every pair. */
+int plan_pair_keeps(const struct scen_def *d, int client, int server, const struct run_opts *o);
 
 /* Probes a backend in a child process (a crashing entry point cannot take
  * the harness down): fills name, version, caps. Returns 0 or -1 + err. */

@@ -761,6 +761,14 @@ static int cmd_run(int argc, char **argv)
 	rc = run_puppet(&a, &b, &nb, defs, ndefs);
 	if (rc)
 		goto out;
+	/* The reference peer of one-side rows: the puppet's backend, when it
+	 * is one of the pairs'. */
+	for (size_t p = 0; p < npairs && !a.o.ref1; p++)
+		for (int k = 0; k < 2 && !a.o.ref1; k++) {
+			int u = k ? pairs[p].server : pairs[p].client;
+			if (!strcmp(b[u].spec, a.puppet) || !strcmp(b[u].name, a.puppet))
+				a.o.ref1 = u + 1;
+		}
 	rc = run_expectations(&a, b, nb);
 	if (rc)
 		goto out;
@@ -769,6 +777,7 @@ static int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < ndefs; i++)
 			nplanned +=
 			        !defs[i].row->puppet &&
+			        plan_pair_keeps(&defs[i], pairs[p].client, pairs[p].server, &a.o) &&
 			        id_matches(defs[i].id, a.filters, a.nfilters) &&
 			        plan_keep(&defs[i], &b[pairs[p].client], &b[pairs[p].server], &pl);
 	for (size_t u = 0; a.o.has_puppet && u < nb; u++) {

@@ -518,12 +518,16 @@ static const struct row rows[] = {
          .title = "a hostname differing from the SAN only in case matches; SNI carries it as "
                   "given",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .host = "Server.TLSH.Test",
          .outcome = OUT_ESTABLISHED},
         {.id = "handshake/identity/case-san/{kt}/{ver}",
          .spec = SPEC_CASE,
          .title = "a lower-case hostname matches a mixed-case SAN with digits and hyphens",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"mixed"}},
          .host = "web-01.mixed9.tlsh.test",
          .outcome = OUT_ESTABLISHED},
@@ -531,6 +535,8 @@ static const struct row rows[] = {
          .spec = SPEC_DNS_ID,
          .title = "a name with digits and hyphens matches its SAN",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"mixed"}},
          .host = "Web-01.Mixed9.tlsh.test",
          .outcome = OUT_ESTABLISHED},
@@ -538,6 +544,8 @@ static const struct row rows[] = {
          .spec = SPEC_WILD,
          .title = "*.wild.tlsh.test matches one left-most label",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"wild"}},
          .host = WILD_HOST,
          .outcome = OUT_ESTABLISHED},
@@ -545,6 +553,8 @@ static const struct row rows[] = {
          .spec = SPEC_WILD,
          .title = "*.wild.tlsh.test does not match the parent domain wild.tlsh.test",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"wild"}},
          .host = "wild.tlsh.test",
          .outcome = OUT_CLIENT_REJECTS},
@@ -552,6 +562,8 @@ static const struct row rows[] = {
          .spec = SPEC_WILD,
          .title = "*.wild.tlsh.test does not match two labels (a.b.wild.tlsh.test)",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"wild"}},
          .host = "a.b.wild.tlsh.test",
          .outcome = OUT_CLIENT_REJECTS},
@@ -559,6 +571,8 @@ static const struct row rows[] = {
          .spec = SPEC_WILD,
          .title = "a partial-label wildcard (w*.tlsh.test) matches nothing",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"partial"}},
          .host = "www.tlsh.test",
          .outcome = OUT_CLIENT_REJECTS},
@@ -566,6 +580,8 @@ static const struct row rows[] = {
          .spec = SPEC_IP,
          .title = "an IPv4 literal matches the iPAddress SAN; no SNI is sent",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"ip"}},
          .host = IP_HOST,
          .outcome = OUT_ESTABLISHED},
@@ -573,6 +589,8 @@ static const struct row rows[] = {
          .spec = SPEC_IP,
          .title = "an IPv6 literal (::1) matches the iPAddress SAN; no SNI is sent",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"ip6"}},
          .host = "::1",
          .outcome = OUT_ESTABLISHED},
@@ -580,6 +598,8 @@ static const struct row rows[] = {
          .spec = SPEC_IP,
          .title = "an IPv6 literal not in the certificate (only 127.0.0.1) is rejected",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"ip"}},
          .host = "::1",
          .outcome = OUT_CLIENT_REJECTS},
@@ -587,6 +607,8 @@ static const struct row rows[] = {
          .spec = SPEC_IP,
          .title = "an IPv4 literal does not match a dNSName of the same text",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"dnsip"}},
          .host = IP_HOST,
          .outcome = OUT_CLIENT_REJECTS},
@@ -594,6 +616,8 @@ static const struct row rows[] = {
          .spec = SPEC_IP,
          .title = "an IPv6 literal does not match a dNSName of the same text",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"dnsip"}},
          .host = "::1",
          .outcome = OUT_CLIENT_REJECTS},
@@ -602,12 +626,16 @@ static const struct row rows[] = {
                  "section 6.3",
          .title = "the absolute name server.tlsh.test. matches; SNI carries it without the dot",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .host = TEST_HOST ".",
          .outcome = OUT_ESTABLISHED},
         {.id = "handshake/identity/eku-no-serverauth/{kt}/{ver}",
          .spec = SPEC_EKU,
          .title = "a server leaf whose extendedKeyUsage lacks serverAuth is rejected",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .server = {.chain = {"noserverauth"}},
          .outcome = OUT_CLIENT_REJECTS},
         {.id = "handshake/identity/null-host/refused",
@@ -622,6 +650,8 @@ static const struct row rows[] = {
          .spec = SPEC_NULL_HOST "; TLSH_INSECURE_NO_HOSTNAME_CHECK",
          .title = "NULL server_hostname with NO_HOSTNAME_CHECK: no SNI, the chain is verified",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .client = {.insecure = TLSH_INSECURE_NO_HOSTNAME_CHECK},
          .host = HOST_NONE,
          .outcome = OUT_ESTABLISHED},
@@ -629,6 +659,8 @@ static const struct row rows[] = {
          .spec = SPEC_NULL_HOST "; RFC 8446 section 6.2 (unknown_ca)",
          .title = "NULL server_hostname with NO_HOSTNAME_CHECK still rejects an unknown CA",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .client = {.insecure = TLSH_INSECURE_NO_HOSTNAME_CHECK},
          .server = {.chain = {"unknown"}},
          .host = HOST_NONE,
@@ -638,6 +670,8 @@ static const struct row rows[] = {
          .spec = SPEC_NULL_HOST "; RFC 8446 section 6.2 (certificate_expired)",
          .title = "NULL server_hostname with NO_HOSTNAME_CHECK still rejects an expired leaf",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .client = {.insecure = TLSH_INSECURE_NO_HOSTNAME_CHECK},
          .server = {.chain = {"expired"}},
          .host = HOST_NONE,
@@ -647,6 +681,8 @@ static const struct row rows[] = {
          .spec = SPEC_NULL_HOST "; TLSH_INSECURE_NO_VERIFY",
          .title = "NULL server_hostname with NO_VERIFY: no SNI, an unknown CA is accepted",
          .axes = {&ax_kt, &ax_ver},
+         .role = C, /* the client matches names */
+         .one_side = 1,
          .client = {.insecure = TLSH_INSECURE_NO_VERIFY},
          .server = {.chain = {"unknown"}},
          .host = HOST_NONE,
@@ -910,6 +946,7 @@ static const struct row rows[] = {
                  "returned over several reads)",
          .title = "reads smaller than the pending plaintext: nothing past cap, nothing lost",
          .axes = {&ax_rcap, &ax_role, &ax_ver},
+         .one_side = 1,
          .outcome = OUT_ESTABLISHED},
         {.id = "handshake/bounds/outgoing/{cap}/{role}/{ver}",
          .spec = "descriptor: process_outgoing (at most cap bytes into dst; the rest stays "
@@ -917,6 +954,7 @@ static const struct row rows[] = {
          .title = "process_outgoing smaller than what is pending, for the handshake and the "
                   "data: nothing past cap, nothing lost",
          .axes = {&ax_ocap, &ax_role, &ax_ver},
+         .one_side = 1,
          .outcome = OUT_ESTABLISHED},
 
         /* byte counts with real bytes pending, both sides */
