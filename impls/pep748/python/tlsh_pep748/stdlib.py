@@ -691,6 +691,10 @@ class _StdlibContext:
             # A transport that ends without close_notify is a truncation,
             # not a clean end (RFC 8446 section 6.1).
             ctx.options &= ~_OP_IGNORE_UNEXPECTED_EOF
+            # Renegotiation is refused, as by every adapter: a TLS 1.2
+            # HelloRequest gets no ClientHello (RFC 5746; RFC 5246 7.4.1.1
+            # lets a client ignore it).
+            ctx.options |= ssl.OP_NO_RENEGOTIATION
             ctx.minimum_version = plan.minimum
             ctx.maximum_version = plan.maximum
             if plan.tls12_ciphers is not None:
