@@ -67,7 +67,7 @@ say() {
 
 warn_flags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror)
 # The harness sources compiled into every target (harness/src/NAME.c).
-harness_srcs=(util endpoint pump rewrite tlsmsg config)
+harness_srcs=(util endpoint pump rewrite tlsmsg recprot config)
 harness_files=()
 for h in "${harness_srcs[@]}"; do
 	harness_files+=("harness/src/$h.c")
@@ -296,7 +296,7 @@ link_target() { # TARGET
 	[ "$b_lang" != cxx ] || ld="$cxx"
 	"$ld" "${cflags[@]}" "${ldflags[@]}" -o "$out/$t.tmp" "$bobj/driver-$t.o" \
 		"$bobj/adapter.o" "$bobj/det.o" "$c/det_clock.o" "$c/header.o" "$c/pki.o" "$c/cov.o" \
-		"${harness_objs[@]}" "${b_ldflags[@]}" "${b_libs[@]}" &&
+		"${harness_objs[@]}" "${b_ldflags[@]}" "${b_libs[@]}" -lnettle &&
 		mv "$out/$t.tmp" "$out/$t" &&
 		echo "$b_kind" >"$out/$t.kind" &&
 		echo "$flags_sig|$b_sig" >"$out/$t.flags"

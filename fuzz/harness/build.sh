@@ -15,7 +15,7 @@ flags=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sa
 "$cc" "${flags[@]}" -o "$out/fuzz_oracle" "$here/fuzz_oracle.c" "$top/harness/src/oracle.c" \
 	"$top/harness/src/tlsmsg.c" "$top/harness/src/util.c"
 "$cc" "${flags[@]}" -o "$out/fuzz_rewrite" "$here/fuzz_rewrite.c" "$top/harness/src/rewrite.c" \
-	"$top/harness/src/tlsmsg.c" "$top/harness/src/util.c"
+	"$top/harness/src/tlsmsg.c" "$top/harness/src/recprot.c" "$top/harness/src/util.c" -lnettle
 "$cc" "${flags[@]}" -o "$out/fuzz_der" "$here/fuzz_der.c" "$top/harness/src/der.c"
 "$cc" "${flags[@]}" -o "$out/fuzz_expect" "$here/fuzz_expect.c" "$top/harness/src/expect.c" "$top/harness/src/util.c" -ljansson
 "$cc" "${flags[@]}" -o "$out/fuzz_report" "$here/fuzz_report.c" "$top/harness/src/report_load.c" \
