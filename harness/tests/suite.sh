@@ -75,7 +75,7 @@ step "warm hosts: nothing outlives the harness or its time limit" harness/tests/
 step "compare, report and summary.md on crafted and bad input" harness/tests/compare.sh ./build/harness/tlsharness
 step "HTML report in headless Chromium" /usr/bin/python3 harness/tests/html_report.py ./build/harness/tlsharness
 step "harness parsers smoke-fuzzed (oracle, expectations, reports)" fuzz/harness/smoke.sh 5
-step "TLS fuzz targets: corpora and crash reproducers replayed, determinism, smoke-fuzzed" fuzz/regress.sh
+step "TLS fuzz targets: corpora and crash reproducers replayed, determinism, smoke-fuzzed" env TLSH_FUZZ_SMOKE_SECONDS=1 fuzz/regress.sh
 step "nightly job with a tiny budget (docker/nightly.sh)" env TLSH_NIGHTLY_MERGE=0 TLSH_NIGHTLY_FILTER='handshake/default' TLSH_NIGHTLY_TARGETS='openssl-server-s0 boringssl-client-s0' docker/nightly.sh 8 reports/out/nightly-test
 step "reports valid against reports/schema" bash -c '/usr/bin/python3 reports/validate.py reports/out/*/report.json reports/out/asan/*/report.json'
 step "HTML page of every report (reports/out/index.html)" bash -c './build/harness/tlsharness report -o reports/out/index.html reports/out/*/report.json'
