@@ -48,7 +48,7 @@ static const struct {
 /* Backends documented as not exporting at all (their descriptor's comment
  * says why): skipped, and they must indeed not declare the capability. Any
  * other backend must declare it. */
-static const char *const undeclared[] = {"bearssl", "botan", "pep748"};
+static const char *const undeclared[] = {"botan", "pep748"};
 
 static int t_n, t_fail;
 

@@ -166,6 +166,11 @@ struct tlsh_buffer {
 	 * failure, last error; BearSSL reports alerts only in its error code,
 	 * so st's alerts stay TLSH_NO_ALERT. */
 	struct tlsh_state st;
+	/** set_secret_callback's receiver; secret_sent: the master secret
+	 * was handed over. */
+	tlsh_secret_fn secret_cb;
+	void *secret_arg;
+	int secret_sent;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -1425,9 +1430,30 @@ static int brssl_buffer_new(tlsh_context *tc, const char *server_hostname, tlsh_
  * handshake (application data may flow) on the way, before a later record
  * (e.g. a close_notify right after the Finished) can close the engine.
  * Returns 0 when out of memory. */
+/** Once the engine holds the session's master secret (it is zero until
+ * the key exchange computed it), hands it over as "CLIENT_RANDOM" with the
+ * engine's client random: called before every record leaves the engine,
+ * so the secret always precedes the records it protects. BearSSL has no
+ * key-log callback; its engine state is public (bearssl_ssl.h). */
+static void brssl_secret_poll(struct tlsh_buffer *b)
+{
+	if (b->secret_cb == NULL || b->secret_sent)
+		return;
+	const unsigned char *ms = b->eng->session.master_secret;
+	unsigned char any = 0;
+	for (size_t i = 0; i < sizeof b->eng->session.master_secret; i++)
+		any |= ms[i];
+	if (!any)
+		return;
+	b->secret_sent = 1;
+	b->secret_cb(b->secret_arg, "CLIENT_RANDOM", b->eng->client_random, ms,
+	             sizeof b->eng->session.master_secret);
+}
+
 static int brssl_pump(struct tlsh_buffer *b)
 {
 	for (;;) {
+		brssl_secret_poll(b);
 		unsigned st = br_ssl_engine_current_state(b->eng);
 		size_t len;
 		if (st & BR_SSL_CLOSED)
@@ -1599,6 +1625,14 @@ static int brssl_process_incoming_eof(tlsh_buffer *b)
 	return TLSH_OK;
 }
 
+static int brssl_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
+{
+	b->secret_cb = cb;
+	b->secret_arg = cb != NULL ? arg : NULL;
+	brssl_secret_poll(b);
+	return TLSH_OK;
+}
+
 static int brssl_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	*n = tlsh_queue_take(&b->out, dst, cap);
@@ -1694,16 +1728,14 @@ static const struct tlsh_implementation brssl_impl = {
         .name = "bearssl",
         .library_version = brssl_version, /* filled by brssl_init */
         /* No TLSH_CAP_TLS13 (BearSSL 0.6 has no TLS 1.3) and therefore no
-         * TLSH_CAP_CIPHERS_TLS13. No TLSH_CAP_EXPORT_SECRETS (yet): BearSSL
-         * has no key-log callback; the engine state holds the client random
-         * and, once computed, the master secret (br_ssl_session_parameters),
-         * which could be polled after each engine step, before the records
-         * they protect leave (as the wolfSSL adapter does), but that is not
-         * implemented. */
+         * TLSH_CAP_CIPHERS_TLS13. TLSH_CAP_EXPORT_SECRETS: the TLS 1.2
+         * master secret, polled from the engine state before each record
+         * leaves the engine (brssl_secret_poll). */
         .capabilities = TLSH_CAP_TLS12 | TLSH_CAP_CLIENT_AUTH | TLSH_CAP_CIPHERS_TLS12 |
                         TLSH_CAP_ALPN | TLSH_CAP_SNI_CHAINS | TLSH_CAP_PEERCERT |
                         TLSH_CAP_TRANSPORT_EOF | TLSH_CAP_SOURCE_PATH | TLSH_CAP_SOURCE_BUFFER |
-                        TLSH_CAP_INSECURE | TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN,
+                        TLSH_CAP_INSECURE | TLSH_CAP_RSA | TLSH_CAP_ECDSA | TLSH_CAP_SHUTDOWN |
+                        TLSH_CAP_EXPORT_SECRETS,
         .validate_config = brssl_validate_config,
         .context_new = brssl_context_new,
         .context_free = brssl_context_free,
@@ -1723,6 +1755,7 @@ static const struct tlsh_implementation brssl_impl = {
         .negotiated_tls_version = brssl_negotiated_tls_version,
         .getpeercert = brssl_getpeercert,
         .last_error = brssl_last_error,
+        .set_secret_callback = brssl_set_secret_callback,
 };
 
 __attribute__((visibility("default"))) const struct tlsh_implementation *
