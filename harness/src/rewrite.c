@@ -790,7 +790,8 @@ static void process_group(struct rewriter *rw, size_t first, size_t last, struct
 			rw->coal_ver = d->rec[first].version;
 			rw->coal_off = d->rec[first].off;
 		}
-		bytes_append(&rw->coal, d->hs.data + s, end - s);
+		if (end > s) /* records without handshake bytes: hs.data may be NULL */
+			bytes_append(&rw->coal, d->hs.data + s, end - s);
 		return;
 	}
 	if (!any) {
