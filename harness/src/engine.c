@@ -232,26 +232,61 @@ static void run_child(uint32_t job, const int *fds, int nfds, struct impl_handle
 	child_emit(&sc);
 }
 
+/* Moves what `from` has to send into `to`; 0 when nothing moved. */
+static int warm_move(const struct impl_handle *ih, tlsh_buffer *from, tlsh_buffer *to)
+{
+	static uint8_t b[16384];
+	int moved = 0;
+	for (int k = 0; k < 64; k++) {
+		size_t n = 0;
+		if (ih->fn.process_outgoing(from, b, sizeof b, &n) != TLSH_OK || n == 0 ||
+		    n > sizeof b)
+			break;
+		if (ih->fn.process_incoming(to, b, n) != TLSH_OK)
+			break;
+		moved = 1;
+	}
+	return moved;
+}
+
 /* Warms an adapter up in its host: a client and a server context and
- * buffer with the standard RSA configuration, created and freed, pay the
- * library's lazy initialisation (providers, decoders, tables) once. No
- * handshake: random state stays unused until a child draws from it. */
-static void warm_prepare(const struct impl_handle *ih)
+ * buffer with the standard RSA configuration, and with `deep` a handshake
+ * between them (see warm_prepare_fn), pay the library's lazy
+ * initialisation (providers, decoders, method caches, the handshake
+ * path's tables) once, so each child writes to fewer shared pages: a
+ * copy-on-write fault is the largest cost of a fresh child (bench/,
+ * issue #15). Each child draws its own random values afterwards:
+ * harness/tests/fork_rng.py checks that no two siblings share one. */
+static void warm_prepare(const struct impl_handle *ih, int deep)
 {
 	struct cfgb cfg[2];
 	cfg_std_client(&cfg[0], "rsa");
 	cfg_std_server(&cfg[1], "rsa");
+	tlsh_context *ctx[2] = {NULL, NULL};
+	tlsh_buffer *buf[2] = {NULL, NULL};
 	for (int i = 0; i < 2; i++) {
 		enum tlsh_role role = i ? TLSH_ROLE_SERVER : TLSH_ROLE_CLIENT;
 		struct tlsh_error e;
 		memset(&e, 0, sizeof e);
-		tlsh_context *ctx = NULL;
-		if (ih->fn.context_new(ih->self, role, &cfg[i].cfg, &ctx, &e) != TLSH_OK || !ctx)
-			continue;
-		tlsh_buffer *buf = NULL;
-		if (ih->fn.buffer_new(ctx, i ? NULL : TEST_HOST, &buf, &e) == TLSH_OK && buf)
-			ih->fn.buffer_free(buf);
-		ih->fn.context_free(ctx);
+		if (ih->fn.context_new(ih->self, role, &cfg[i].cfg, &ctx[i], &e) != TLSH_OK)
+			ctx[i] = NULL;
+		if (ctx[i] &&
+		    ih->fn.buffer_new(ctx[i], i ? NULL : TEST_HOST, &buf[i], &e) != TLSH_OK)
+			buf[i] = NULL;
+	}
+	if (deep && buf[0] && buf[1])
+		for (int round = 0; round < 16; round++) {
+			int c = ih->fn.do_handshake(buf[0]), moved = warm_move(ih, buf[0], buf[1]);
+			int s = ih->fn.do_handshake(buf[1]);
+			moved |= warm_move(ih, buf[1], buf[0]);
+			if ((c == TLSH_OK && s == TLSH_OK) || !moved)
+				break;
+		}
+	for (int i = 0; i < 2; i++) {
+		if (buf[i])
+			ih->fn.buffer_free(buf[i]);
+		if (ctx[i])
+			ih->fn.context_free(ctx[i]);
 	}
 }
 

@@ -74,8 +74,12 @@ struct warm_event {
  * return. */
 typedef void (*warm_run_fn)(uint32_t job, const int *fds, int nfds, struct impl_handle *ih,
                             const char *load_err);
-/* Warms an adapter up in the host (e.g. creates and frees a context). */
-typedef void (*warm_prepare_fn)(const struct impl_handle *ih);
+/* Warms an adapter up in the host: `deep` 0 creates and frees contexts, 1
+ * also runs a handshake. The host runs `deep` 1 only after a trial in a
+ * child of its own ended well and left no other thread behind (a library
+ * that starts a worker pool on its first handshake would leave children
+ * waiting for threads fork() did not copy). */
+typedef void (*warm_prepare_fn)(const struct impl_handle *ih, int deep);
 
 /* Forks a warm host for `spec` that initialises up to `level` (see
  * WARM_READY). Returns its pid with the control socket and the read end of
