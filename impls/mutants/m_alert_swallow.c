@@ -11,30 +11,21 @@
 
 const char mutant_name[] = "alert-swallow";
 
-#define SW_MAX 256
-static struct swstate {
-	tlsh_buffer *b;
+struct swstate {
 	uint8_t pending[16384 + 2048 + 5]; /* the bytes of an unfinished record */
 	size_t npending;
 	uint8_t *out; /* records that may leave */
 	size_t nout, cap;
-} states[SW_MAX];
+};
 
-static struct swstate *state(tlsh_buffer *b, int create)
+static void swstate_fini(void *state)
 {
-	struct swstate *free_slot = NULL;
-	for (size_t i = 0; i < SW_MAX; i++) {
-		if (states[i].b == b)
-			return &states[i];
-		if (!states[i].b && !free_slot)
-			free_slot = &states[i];
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof *free_slot);
-	free_slot->b = b;
-	return free_slot;
+	struct swstate *w = state;
+	free(w->out);
 }
+
+static struct swstate states[MW_SLOTS];
+static struct mw_slots slots = MW_SLOTS_OF(states, NULL, swstate_fini);
 
 static void keep(struct swstate *w, const uint8_t *p, size_t n)
 {
@@ -75,7 +66,7 @@ static void pull(struct swstate *w, tlsh_buffer *b)
 
 static int m_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	struct swstate *w = state(b, 1);
+	struct swstate *w = mw_slot_get(&slots, b);
 	if (!w)
 		return base->process_outgoing(b, dst, cap, n);
 	pull(w, b);
@@ -89,7 +80,7 @@ static int m_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *
 
 static size_t m_outgoing_bytes_buffered(tlsh_buffer *b)
 {
-	struct swstate *w = state(b, 1);
+	struct swstate *w = mw_slot_get(&slots, b);
 	if (!w)
 		return base->outgoing_bytes_buffered(b);
 	pull(w, b);
@@ -106,11 +97,7 @@ static void (*frame_free)(tlsh_buffer *b);
 
 static void m_buffer_free(tlsh_buffer *b)
 {
-	struct swstate *w = state(b, 0);
-	if (w) {
-		free(w->out);
-		memset(w, 0, sizeof *w);
-	}
+	mw_slot_release(&slots, b);
 	frame_free(b);
 }
 

@@ -43,29 +43,26 @@ static const struct {
 
 static int rule = -1;
 
-#define STRICT_MAX 256
-static struct sstate {
-	tlsh_buffer *b;
+struct sstate {
 	struct tls_conv conv;
 	int failed;
-} states[STRICT_MAX];
+};
 
-static struct sstate *state(tlsh_buffer *b, int create)
+static void sstate_init(void *state, tlsh_buffer *b)
 {
-	struct sstate *free_slot = NULL;
-	for (size_t i = 0; i < STRICT_MAX; i++) {
-		if (states[i].b == b)
-			return &states[i];
-		if (!states[i].b && !free_slot)
-			free_slot = &states[i];
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof *free_slot);
-	free_slot->b = b;
-	tls_conv_init(&free_slot->conv);
-	return free_slot;
+	(void)b;
+	struct sstate *w = state;
+	tls_conv_init(&w->conv);
 }
+
+static void sstate_fini(void *state)
+{
+	struct sstate *w = state;
+	tls_conv_free(&w->conv);
+}
+
+static struct sstate states[MW_SLOTS];
+static struct mw_slots slots = MW_SLOTS_OF(states, sstate_init, sstate_fini);
 
 static int hello_breaks(const struct tls_dir *d, size_t k)
 {
@@ -133,7 +130,7 @@ static int breaks(struct sstate *w, int dir)
 
 static int m_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	struct sstate *w = state(b, 1);
+	struct sstate *w = mw_slot_get(&slots, b);
 	if (!w)
 		return base->process_incoming(b, data, len);
 	if (w->failed)
@@ -151,11 +148,7 @@ static void (*frame_free)(tlsh_buffer *b);
 
 static void m_buffer_free(tlsh_buffer *b)
 {
-	struct sstate *w = state(b, 0);
-	if (w) {
-		tls_conv_free(&w->conv);
-		w->b = NULL;
-	}
+	mw_slot_release(&slots, b);
 	frame_free(b);
 }
 

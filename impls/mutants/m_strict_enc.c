@@ -39,9 +39,7 @@ static int rule = -1;
 static const struct rw_mutation follow = {
         .name = "follow", .enc = RW_ENC_HS, .msg = 0xfe, .op = RW_XOR};
 
-#define SE_MAX 256
-static struct sestate {
-	tlsh_buffer *b;
+struct sestate {
 	struct rewriter *rw;
 	int failed;
 	int closed;         /* the peer's close_notify was opened */
@@ -49,15 +47,7 @@ static struct sestate {
 	struct bytes pend;  /* incoming bytes the base took, not yet followed */
 	tlsh_secret_fn hcb; /* the harness's own receiver, if it set one */
 	void *harg;
-} states[SE_MAX];
-
-static struct sestate *state(tlsh_buffer *b)
-{
-	for (size_t i = 0; i < SE_MAX; i++)
-		if (states[i].b == b)
-			return &states[i];
-	return NULL;
-}
+};
 
 static void on_secret(void *arg, const char *label, const uint8_t *cr, const uint8_t *secret,
                       size_t len)
@@ -106,42 +96,45 @@ static void on_open(void *arg, uint8_t type, const uint8_t *c, size_t n, size_t 
 static int (*frame_buffer_new)(tlsh_context *, const char *, tlsh_buffer **, struct tlsh_error *);
 static void (*frame_free)(tlsh_buffer *b);
 
+static void sestate_init(void *state, tlsh_buffer *b)
+{
+	struct sestate *w = state;
+	w->rw = rw_new(&follow, mw_buffer_role(b) == TLSH_ROLE_SERVER ? 0 : 1);
+	rw_on_open(w->rw, on_open, w);
+	if (base->set_secret_callback)
+		base->set_secret_callback(b, on_secret, w);
+}
+
+static void sestate_fini(void *state)
+{
+	struct sestate *w = state;
+	rw_free(w->rw);
+	bytes_free(&w->late);
+	bytes_free(&w->pend);
+}
+
+static struct sestate states[MW_SLOTS];
+static struct mw_slots slots = MW_SLOTS_OF(states, sestate_init, sestate_fini);
+
 static int m_buffer_new(tlsh_context *ctx, const char *host, tlsh_buffer **out,
                         struct tlsh_error *err)
 {
 	int st = frame_buffer_new(ctx, host, out, err);
 	if (st != TLSH_OK)
 		return st;
-	for (size_t i = 0; i < SE_MAX; i++) {
-		if (states[i].b)
-			continue;
-		struct sestate *w = &states[i];
-		memset(w, 0, sizeof *w);
-		w->b = *out;
-		w->rw = rw_new(&follow, mw_buffer_role(*out) == TLSH_ROLE_SERVER ? 0 : 1);
-		rw_on_open(w->rw, on_open, w);
-		if (base->set_secret_callback)
-			base->set_secret_callback(*out, on_secret, w);
-		break;
-	}
+	mw_slot_get(&slots, *out); /* no free slot: the buffer is followed by no one */
 	return st;
 }
 
 static void m_buffer_free(tlsh_buffer *b)
 {
-	struct sestate *w = state(b);
-	if (w) {
-		rw_free(w->rw);
-		bytes_free(&w->late);
-		bytes_free(&w->pend);
-		w->b = NULL;
-	}
+	mw_slot_release(&slots, b);
 	frame_free(b);
 }
 
 static int m_set_secret_callback(tlsh_buffer *b, tlsh_secret_fn cb, void *arg)
 {
-	struct sestate *w = state(b);
+	struct sestate *w = mw_slot_find(&slots, b);
 	if (!w)
 		return base->set_secret_callback(b, cb, arg);
 	w->hcb = cb;
@@ -165,7 +158,7 @@ static int catch_up(struct sestate *w, int st)
 
 static int m_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
-	struct sestate *w = state(b);
+	struct sestate *w = mw_slot_find(&slots, b);
 	if (!w)
 		return base->process_incoming(b, data, len);
 	if (w->failed)
@@ -176,7 +169,7 @@ static int m_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 
 static int m_do_handshake(tlsh_buffer *b)
 {
-	struct sestate *w = state(b);
+	struct sestate *w = mw_slot_find(&slots, b);
 	if (w && w->failed)
 		return TLSH_TLS_ERROR;
 	int st = base->do_handshake(b);
@@ -186,7 +179,7 @@ static int m_do_handshake(tlsh_buffer *b)
 static int m_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
 	int st = base->process_outgoing(b, dst, cap, n);
-	struct sestate *w = state(b);
+	struct sestate *w = mw_slot_find(&slots, b);
 	if (w && st == TLSH_OK && *n)
 		rw_observe(w->rw, dst, *n);
 	return st;
@@ -194,7 +187,7 @@ static int m_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *
 
 static int m_read(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	struct sestate *w = state(b);
+	struct sestate *w = mw_slot_find(&slots, b);
 	if (w && w->failed) {
 		*n = 0;
 		return TLSH_TLS_ERROR;

@@ -21,34 +21,31 @@ static void (*frame_free)(tlsh_buffer *b);
 
 /* Per-buffer state: the rewriter and what it let out but the harness has
  * not taken yet. */
-#define WIRE_MAX 256
-static struct wstate {
-	tlsh_buffer *b;
+struct wstate {
 	struct rewriter *rw;
 	struct bytes out;
 	size_t off;
-} states[WIRE_MAX];
+};
 
-static struct wstate *state(tlsh_buffer *b, int create)
+static void wstate_init(void *state, tlsh_buffer *b)
 {
-	struct wstate *free_slot = NULL;
-	for (size_t i = 0; i < WIRE_MAX; i++) {
-		if (states[i].b == b)
-			return &states[i];
-		if (!states[i].b && !free_slot)
-			free_slot = &states[i];
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof *free_slot);
-	free_slot->b = b;
-	free_slot->rw = rw_new(mutation, mw_buffer_role(b) == TLSH_ROLE_SERVER ? 1 : 0);
-	return free_slot;
+	struct wstate *w = state;
+	w->rw = rw_new(mutation, mw_buffer_role(b) == TLSH_ROLE_SERVER ? 1 : 0);
 }
+
+static void wstate_fini(void *state)
+{
+	struct wstate *w = state;
+	rw_free(w->rw);
+	bytes_free(&w->out);
+}
+
+static struct wstate states[MW_SLOTS];
+static struct mw_slots slots = MW_SLOTS_OF(states, wstate_init, wstate_fini);
 
 static int m_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *n)
 {
-	struct wstate *w = state(b, 1);
+	struct wstate *w = mw_slot_get(&slots, b);
 	if (!w)
 		return base->process_outgoing(b, dst, cap, n);
 	uint8_t buf[16384 + 2048];
@@ -79,7 +76,7 @@ static int m_process_outgoing(tlsh_buffer *b, uint8_t *dst, size_t cap, size_t *
 
 static size_t m_outgoing_bytes_buffered(tlsh_buffer *b)
 {
-	struct wstate *w = state(b, 0);
+	struct wstate *w = mw_slot_find(&slots, b);
 	size_t held = w ? w->out.len - w->off : 0;
 	return held + base->outgoing_bytes_buffered(b);
 }
@@ -87,7 +84,7 @@ static size_t m_outgoing_bytes_buffered(tlsh_buffer *b)
 static int m_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 {
 	int st = base->process_incoming(b, data, len);
-	struct wstate *w = state(b, 1);
+	struct wstate *w = mw_slot_get(&slots, b);
 	if (st == TLSH_OK && w)
 		rw_observe(w->rw, data, len);
 	return st;
@@ -95,12 +92,7 @@ static int m_process_incoming(tlsh_buffer *b, const uint8_t *data, size_t len)
 
 static void m_buffer_free(tlsh_buffer *b)
 {
-	struct wstate *w = state(b, 0);
-	if (w) {
-		rw_free(w->rw);
-		bytes_free(&w->out);
-		memset(w, 0, sizeof *w);
-	}
+	mw_slot_release(&slots, b);
 	frame_free(b); /* the frame's bookkeeping, then the base's free */
 }
 

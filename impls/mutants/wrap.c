@@ -86,6 +86,52 @@ int *mw_flags(tlsh_buffer *b)
 	return i >= 0 ? &tab[i].flags : &none;
 }
 
+static void *slot_state(struct mw_slots *t, size_t i)
+{
+	return (unsigned char *)t->states + i * t->size;
+}
+
+void *mw_slot_find(struct mw_slots *t, tlsh_buffer *b)
+{
+	for (size_t i = 0; b && i < MW_SLOTS; i++)
+		if (t->key[i] == b)
+			return slot_state(t, i);
+	return NULL;
+}
+
+void *mw_slot_get(struct mw_slots *t, tlsh_buffer *b)
+{
+	size_t free_slot = MW_SLOTS;
+	for (size_t i = 0; b && i < MW_SLOTS; i++) {
+		if (t->key[i] == b)
+			return slot_state(t, i);
+		if (!t->key[i] && free_slot == MW_SLOTS)
+			free_slot = i;
+	}
+	if (!b || free_slot == MW_SLOTS)
+		return NULL;
+	void *w = slot_state(t, free_slot);
+	memset(w, 0, t->size);
+	t->key[free_slot] = b;
+	if (t->init)
+		t->init(w, b);
+	return w;
+}
+
+void mw_slot_release(struct mw_slots *t, tlsh_buffer *b)
+{
+	for (size_t i = 0; b && i < MW_SLOTS; i++) {
+		if (t->key[i] != b)
+			continue;
+		void *w = slot_state(t, i);
+		if (t->fini)
+			t->fini(w);
+		memset(w, 0, t->size);
+		t->key[i] = NULL;
+		return;
+	}
+}
+
 void (*mutant_config)(enum tlsh_role role, struct tlsh_config *c);
 int (*mutant_arg_hook)(const char *arg);
 
