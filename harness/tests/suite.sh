@@ -45,6 +45,7 @@ backends=$(./build/harness/tlsharness backends | grep -v '^pep748$' | paste -sd,
 
 step "unit tests" meson test -C build --suite unit --print-errorlogs
 step "unit tests (ASan+UBSan)" meson test -C build-asan --suite unit --print-errorlogs
+step "passive wire rules flagged through a real peer (mutant-wire)" meson test -C build --suite wire --print-errorlogs
 step "fresh Debian 12: Python modules from bootstrap's Debian packages, Docker build context (.dockerignore)" harness/tests/fresh.sh
 step "formatting (.clang-format)" bash -c "git ls-files '*.c' '*.h' '*.cpp' | xargs clang-format --dry-run --Werror"
 step "command line and bad input" harness/tests/cli.sh ./build/harness/tlsharness
