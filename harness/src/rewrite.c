@@ -357,6 +357,16 @@ static int mutate_body(const struct rw_mutation *m, uint8_t type, const uint8_t 
 		nb->data[i] ^= (uint8_t)(m->value ? m->value : 1);
 		return 1;
 	}
+	if (m->op == RW_SET_BYTES) {
+		long i = m->at < 0 ? (long)len + m->at : m->at;
+		if (i < 0 || (size_t)i > len || m->len > len - (size_t)i) {
+			*why = "bytes beyond the message";
+			return 0;
+		}
+		bytes_append(nb, body, len);
+		memcpy(nb->data + i, m->data, m->len);
+		return 1;
+	}
 	if (m->op >= RW_EXT_ADD && m->op <= RW_KS_GROUP) {
 		h = xmalloc(sizeof *h);
 		tls_hello_parse(h, type, body, len);

@@ -67,6 +67,9 @@ enum rw_op {
 	/* Message body (any phase): XOR `value` into body byte `at` (from the
 	   end when negative: -1 is the last byte). */
 	RW_XOR,
+	/* Message body (any phase): `data` written over the body from byte
+	   `at` (from the end when negative), e.g. a field at a fixed offset. */
+	RW_SET_BYTES,
 	/* Encrypted phase only (enc set): the record that carries the target,
 	   protected again with one change. */
 	RW_E_TAG,      /* the AEAD tag / CBC MAC made wrong (bad_record_mac) */

@@ -643,6 +643,55 @@ static const struct axis ax_hrr_bad = AXIS("mut", DIM_MUT, hrr_bad_vals);
 static const struct rw_mutation m_ch_no_shares = {
         .name = "no-key-shares", CH, .op = RW_EXT_BODY, .ext = TLS_EXT_KEY_SHARE, D(d_no_shares)};
 
+/* TLS 1.2 signatures in the plaintext phase: the ServerKeyExchange's (the
+ * client under test) and the client's CertificateVerify (the server under
+ * test). An ECDHE ServerKeyExchange body is curve_type(1) named_curve(2)
+ * point<1..255> SignatureAndHashAlgorithm(2) signature<0..2^16-1>; the rows
+ * that need fixed offsets coax the client's supported_groups to X25519
+ * then P-256 (a 32-byte point at 4..35, the pair at 36..37; P-256 stays
+ * offered because the OpenSSL puppet signs with an ECDSA P-256 key only when
+ * the client offers that curve). */
+#define SKE .msg = TLS_HS_SERVER_KEY_EXCHANGE
+#define CV12 .msg = TLS_HS_CERTIFICATE_VERIFY
+static const uint8_t d_groups_x25519[] = {0x00, 0x04, 0x00, 0x1d, 0x00, 0x17};
+static const struct rw_mutation m_coax_x25519 = {.name = "coax-x25519-first",
+                                                 CH,
+                                                 .op = RW_EXT_BODY,
+                                                 .ext = TLS_EXT_SUPPORTED_GROUPS,
+                                                 D(d_groups_x25519)};
+static const struct rw_mutation m_ske_sig_last = {
+        .name = "signature-last-bit", SKE, .op = RW_XOR, .at = -1, .value = 0x01};
+static const struct rw_mutation m_ske_sig_mid = {
+        .name = "signature-byte-10-from-end", SKE, .op = RW_XOR, .at = -10, .value = 0x10};
+static const struct axval ske_sig_vals[] = {MUT(m_ske_sig_last), MUT(m_ske_sig_mid)};
+static const struct axis ax_ske_sig = AXIS("mut", DIM_MUT, ske_sig_vals);
+/* The low bit of the point's last byte (X25519: the most significant byte
+ * of the u-coordinate; any 32 bytes are a valid X25519 public value). */
+static const struct rw_mutation m_ske_point = {
+        .name = "params-point-last-byte", SKE, .op = RW_XOR, .at = 35, .value = 0x01};
+/* The pair: hash byte 0x40 higher (0x4804, 0x4403, 0x4401: unassigned, so
+ * never offered); or an offered pair of the other key type. */
+static const struct rw_mutation m_ske_pair_unoffered = {
+        .name = "pair-unoffered", SKE, .op = RW_XOR, .at = 36, .value = 0x40};
+static const uint8_t d_pair_ecdsa_sha256[] = {0x04, 0x03};
+static const uint8_t d_pair_rsa_sha256[] = {0x04, 0x01};
+static const struct rw_mutation m_ske_pair_ecdsa = {.name = "ecdsa-pair-for-rsa-key",
+                                                    SKE,
+                                                    .op = RW_SET_BYTES,
+                                                    .at = 36,
+                                                    D(d_pair_ecdsa_sha256)};
+static const struct rw_mutation m_ske_pair_rsa = {
+        .name = "rsa-pair-for-ecdsa-key", SKE, .op = RW_SET_BYTES, .at = 36, D(d_pair_rsa_sha256)};
+/* CertificateVerify: SignatureAndHashAlgorithm(2) signature<0..2^16-1>. */
+static const struct rw_mutation m_cv12_last = {
+        .name = "signature-last-bit", CV12, .op = RW_XOR, .at = -1, .value = 0x01};
+static const struct rw_mutation m_cv12_mid = {
+        .name = "signature-byte-12", CV12, .op = RW_XOR, .at = 12, .value = 0x10};
+static const struct axval cv12_sig_vals[] = {MUT(m_cv12_last), MUT(m_cv12_mid)};
+static const struct axis ax_cv12_sig = AXIS("mut", DIM_MUT, cv12_sig_vals);
+#undef SKE
+#undef CV12
+
 #undef D
 #undef CH
 #undef SH
@@ -653,6 +702,16 @@ static const struct rw_mutation m_ch_no_shares = {
 
 #define SPEC_FRAG "RFC 8446 5.1; RFC 5246 6.2.1 (a handshake message may span records)"
 #define SPEC_DECODE "RFC 8446 6.2 (decode_error); RFC 5246 7.2.2"
+/* ECDHE with either key type: the puppet signs a ServerKeyExchange. */
+#define ECDHE_SUITES 0xc02f, 0xc030, 0xc02b, 0xc02c
+#define SPEC_SKE_SIG                                                                               \
+	"RFC 5246 7.4.3 (the signature over the params), 7.2.2 (decrypt_error: unable to "         \
+	"correctly verify a signature)"
+/* No RFC names the alert for a pair that was not offered or does not fit
+ * the key: the row checks the refusal, not the alert. */
+#define SPEC_SKE_PAIR                                                                              \
+	"RFC 5246 7.4.1.4.1, 7.4.3 (the pair MUST be one listed in the client's "                  \
+	"signature_algorithms; no alert named)"
 
 static const struct row rows[] = {
         /* Record-level fragmentation and coalescing of every plaintext
@@ -1219,6 +1278,77 @@ static const struct row rows[] = {
          PUPPET,
          .outcome = OUT_REJECTS,
          .alerts = {A_DECODE_ERROR, A_ILLEGAL_PARAMETER}},
+        /* TLS 1.2 signatures (ECDHE suites; the key type of the signer's
+         * certificate on the {kt} axis). */
+        {.id = "misbehave/server-key-exchange-signature/{mut}/{kt}/{role}/tls12",
+         .spec = SPEC_SKE_SIG,
+         .title = "a ServerKeyExchange whose signature does not verify is refused with "
+                  "decrypt_error",
+         .axes = {&ax_ske_sig, &ax_kt, &ax_client},
+         .ver = V12,
+         .server = {.ciphers = {ECDHE_SUITES}},
+         PUPPET,
+         .outcome = OUT_REJECTS,
+         .alerts = {A_DECRYPT_ERROR}},
+        {.id = "misbehave/server-key-exchange-signature/{mut}/{kt}/{role}/tls12",
+         .spec = SPEC_SKE_SIG "; RFC 8422 5.4 (the signature covers ServerECDHParams), 5.11 "
+                              "(X25519 public values need no validation: RFC 7748 5)",
+         .title = "a ServerKeyExchange whose signed ECDHE point was changed is refused with "
+                  "decrypt_error",
+         .axes = {&ax_kt, &ax_client},
+         .mut = &m_ske_point,
+         .coax = &m_coax_x25519,
+         .ver = V12,
+         .server = {.ciphers = {ECDHE_SUITES}},
+         PUPPET,
+         .outcome = OUT_REJECTS,
+         .alerts = {A_DECRYPT_ERROR}},
+        {.id = "misbehave/server-key-exchange-algorithm/{mut}/{kt}/{role}/tls12",
+         .spec = SPEC_SKE_PAIR,
+         .title = "a ServerKeyExchange signed with a pair the client did not offer is refused",
+         .axes = {&ax_kt, &ax_client},
+         .mut = &m_ske_pair_unoffered,
+         .coax = &m_coax_x25519,
+         .ver = V12,
+         .server = {.ciphers = {ECDHE_SUITES}},
+         PUPPET,
+         .outcome = OUT_REJECTS},
+        {.id = "misbehave/server-key-exchange-algorithm/{mut}/rsa/{role}/tls12",
+         .spec = SPEC_SKE_PAIR "; RFC 5246 7.4.3 (the signature is made with the key of the "
+                               "server's certificate)",
+         .title = "a ServerKeyExchange naming an ECDSA pair for an RSA certificate is refused",
+         .axes = {&ax_client},
+         .mut = &m_ske_pair_ecdsa,
+         .coax = &m_coax_x25519,
+         .kt = KT_RSA,
+         .ver = V12,
+         .server = {.ciphers = {ECDHE_SUITES}},
+         PUPPET,
+         .outcome = OUT_REJECTS},
+        {.id = "misbehave/server-key-exchange-algorithm/{mut}/ecdsa/{role}/tls12",
+         .spec = SPEC_SKE_PAIR "; RFC 5246 7.4.3 (the signature is made with the key of the "
+                               "server's certificate)",
+         .title = "a ServerKeyExchange naming an RSA pair for an ECDSA certificate is refused",
+         .axes = {&ax_client},
+         .mut = &m_ske_pair_rsa,
+         .coax = &m_coax_x25519,
+         .kt = KT_ECDSA,
+         .ver = V12,
+         .server = {.ciphers = {ECDHE_SUITES}},
+         PUPPET,
+         .outcome = OUT_REJECTS},
+        {.id = "misbehave/certificate-verify/{mut}/{kt}/{role}/tls12",
+         .spec = "RFC 5246 7.4.8 (the signature over the handshake messages), 7.2.2 "
+                 "(decrypt_error: unable to correctly verify a signature)",
+         .title = "a client CertificateVerify whose signature does not verify is refused with "
+                  "decrypt_error",
+         .axes = {&ax_cv12_sig, &ax_kt, &ax_server},
+         .ver = V12,
+         .client = {.chain = {"client"}},
+         .server = {.trust = "ca"},
+         PUPPET,
+         .outcome = OUT_REJECTS,
+         .alerts = {A_DECRYPT_ERROR}},
 };
 
 FAMILY(family_misbehave, "misbehave", rows);
