@@ -715,6 +715,78 @@ static void held_and_released(void)
 	bytes_free(&out);
 }
 
+/* Body-byte ops on the TLS 1.2 ServerKeyExchange: RW_SET_BYTES writes its
+ * bytes at the offset (negative: from the end) and nowhere else, RW_XOR
+ * flips the one byte; an offset past the body is refused (not applied). */
+static void body_bytes(void)
+{
+	static const uint8_t pair[] = {0xfe, 0xed};
+	static const struct rw_mutation set = {.name = "set-pair",
+	                                       .msg = TLS_HS_SERVER_KEY_EXCHANGE,
+	                                       .op = RW_SET_BYTES,
+	                                       .at = 36,
+	                                       .data = pair,
+	                                       .len = sizeof pair};
+	static const struct rw_mutation set_end = {.name = "set-end",
+	                                           .msg = TLS_HS_SERVER_KEY_EXCHANGE,
+	                                           .op = RW_SET_BYTES,
+	                                           .at = -2,
+	                                           .data = pair,
+	                                           .len = sizeof pair};
+	static const struct rw_mutation set_past = {.name = "set-past",
+	                                            .msg = TLS_HS_SERVER_KEY_EXCHANGE,
+	                                            .op = RW_SET_BYTES,
+	                                            .at = -1,
+	                                            .data = pair,
+	                                            .len = sizeof pair};
+	static const struct rw_mutation flip = {.name = "flip-last",
+	                                        .msg = TLS_HS_SERVER_KEY_EXCHANGE,
+	                                        .op = RW_XOR,
+	                                        .at = -1,
+	                                        .value = 0x01};
+	const struct rw_mutation *ms[] = {&set, &set_end, &flip};
+	struct tls_conv a;
+	tr_conv(&b12, &a);
+	long k = target_index(&a.d[1], &set);
+	OK(k >= 0, "the TLS 1.2 transcript carries a ServerKeyExchange");
+	if (k < 0)
+		return;
+	const struct tls_msg *ma = &a.d[1].msg[k];
+	const uint8_t *ba = tls_msg_body(&a.d[1], (size_t)k);
+	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+		struct tr out;
+		struct rewriter *rw = tr_replay(&b12, ms[i], 1, 1, &out);
+		struct tls_conv b;
+		tr_conv(&out, &b);
+		const struct tls_dir *db = &b.d[1];
+		size_t at = ms[i] == &set ? 36 : ma->len - (ms[i] == &flip ? 1 : 2);
+		size_t n = ms[i] == &flip ? 1 : 2;
+		int same_len = db->n_msg == a.d[1].n_msg && db->msg[k].len == ma->len;
+		size_t diffs = 0, outside = 0;
+		const uint8_t *bb = same_len ? tls_msg_body(db, (size_t)k) : NULL;
+		for (size_t j = 0; bb && j < ma->len; j++)
+			if (ba[j] != bb[j]) {
+				diffs++;
+				outside += j < at || j >= at + n;
+			}
+		int right = bb && (ms[i] == &flip ? bb[at] == (ba[at] ^ 0x01)
+		                                  : !memcmp(bb + at, pair, sizeof pair));
+		OK(rw_applied(rw) == 1 && same_len && right && outside == 0 && diffs >= 1,
+		   "%s: the ServerKeyExchange changed at %zu only (%zu bytes differ)", ms[i]->name,
+		   at, diffs);
+		tls_conv_free(&b);
+		rw_free(rw);
+		tr_free(&out);
+	}
+	struct tr out;
+	struct rewriter *rw = tr_replay(&b12, &set_past, 1, 0, &out);
+	OK(rw_applied(rw) == 0 && bytes_eq(&out.wire[1], &b12.wire[1]),
+	   "bytes that would run past the body: not applied, the flight passes unchanged");
+	rw_free(rw);
+	tr_free(&out);
+	tls_conv_free(&a);
+}
+
 static void log_and_lookup(void)
 {
 	struct tr out;
@@ -788,6 +860,7 @@ int main(void)
 	boundaries();
 	lengths();
 	held_and_released();
+	body_bytes();
 	log_and_lookup();
 	garbage();
 	tr_free(&b13);
