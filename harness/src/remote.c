@@ -1879,17 +1879,19 @@ static ssize_t recv_with_fds(int fd, void *buf, size_t len, int *fds, int *nfds)
 }
 
 /* Runs prep's handshake in a child first (see warm_prepare_fn): safe when
- * that child ended with status 0 within 10 s, with no other thread left. */
+ * that child ended with status 0 within 3 s (a handshake in memory takes
+ * milliseconds; an adapter that hangs costs its host 3 s once), with no
+ * other thread left. The child dies with the host. */
 static int deep_prep_is_safe(const struct impl_handle *ih, warm_prepare_fn prep)
 {
 	if (has_other_threads())
 		return 0;
-	fflush(NULL);
-	pid_t pid = fork();
+	char err[128];
+	pid_t pid = fork_tied(err, sizeof err);
 	if (pid < 0)
 		return 0;
 	if (pid == 0) {
-		alarm(10);
+		alarm(3);
 		prep(ih, 1);
 		_exit(has_other_threads() ? 1 : 0);
 	}

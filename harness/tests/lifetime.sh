@@ -123,8 +123,11 @@ h=$!
 host=""
 for i in $(seq 400); do
 	host=$(cat /proc/"$h"/task/*/children 2>/dev/null | awk '{print $1}')
-	# the host has children of its own: instances are running
-	[ -n "$host" ] && [ -n "$(cat /proc/"$host"/task/*/children 2>/dev/null)" ] && break
+	# the host has children of its own and an instance has finished: the
+	# children are instances (before it is ready, a host's only child is
+	# its warm-up trial)
+	[ -n "$host" ] && [ -n "$(cat /proc/"$host"/task/*/children 2>/dev/null)" ] &&
+		[ -n "$(find "$tmp/host" -name '*.tlstr' -print -quit 2>/dev/null)" ] && break
 	sleep 0.05
 done
 kill -KILL "$host" 2>/dev/null
